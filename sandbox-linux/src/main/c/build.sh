@@ -1,0 +1,19 @@
+#!/bin/sh
+# Compiles the launcher with the machine's C compiler; called by the Maven build (exec-maven-plugin).
+# usage: build.sh SOURCE_DIR OUTPUT_FILE
+set -eu
+src_dir=$1
+out=$2
+cc=${CC:-}
+if [ -z "$cc" ]; then
+  for candidate in cc gcc clang; do
+    if command -v "$candidate" >/dev/null 2>&1; then cc=$candidate; break; fi
+  done
+fi
+if [ -z "$cc" ] || ! command -v "$cc" >/dev/null 2>&1; then
+  echo "airlock: no C compiler found (tried \$CC, cc, gcc, clang); install one, e.g. 'apt-get install gcc' on Debian" >&2
+  exit 1
+fi
+mkdir -p "$(dirname "$out")"
+"$cc" -O2 -Wall -Wextra -Werror -std=c11 -o "$out.tmp" "$src_dir/airlock-launcher.c"
+mv "$out.tmp" "$out"

@@ -1,0 +1,28 @@
+package dev.airlock.sandbox.linux;
+
+/** Why the launcher could not start the command, as it reported on its report pipe. */
+public record LaunchFailure(Stage stage, int errno, String command, String cwd) {
+  /** Mirrors the STAGE_* constants of airlock-launcher.c. */
+  public enum Stage {
+    SETUP,
+    CHDIR,
+    EXEC;
+
+    static Stage fromWire(int value) {
+      return switch (value) {
+        case 2 -> CHDIR;
+        case 3 -> EXEC;
+        default -> SETUP;
+      };
+    }
+  }
+
+  /** A message for people, e.g. "cannot execute 'foo': No such file or directory". */
+  public String message() {
+    return switch (stage) {
+      case EXEC -> "cannot execute '" + command + "': " + Errno.message(errno);
+      case CHDIR -> "cannot change to working directory '" + cwd + "': " + Errno.message(errno);
+      case SETUP -> "sandbox setup failed before exec: " + Errno.describe(errno);
+    };
+  }
+}

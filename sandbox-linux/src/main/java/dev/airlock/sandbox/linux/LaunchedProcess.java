@@ -1,0 +1,131 @@
+package dev.airlock.sandbox.linux;
+
+import com.sun.jna.Memory;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Optional;
+
+/**
+ * A command started by the launcher: its pid (also its process group id), its output pipes, its
+ * stdin pipe when asked for, and the launcher's failure report. Closing it closes every fd it
+ * owns; it does not kill the process.
+ */
+public final class LaunchedProcess implements AutoCloseable {
+  private static final int PIPE_BUFFER_BYTES = 64 * 1024;
+
+  private final int pid;
+  private final FdInputStream stdout;
+  private final FdInputStream stderr;
+  private final FdOutputStream stdin;
+  private final int reportFd;
+  private final String command;
+  private final String cwd;
+  private boolean reportClosed;
+
+  LaunchedProcess(
+      int pid, int stdoutFd, int stderrFd, int stdinFd, int reportFd, String command, String cwd) {
+    this.pid = pid;
+    this.stdout = new FdInputStream(stdoutFd, PIPE_BUFFER_BYTES);
+    this.stderr = new FdInputStream(stderrFd, PIPE_BUFFER_BYTES);
+    this.stdin = stdinFd >= 0 ? new FdOutputStream(stdinFd, PIPE_BUFFER_BYTES) : null;
+    this.reportFd = reportFd;
+    this.command = command;
+    this.cwd = cwd;
+  }
+
+  /** The process id, which is also the id of the process group the command runs in. */
+  public long pid() {
+    return pid;
+  }
+
+  public InputStream stdout() {
+    return stdout;
+  }
+
+  public InputStream stderr() {
+    return stderr;
+  }
+
+  /** The write end of the command's stdin, when the spec asked for a pipe. */
+  public Optional<OutputStream> stdin() {
+    return Optional.ofNullable(stdin);
+  }
+
+  /** Makes pending and later reads of stdout and stderr return end-of-file. */
+  public void abandonOutput() {
+    stdout.abandon();
+    stderr.abandon();
+  }
+
+  /**
+   * Sends a signal to the command's whole process group.
+   *
+   * @return false when no process of the group was left to signal
+   */
+  public boolean signalGroup(int signal) throws ErrnoException {
+    if (LinuxLibc.kill(-pid, signal) == 0) {
+      return true;
+    }
+    int errno = LinuxLibc.errno();
+    if (errno == LinuxLibc.ESRCH) {
+      return false;
+    }
+    throw new ErrnoException("kill(-" + pid + ", " + signal + ")", errno);
+  }
+
+  /** Blocks until the command's main process ends and reaps it. */
+  public ExitStatus awaitExit() throws ErrnoException {
+    int[] status = new int[1];
+    Memory rusage = LinuxLibc.allocate(LinuxLibc.RUSAGE_BYTES);
+    while (true) {
+      int r = LinuxLibc.wait4(pid, status, LinuxLibc.WALL, rusage);
+      if (r == pid) {
+        long user = rusage.getLong(0) * 1_000_000 + rusage.getLong(8);
+        long sys = rusage.getLong(16) * 1_000_000 + rusage.getLong(24);
+        return new ExitStatus(status[0], user, sys, rusage.getLong(32));
+      }
+      int errno = LinuxLibc.errno();
+      if (r < 0 && errno != LinuxLibc.EINTR) {
+        throw new ErrnoException("wait4(" + pid + ")", errno);
+      }
+    }
+  }
+
+  /**
+   * What the launcher reported before exiting, if it failed to exec. Call only after {@link
+   * #awaitExit()}: the report pipe reaches end-of-file at exec or exit, never earlier.
+   */
+  public Optional<LaunchFailure> launchFailure() throws ErrnoException {
+    if (reportClosed) {
+      return Optional.empty();
+    }
+    try (FdInputStream report = new FdInputStream(reportFd, 8)) {
+      reportClosed = true;
+      byte[] msg = report.readNBytes(8);
+      if (msg.length < 8) {
+        return Optional.empty();
+      }
+      java.nio.ByteBuffer buf =
+          java.nio.ByteBuffer.wrap(msg).order(java.nio.ByteOrder.nativeOrder());
+      return Optional.of(
+          new LaunchFailure(LaunchFailure.Stage.fromWire(buf.getInt()), buf.getInt(), command, cwd));
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    stdout.close();
+    stderr.close();
+    if (stdin != null) {
+      stdin.close();
+    }
+    if (!reportClosed) {
+      reportClosed = true;
+      LinuxLibc.close(reportFd);
+    }
+  }
+}

@@ -1,0 +1,128 @@
+package dev.airlock.sandbox.linux;
+
+import com.sun.jna.Memory;
+import com.sun.jna.Native;
+import com.sun.jna.Pointer;
+
+/**
+ * The libc functions Airlock calls, bound with JNA direct mapping (C names verbatim, constants
+ * beside them). This is the only class that touches JNA's native calls; errno is read with {@link
+ * #errno()} right after a failing call and turned into an {@link ErrnoException} by the caller.
+ */
+final class LinuxLibc {
+  static {
+    Native.register("c");
+  }
+
+  private LinuxLibc() {}
+
+  // <fcntl.h>, <unistd.h>
+  static final int O_RDONLY = 0;
+  static final int O_WRONLY = 1;
+  static final int O_RDWR = 2;
+  static final int O_CLOEXEC = 0x80000;
+  static final int O_NONBLOCK = 0x800;
+
+  // <signal.h>
+  static final int SIGKILL = 9;
+  static final int SIGTERM = 15;
+
+  // <sys/wait.h> and <linux/wait.h>
+  static final int WNOHANG = 1;
+  static final int WNOTHREAD = 0x20000000;
+  static final int WALL = 0x40000000;
+
+  // <spawn.h> (glibc)
+  static final short POSIX_SPAWN_SETPGROUP = 0x02;
+  static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+  static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+  /** sizeof(posix_spawn_file_actions_t) is 80 and sizeof(posix_spawnattr_t) 336 on glibc x86_64
+   * and aarch64; the buffers are larger so a future glibc cannot overrun them. */
+  static final int SPAWN_FILE_ACTIONS_BYTES = 256;
+
+  static final int SPAWN_ATTR_BYTES = 1024;
+  static final int SIGSET_BYTES = 128;
+
+  // <poll.h>
+  static final short POLLIN = 0x001;
+  static final short POLLOUT = 0x004;
+  static final int POLLFD_BYTES = 8;
+
+  // <sys/prctl.h>
+  static final int PR_GET_SECCOMP = 21;
+
+  // errno values the callers branch on
+  static final int EINTR = 4;
+  static final int EAGAIN = 11;
+  static final int ECHILD = 10;
+  static final int ESRCH = 3;
+  static final int EPIPE = 32;
+  static final int EINVAL = 22;
+
+  /** struct rusage: two timevals (16 bytes each) then 14 longs; ru_maxrss is the first long. */
+  static final int RUSAGE_BYTES = 144;
+
+  static native int posix_spawn(
+      int[] pid, String path, Pointer fileActions, Pointer attr, Pointer argv, Pointer envp);
+
+  static native int posix_spawn_file_actions_init(Pointer fileActions);
+
+  static native int posix_spawn_file_actions_destroy(Pointer fileActions);
+
+  static native int posix_spawn_file_actions_adddup2(Pointer fileActions, int fd, int newFd);
+
+  static native int posix_spawn_file_actions_addopen(
+      Pointer fileActions, int fd, String path, int oflag, int mode);
+
+  static native int posix_spawnattr_init(Pointer attr);
+
+  static native int posix_spawnattr_destroy(Pointer attr);
+
+  static native int posix_spawnattr_setflags(Pointer attr, short flags);
+
+  static native int posix_spawnattr_setpgroup(Pointer attr, int pgroup);
+
+  static native int posix_spawnattr_setsigmask(Pointer attr, Pointer sigmask);
+
+  static native int posix_spawnattr_setsigdefault(Pointer attr, Pointer sigdefault);
+
+  static native int sigemptyset(Pointer set);
+
+  static native int sigfillset(Pointer set);
+
+  static native int pipe2(int[] fds, int flags);
+
+  static native int close(int fd);
+
+  static native long read(int fd, Pointer buf, long count);
+
+  static native long write(int fd, Pointer buf, long count);
+
+  static native int poll(Pointer fds, long nfds, int timeoutMs);
+
+  static native int kill(int pid, int sig);
+
+  static native int wait4(int pid, int[] status, int options, Pointer rusage);
+
+  static native int getpid();
+
+  static native int getuid();
+
+  static native int setsid();
+
+  static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
+  static native String strerror(int errnum);
+
+  /** The errno of the last failed call on this thread (JNA saves it right after the call). */
+  static int errno() {
+    return Native.getLastError();
+  }
+
+  /** A zeroed native buffer; callers keep it for the life of the object that owns it. */
+  static Memory allocate(long bytes) {
+    Memory memory = new Memory(bytes);
+    memory.clear();
+    return memory;
+  }
+}
