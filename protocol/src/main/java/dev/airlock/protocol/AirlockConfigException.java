@@ -1,7 +1,7 @@
 package dev.airlock.protocol;
 
 /** A setting or machine property that makes Airlock unable to run; the message says what to do. */
-public final class AirlockConfigException extends RuntimeException {
+public class AirlockConfigException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public AirlockConfigException(String message) {

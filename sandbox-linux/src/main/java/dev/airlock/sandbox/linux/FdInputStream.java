@@ -8,16 +8,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Reads a pipe fd owned by this stream. A read waits with poll() in short slices so that {@link
  * #abandon()} can end it even when a process that escaped the action still holds the write end
- * (close() alone would not wake a thread blocked in read(2)).
+ * (close() alone would not wake a thread blocked in read(2)). An abandoned stream still returns
+ * what is already buffered in the pipe, up to a budget, and then end-of-file.
  */
 final class FdInputStream extends InputStream {
   private static final int POLL_SLICE_MS = 100;
+  /** What an abandoned stream still reads: a full pipe's worth and then some, never unbounded. */
+  private static final long ABANDONED_READ_BUDGET = 4L << 20;
 
   private final int fd;
   private final Memory buffer;
   private final Memory pollFd = LinuxLibc.allocate(LinuxLibc.POLLFD_BYTES);
   private final AtomicBoolean closed = new AtomicBoolean();
   private volatile boolean abandoned;
+  private long abandonedBytesRead;
 
   FdInputStream(int fd, int bufferBytes) {
     this.fd = fd;
@@ -43,11 +47,12 @@ final class FdInputStream extends InputStream {
       return 0;
     }
     while (true) {
-      if (abandoned || closed.get()) {
+      boolean draining = abandoned;
+      if (closed.get() || (draining && abandonedBytesRead >= ABANDONED_READ_BUDGET)) {
         return -1;
       }
       pollFd.setShort(6, (short) 0);
-      int ready = LinuxLibc.poll(pollFd, 1, POLL_SLICE_MS);
+      int ready = LinuxLibc.poll(pollFd, 1, draining ? 0 : POLL_SLICE_MS);
       if (ready < 0) {
         int errno = LinuxLibc.errno();
         if (errno == LinuxLibc.EINTR) {
@@ -56,6 +61,9 @@ final class FdInputStream extends InputStream {
         throw new ErrnoException("poll(fd " + fd + ")", errno);
       }
       if (ready == 0) {
+        if (draining) {
+          return -1;
+        }
         continue;
       }
       long n = LinuxLibc.read(fd, buffer, Math.min(len, buffer.size()));
@@ -68,6 +76,9 @@ final class FdInputStream extends InputStream {
       }
       if (n == 0) {
         return -1;
+      }
+      if (draining) {
+        abandonedBytesRead += n;
       }
       buffer.read(0, dst, off, (int) n);
       return (int) n;

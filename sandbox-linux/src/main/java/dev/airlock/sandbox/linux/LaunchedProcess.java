@@ -1,7 +1,11 @@
 package dev.airlock.sandbox.linux;
 
 import com.sun.jna.Memory;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.io.OutputStream;
 import java.util.Optional;
 
@@ -21,6 +25,7 @@ public final class LaunchedProcess implements AutoCloseable {
   private final String command;
   private final String cwd;
   private boolean reportClosed;
+  private boolean reaped;
 
   LaunchedProcess(
       int pid, int stdoutFd, int stderrFd, int stdinFd, int reportFd, String command, String cwd) {
@@ -62,7 +67,11 @@ public final class LaunchedProcess implements AutoCloseable {
    *
    * @return false when no process of the group was left to signal
    */
-  public boolean signalGroup(int signal) throws ErrnoException {
+  public synchronized boolean signalGroup(int signal) throws ErrnoException {
+    if (reaped) {
+      // The group id may belong to someone else by now.
+      return false;
+    }
     if (LinuxLibc.kill(-pid, signal) == 0) {
       return true;
     }
@@ -73,19 +82,40 @@ public final class LaunchedProcess implements AutoCloseable {
     throw new ErrnoException("kill(-" + pid + ", " + signal + ")", errno);
   }
 
-  /** Blocks until the command's main process ends and reaps it. */
+  /**
+   * Blocks until the command's main process ends, kills whatever is left of its process group
+   * (an action ends with its main process), and reaps it.
+   */
   public ExitStatus awaitExit() throws ErrnoException {
+    // Wait without reaping first: while the main process is an unreaped zombie its pid, and so
+    // the group id, cannot be reused, so the group kill below cannot hit an unrelated process.
+    Memory siginfo = LinuxLibc.allocate(LinuxLibc.SIGINFO_BYTES);
+    while (LinuxLibc.waitid(
+            LinuxLibc.P_PID, pid, siginfo, LinuxLibc.WEXITED | LinuxLibc.WNOWAIT | LinuxLibc.WALL)
+        != 0) {
+      int errno = LinuxLibc.errno();
+      if (errno != LinuxLibc.EINTR) {
+        throw new ErrnoException("waitid(" + pid + ")", errno);
+      }
+    }
+    signalGroup(LinuxLibc.SIGKILL);
     int[] status = new int[1];
     Memory rusage = LinuxLibc.allocate(LinuxLibc.RUSAGE_BYTES);
     while (true) {
-      int r = LinuxLibc.wait4(pid, status, LinuxLibc.WALL, rusage);
+      int r;
+      synchronized (this) {
+        r = LinuxLibc.wait4(pid, status, LinuxLibc.WALL, rusage);
+        if (r == pid) {
+          reaped = true;
+        }
+      }
       if (r == pid) {
         long user = rusage.getLong(0) * 1_000_000 + rusage.getLong(8);
         long sys = rusage.getLong(16) * 1_000_000 + rusage.getLong(24);
         return new ExitStatus(status[0], user, sys, rusage.getLong(32));
       }
       int errno = LinuxLibc.errno();
-      if (r < 0 && errno != LinuxLibc.EINTR) {
+      if (errno != LinuxLibc.EINTR) {
         throw new ErrnoException("wait4(" + pid + ")", errno);
       }
     }
@@ -105,14 +135,13 @@ public final class LaunchedProcess implements AutoCloseable {
       if (msg.length < 8) {
         return Optional.empty();
       }
-      java.nio.ByteBuffer buf =
-          java.nio.ByteBuffer.wrap(msg).order(java.nio.ByteOrder.nativeOrder());
+      ByteBuffer buf = ByteBuffer.wrap(msg).order(ByteOrder.nativeOrder());
       return Optional.of(
           new LaunchFailure(LaunchFailure.Stage.fromWire(buf.getInt()), buf.getInt(), command, cwd));
     } catch (ErrnoException e) {
       throw e;
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -31,6 +31,10 @@ final class LinuxLibc {
   static final int WNOHANG = 1;
   static final int WNOTHREAD = 0x20000000;
   static final int WALL = 0x40000000;
+  static final int WEXITED = 4;
+  static final int WNOWAIT = 0x01000000;
+  static final int P_PID = 1;
+  static final int SIGINFO_BYTES = 128;
 
   // <spawn.h> (glibc)
   static final short POSIX_SPAWN_SETPGROUP = 0x02;
@@ -101,6 +105,8 @@ final class LinuxLibc {
   static native int poll(Pointer fds, long nfds, int timeoutMs);
 
   static native int kill(int pid, int sig);
+
+  static native int waitid(int idtype, int id, Pointer siginfo, int options);
 
   static native int wait4(int pid, int[] status, int options, Pointer rusage);
 

@@ -1,0 +1,78 @@
+package dev.airlock.client.cli;
+
+import dev.airlock.protocol.AirlockConfigException;
+import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.Version;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code airlock}: the command-line client of airlockd. */
+@Command(
+    name = "airlock",
+    mixinStandardHelpOptions = true,
+    versionProvider = AirlockCli.VersionProvider.class,
+    description = "Runs commands in Airlock's sandbox through the airlockd daemon.",
+    subcommands = {RunCommand.class, StatusCommand.class, StopCommand.class, DaemonCommand.class},
+    exitCodeListHeading = "%nExit status:%n",
+    exitCodeList = {
+      "0-123:the command's own status (run)",
+      "124:the action timed out",
+      "125:Airlock itself failed (no daemon, refused request)",
+      "127:the command could not be executed",
+      "128+N:the command was killed by signal N"
+    })
+public final class AirlockCli {
+  /** Set by the ./airlock script: the start script of the daemon. */
+  static final String DAEMON_COMMAND_PROPERTY = "airlock.daemon";
+
+  static final int EXIT_TIMEOUT = 124;
+  static final int EXIT_AIRLOCK_ERROR = 125;
+  static final int EXIT_EXEC_FAILED = 127;
+
+  @Option(names = "--socket", scope = CommandLine.ScopeType.INHERIT, description = "Daemon socket (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
+  Path socket;
+
+  @Option(names = "--state-dir", scope = CommandLine.ScopeType.INHERIT, description = "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
+  Path stateDir;
+
+  public static void main(String[] args) {
+    CommandLine cli = new CommandLine(new AirlockCli());
+    cli.setExecutionExceptionHandler(
+        (e, commandLine, parseResult) -> {
+          commandLine.getErr().println("airlock: " + describe(e));
+          return EXIT_AIRLOCK_ERROR;
+        });
+    System.exit(cli.execute(args));
+  }
+
+  /** The socket and state paths these options and the environment select. */
+  AirlockPaths paths() {
+    return AirlockPaths.resolve(System.getenv(), stateDir, socket);
+  }
+
+  /** How to start the daemon, from the ./airlock script's setting. */
+  static List<String> daemonCommand() {
+    String command = System.getProperty(DAEMON_COMMAND_PROPERTY);
+    if (command == null || command.isEmpty()) {
+      throw new AirlockConfigException(
+          "no airlockd to start: run airlock through its ./airlock script, or start the daemon"
+              + " yourself (scripts/airlockd)");
+    }
+    return List.of(command);
+  }
+
+  static String describe(Throwable e) {
+    String message = e.getMessage();
+    return message == null || message.isEmpty() ? e.toString() : message;
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"airlock " + Version.current()};
+    }
+  }
+}

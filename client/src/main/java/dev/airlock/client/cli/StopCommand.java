@@ -1,0 +1,35 @@
+package dev.airlock.client.cli;
+
+import dev.airlock.client.AirlockClient;
+import dev.airlock.client.DaemonUnavailableException;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code airlock stop}: graceful shutdown. */
+@Command(name = "stop", description = "Stops the daemon: running actions are cancelled and reported as such.")
+final class StopCommand implements Callable<Integer> {
+  private static final long WAIT_FOR_EXIT_MS = 15_000;
+
+  @ParentCommand AirlockCli parent;
+
+  @Override
+  public Integer call() throws Exception {
+    AirlockClient client = AirlockClient.forPaths(parent.paths());
+    int cancelled;
+    try {
+      cancelled = client.shutdown();
+    } catch (DaemonUnavailableException e) {
+      System.out.println("airlockd is not running");
+      return 0;
+    }
+    // The reply comes before the socket closes; wait so that a following start finds it free.
+    long deadline = System.currentTimeMillis() + WAIT_FOR_EXIT_MS;
+    while (client.isDaemonRunning() && System.currentTimeMillis() < deadline) {
+      Thread.sleep(10);
+    }
+    System.out.println(
+        "airlockd stopped" + (cancelled == 0 ? "" : " (" + cancelled + " running actions cancelled)"));
+    return 0;
+  }
+}

@@ -1,0 +1,107 @@
+package dev.airlock.daemon;
+
+import dev.airlock.protocol.AirlockConfigException;
+import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.Version;
+import dev.airlock.sandbox.linux.LinuxPlatform;
+import dev.airlock.sandbox.linux.Processes;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code airlockd}: the daemon's command line and process lifecycle. */
+@Command(
+    name = "airlockd",
+    mixinStandardHelpOptions = true,
+    versionProvider = AirlockDaemon.VersionProvider.class,
+    description = "Serves Airlock actions on a Unix domain socket until stopped.")
+public final class AirlockDaemon implements Callable<Integer> {
+  /** Exit status when the machine or the settings do not allow the daemon to run. */
+  static final int EXIT_CONFIG = 2;
+  /** Exit status when another daemon already serves the state directory or socket. */
+  static final int EXIT_ALREADY_RUNNING = 3;
+
+  @Option(names = "--state-dir", description = "State directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
+  Path stateDir;
+
+  @Option(names = "--socket", description = "Socket path (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
+  Path socket;
+
+  @Option(names = "--max-parallel", description = "Actions run at once (default: number of cores).")
+  int maxParallel = Runtime.getRuntime().availableProcessors();
+
+  @Option(names = "--max-queued", description = "Actions that may wait for a slot (default: ${DEFAULT-VALUE}).")
+  int maxQueued = 1024;
+
+  @Option(names = "--kill-grace-ms", description = "Delay between the cancel signal and SIGKILL (default: ${DEFAULT-VALUE}).")
+  long killGraceMillis = 2_000;
+
+  @Option(names = "--detach", description = "Leave the terminal's session (used when a client starts the daemon).")
+  boolean detach;
+
+  @Option(names = "--log-stderr", description = "Also log to standard error (foreground use).")
+  boolean logToStderr;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new AirlockDaemon()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (detach) {
+      Processes.detachFromTerminal();
+    }
+    Daemon daemon;
+    try {
+      LinuxPlatform platform = LinuxPlatform.probe();
+      if (!platform.problems().isEmpty()) {
+        platform.problems().forEach(p -> System.err.println("airlockd: " + p));
+        return EXIT_CONFIG;
+      }
+      AirlockPaths paths = AirlockPaths.resolve(System.getenv(), stateDir, socket);
+      DaemonConfig config = new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr);
+      daemon = Daemon.start(config, platform);
+    } catch (StateDirectory.AlreadyRunningException e) {
+      System.err.println("airlockd: " + e.getMessage());
+      return EXIT_ALREADY_RUNNING;
+    } catch (AirlockConfigException | IllegalArgumentException e) {
+      System.err.println("airlockd: " + e.getMessage());
+      return EXIT_CONFIG;
+    } catch (java.io.IOException e) {
+      System.err.println("airlockd: cannot start: " + e.getMessage());
+      return EXIT_CONFIG;
+    }
+    // SIGTERM and SIGINT run shutdown hooks: stop the same graceful way as a Shutdown request.
+    Thread hook =
+        new Thread(
+            () -> {
+              try {
+                daemon.shutdown().get();
+              } catch (Exception e) {
+                // Best effort on the way out; the actions die with their process groups anyway.
+              }
+              daemon.close();
+            },
+            "airlock-signal-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    System.out.println("airlockd " + Version.current() + " ready, pid " + ProcessHandle.current().pid());
+    System.out.flush();
+    daemon.awaitStopped();
+    daemon.close();
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException alreadyExiting) {
+      // A signal arrived meanwhile; the hook finishes the same work.
+    }
+    return 0;
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"airlockd " + Version.current()};
+    }
+  }
+}

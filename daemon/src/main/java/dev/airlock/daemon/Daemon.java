@@ -1,0 +1,165 @@
+package dev.airlock.daemon;
+
+import dev.airlock.daemon.action.ActionService;
+import dev.airlock.daemon.action.DaemonStatus;
+import dev.airlock.daemon.server.DaemonControl;
+import dev.airlock.daemon.server.DaemonServer;
+import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.Protocol;
+import dev.airlock.protocol.StatusReply;
+import dev.airlock.protocol.Version;
+import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.LauncherBinary;
+import dev.airlock.sandbox.linux.LinuxPlatform;
+import dev.airlock.sandbox.linux.Processes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/** A running airlockd: owns the state lock, the action service and the socket, in that order. */
+final class Daemon implements DaemonControl, AutoCloseable {
+  private static final Logger log = Logger.getLogger(Daemon.class.getName());
+
+  private final DaemonConfig config;
+  private final LinuxPlatform platform;
+  private final StateDirectory state;
+  private final Path logFile;
+  private final ActionService actions;
+  private final long startMillis = System.currentTimeMillis();
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private DaemonServer server;
+  private CompletableFuture<Integer> shutdown;
+  private boolean closed;
+
+  private Daemon(
+      DaemonConfig config,
+      LinuxPlatform platform,
+      StateDirectory state,
+      Path logFile,
+      ActionService actions) {
+    this.config = config;
+    this.platform = platform;
+    this.state = state;
+    this.logFile = logFile;
+    this.actions = actions;
+  }
+
+  /** Locks the state directory, prepares the launcher and binds the socket. */
+  static Daemon start(DaemonConfig config, LinuxPlatform platform) throws IOException, InterruptedException {
+    AirlockPaths paths = config.paths();
+    StateDirectory state = StateDirectory.lock(paths.stateDir());
+    Daemon daemon = null;
+    try {
+      Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
+      Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
+      ActionService actions =
+          new ActionService(launcher, config.maxParallel(), config.maxQueued(), config.killGraceMillis());
+      daemon = new Daemon(config, platform, state, logFile, actions);
+      StateDirectory.prepareSocketPath(paths.socket());
+      daemon.server =
+          DaemonServer.bind(paths.socket(), actions, daemon, Processes.uid(), Protocol.MAX_FRAME_BYTES);
+      Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
+      log.info(
+          "airlockd "
+              + Version.current()
+              + " listening on "
+              + paths.socket()
+              + " (pid "
+              + ProcessHandle.current().pid()
+              + ", max "
+              + config.maxParallel()
+              + " parallel)");
+      return daemon;
+    } catch (IOException | RuntimeException | InterruptedException e) {
+      if (daemon != null) {
+        daemon.close();
+      } else {
+        state.close();
+      }
+      throw e;
+    }
+  }
+
+  /** Blocks until a Shutdown request or a signal has stopped the daemon. */
+  void awaitStopped() throws InterruptedException {
+    stopped.await();
+  }
+
+  @Override
+  public StatusReply status() {
+    DaemonStatus counts = actions.status();
+    return StatusReply.newBuilder()
+        .setPid(ProcessHandle.current().pid())
+        .setVersion(Version.current())
+        .setProtocolVersion(Protocol.VERSION)
+        .setUptimeMs(System.currentTimeMillis() - startMillis)
+        .setSocketPath(config.paths().socket().toString())
+        .setStateDir(state.root().toString())
+        .setLogPath(logFile.toString())
+        .setRunningActions(counts.running())
+        .setQueuedActions(counts.queued())
+        .setFinishedActions(counts.finished())
+        .setMaxParallel(counts.maxParallel())
+        .setMaxQueued(counts.maxQueued())
+        .putAllSandboxFeatures(platform.features())
+        .build();
+  }
+
+  @Override
+  public synchronized CompletableFuture<Integer> shutdown() {
+    if (shutdown == null) {
+      log.info("shutting down: cancelling running and queued actions");
+      shutdown =
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return actions.shutdown(config.killGraceMillis() + 10_000);
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                  return 0;
+                }
+              },
+              r -> {
+                Thread t = new Thread(r, "airlock-shutdown");
+                t.setDaemon(true);
+                t.start();
+              });
+    }
+    return shutdown;
+  }
+
+  @Override
+  public void stopServing() {
+    stopped.countDown();
+  }
+
+  /** Stops serving and releases everything; safe to call more than once, from any thread. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    stopped.countDown();
+    if (server != null) {
+      server.close();
+    }
+    try {
+      Files.deleteIfExists(config.paths().socket());
+    } catch (IOException e) {
+      log.log(Level.WARNING, "cannot remove the socket", e);
+    }
+    actions.close();
+    try {
+      state.close();
+    } catch (IOException e) {
+      log.log(Level.WARNING, "cannot release the state lock", e);
+    }
+    log.info("airlockd stopped");
+  }
+}

@@ -1,0 +1,19 @@
+package dev.airlock.daemon;
+
+import dev.airlock.protocol.AirlockPaths;
+
+/** Settings of one daemon run, fixed at start. */
+record DaemonConfig(
+    AirlockPaths paths, int maxParallel, int maxQueued, long killGraceMillis, boolean logToStderr) {
+  DaemonConfig {
+    if (maxParallel < 1) {
+      throw new IllegalArgumentException("--max-parallel must be at least 1");
+    }
+    if (maxQueued < 0) {
+      throw new IllegalArgumentException("--max-queued must not be negative");
+    }
+    if (killGraceMillis < 0) {
+      throw new IllegalArgumentException("--kill-grace-ms must not be negative");
+    }
+  }
+}

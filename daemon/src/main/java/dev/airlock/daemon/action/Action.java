@@ -1,0 +1,152 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.sandbox.linux.ErrnoException;
+import dev.airlock.sandbox.linux.LaunchSpec;
+import dev.airlock.sandbox.linux.LaunchedProcess;
+import java.util.Optional;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One accepted action and its cancellation state. Cancelling is safe from any thread at any
+ * point of the action's life: before it starts it never starts; while it runs its whole process
+ * group gets the signal, then SIGKILL after the grace period.
+ */
+public final class Action {
+  private static final Logger log = Logger.getLogger(Action.class.getName());
+  private static final int SIGKILL = 9;
+
+  enum State {
+    QUEUED,
+    RUNNING,
+    FINISHED
+  }
+
+  /** Why an action was stopped by Airlock rather than by itself. */
+  public record Cancellation(Outcome outcome, String reason, int signal) {}
+
+  private final String id;
+  private final ExecuteRequest request;
+  private final LaunchSpec spec;
+  private final ActionListener listener;
+  private final StdinFeed stdin;
+  private final long acceptedNanos = System.nanoTime();
+
+  private State state = State.QUEUED;
+  private LaunchedProcess process;
+  private Cancellation cancellation;
+  private Runnable killAfterGrace = () -> {};
+
+  Action(String id, ExecuteRequest request, LaunchSpec spec, ActionListener listener, StdinFeed stdin) {
+    this.id = id;
+    this.request = request;
+    this.spec = spec;
+    this.listener = listener;
+    this.stdin = stdin;
+  }
+
+  public String id() {
+    return id;
+  }
+
+  public ExecuteRequest request() {
+    return request;
+  }
+
+  LaunchSpec spec() {
+    return spec;
+  }
+
+  ActionListener listener() {
+    return listener;
+  }
+
+  /** The client's stdin stream, when the request asked to stream it. */
+  public Optional<StdinFeed> stdin() {
+    return Optional.ofNullable(stdin);
+  }
+
+  long acceptedNanos() {
+    return acceptedNanos;
+  }
+
+  synchronized State state() {
+    return state;
+  }
+
+  synchronized Optional<Cancellation> cancellation() {
+    return Optional.ofNullable(cancellation);
+  }
+
+  /** How the grace-period SIGKILL is scheduled; set by the scheduler. */
+  synchronized void killAfterGrace(Runnable schedule) {
+    this.killAfterGrace = schedule;
+  }
+
+  /**
+   * Marks the action running with its process; if it was cancelled meanwhile, the process group
+   * gets the cancellation's signal at once.
+   *
+   * @return false when the action was cancelled before it could start
+   */
+  synchronized boolean attach(LaunchedProcess started) {
+    state = State.RUNNING;
+    process = started;
+    if (cancellation != null) {
+      signal(cancellation.signal());
+      killAfterGrace.run();
+      return false;
+    }
+    return true;
+  }
+
+  synchronized void markStarting() {
+    state = State.RUNNING;
+  }
+
+  synchronized void markFinished() {
+    state = State.FINISHED;
+    process = null;
+  }
+
+  /**
+   * Requests that the action stop. The first cancellation wins (a timeout then a disconnect
+   * stays a timeout).
+   *
+   * @return true when this call cancelled a queued action, which will then never run
+   */
+  public synchronized boolean cancel(Outcome outcome, String reason, int signal) {
+    if (state == State.FINISHED) {
+      return false;
+    }
+    if (cancellation == null) {
+      cancellation = new Cancellation(outcome, reason, signal);
+      log.info(() -> "action " + id + " cancelled: " + reason);
+    }
+    if (stdin != null) {
+      stdin.close();
+    }
+    if (process != null) {
+      signal(signal);
+      killAfterGrace.run();
+    }
+    return state == State.QUEUED;
+  }
+
+  /** Sends SIGKILL to the action's process group if it still runs. */
+  synchronized void kill() {
+    if (process != null) {
+      signal(SIGKILL);
+    }
+  }
+
+  private void signal(int signal) {
+    try {
+      process.signalGroup(signal);
+    } catch (ErrnoException e) {
+      log.log(Level.WARNING, "action " + id + ": cannot signal its process group", e);
+    }
+  }
+}

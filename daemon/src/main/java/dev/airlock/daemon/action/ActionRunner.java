@@ -1,0 +1,182 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.protocol.ActionEvent;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.Finished;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.OutputStream;
+import dev.airlock.protocol.ResourceUsage;
+import dev.airlock.protocol.Started;
+import dev.airlock.sandbox.linux.ErrnoException;
+import dev.airlock.sandbox.linux.ExitStatus;
+import dev.airlock.sandbox.linux.LaunchFailure;
+import dev.airlock.sandbox.linux.LaunchedProcess;
+import dev.airlock.sandbox.linux.Launcher;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Supervises one action from spawn to result, on one dedicated platform thread: the thread that
+ * spawns the launcher is the one that waits for it (and, with the tracer, the one that ptraces it).
+ */
+final class ActionRunner implements Runnable {
+  private static final Logger log = Logger.getLogger(ActionRunner.class.getName());
+  /** How long output may keep flowing after the main process ended before it is cut off. */
+  private static final long OUTPUT_DRAIN_GRACE_MS = 2_000;
+
+  private final Action action;
+  private final Launcher launcher;
+  private final Runnable onDone;
+
+  ActionRunner(Action action, Launcher launcher, Runnable onDone) {
+    this.action = action;
+    this.launcher = launcher;
+    this.onDone = onDone;
+  }
+
+  @Override
+  public void run() {
+    long startNanos = System.nanoTime();
+    ActionResult.Builder result;
+    try {
+      result = supervise();
+    } catch (ErrnoException | RuntimeException e) {
+      log.log(Level.SEVERE, "action " + action.id() + " failed in the sandbox", e);
+      result =
+          ActionResult.newBuilder()
+              .setOutcome(Outcome.SANDBOX_ERROR)
+              .setMessage("airlockd could not run the action: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      result =
+          ActionResult.newBuilder()
+              .setOutcome(Outcome.SANDBOX_ERROR)
+              .setMessage("airlockd was interrupted while running the action");
+    }
+    result.setWallTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos));
+    action.markFinished();
+    try {
+      action
+          .listener()
+          .deliver(
+              ActionEvent.newBuilder()
+                  .setActionId(action.id())
+                  .setFinished(Finished.newBuilder().setResult(result))
+                  .build());
+    } finally {
+      onDone.run();
+    }
+  }
+
+  /** Reports the result of an action that was cancelled while it waited in the queue. */
+  static void finishUnstarted(Action action) {
+    Action.Cancellation cancellation = action.cancellation().orElseThrow();
+    action.markFinished();
+    action
+        .listener()
+        .deliver(
+            ActionEvent.newBuilder()
+                .setActionId(action.id())
+                .setFinished(
+                    Finished.newBuilder()
+                        .setResult(
+                            ActionResult.newBuilder()
+                                .setOutcome(cancellation.outcome())
+                                .setMessage(cancellation.reason() + " (before it started)")))
+                .build());
+  }
+
+  private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
+    action.markStarting();
+    try (LaunchedProcess process = launcher.launch(action.spec())) {
+      action.attach(process);
+      action
+          .listener()
+          .deliver(
+              ActionEvent.newBuilder()
+                  .setActionId(action.id())
+                  .setStarted(Started.newBuilder().setPid(process.pid()))
+                  .build());
+      Thread stdout =
+          new OutputPump(action.id(), OutputStream.STDOUT, process.stdout(), action.listener())
+              .start();
+      Thread stderr =
+          new OutputPump(action.id(), OutputStream.STDERR, process.stderr(), action.listener())
+              .start();
+      Thread stdin = startStdinPump(process);
+
+      ExitStatus status = process.awaitExit();
+
+      stdout.join(OUTPUT_DRAIN_GRACE_MS);
+      stderr.join(OUTPUT_DRAIN_GRACE_MS);
+      if (stdout.isAlive() || stderr.isAlive()) {
+        log.warning(
+            "action "
+                + action.id()
+                + ": a process outside its group still holds its output; cutting it off");
+        process.abandonOutput();
+      }
+      stdout.join();
+      stderr.join();
+      if (stdin != null) {
+        stdin.interrupt();
+        stdin.join();
+      }
+      return result(status, process.launchFailure());
+    }
+  }
+
+  private ActionResult.Builder result(ExitStatus status, Optional<LaunchFailure> failure) {
+    ActionResult.Builder result =
+        ActionResult.newBuilder()
+            .setUsage(
+                ResourceUsage.newBuilder()
+                    .setUserCpuUs(status.userCpuMicros())
+                    .setSystemCpuUs(status.systemCpuMicros())
+                    .setMaxRssKib(status.maxRssKib()));
+    if (status.exited()) {
+      result.setExitCode(status.exitCode());
+    } else {
+      result.setSignal(status.signal());
+    }
+    Optional<Action.Cancellation> cancellation = action.cancellation();
+    if (cancellation.isPresent()) {
+      result.setOutcome(cancellation.get().outcome()).setMessage(cancellation.get().reason());
+    } else if (failure.isPresent()) {
+      result.setOutcome(Outcome.EXEC_FAILED).setMessage(failure.get().message());
+    } else {
+      result.setOutcome(Outcome.COMPLETED);
+    }
+    return result;
+  }
+
+  private Thread startStdinPump(LaunchedProcess process) {
+    Optional<StdinFeed> feed = action.stdin();
+    Optional<java.io.OutputStream> pipe = process.stdin();
+    if (feed.isEmpty() || pipe.isEmpty()) {
+      return null;
+    }
+    Thread thread =
+        new Thread(
+            () -> {
+              try (java.io.OutputStream out = pipe.get()) {
+                byte[] chunk;
+                while ((chunk = feed.get().take()) != null) {
+                  out.write(chunk);
+                }
+              } catch (IOException e) {
+                // EPIPE: the command closed its stdin or exited; the rest is not wanted.
+                log.fine(() -> "action " + action.id() + ": stdin closed early: " + e.getMessage());
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "airlock-" + action.id() + "-stdin");
+    thread.setDaemon(true);
+    thread.start();
+    return thread;
+  }
+}

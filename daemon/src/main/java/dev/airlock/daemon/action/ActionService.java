@@ -1,0 +1,127 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.protocol.ActionEvent;
+import dev.airlock.protocol.Accepted;
+import dev.airlock.protocol.ErrorCode;
+import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.StdinMode;
+import dev.airlock.sandbox.linux.LaunchSpec;
+import dev.airlock.sandbox.linux.Launcher;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+
+/**
+ * The daemon's front door for actions: validates a request, turns it into an {@link Action},
+ * queues it, and answers for the whole set (status, shutdown). Knows nothing of sockets.
+ */
+public final class ActionService implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(ActionService.class.getName());
+  private static final int SIGTERM = 15;
+
+  private final ActionScheduler scheduler;
+  private final ScheduledExecutorService timers;
+  private final String idPrefix = Long.toString(System.currentTimeMillis(), 36);
+  private final AtomicLong sequence = new AtomicLong();
+
+  public ActionService(Launcher launcher, int maxParallel, int maxQueued, long killGraceMillis) {
+    if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
+      throw new IllegalArgumentException("bad limits");
+    }
+    this.timers =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "airlock-timers");
+              t.setDaemon(true);
+              return t;
+            });
+    this.scheduler = new ActionScheduler(maxParallel, maxQueued, killGraceMillis, launcher, timers);
+  }
+
+  /**
+   * Accepts an action and reports it to its listener as accepted; it runs when a slot is free.
+   *
+   * @throws ActionRejectedException when the request is invalid or the daemon cannot take it
+   */
+  public Action submit(ExecuteRequest request, ActionListener listener)
+      throws ActionRejectedException {
+    LaunchSpec spec = validate(request);
+    StdinFeed stdin = request.getStdinMode() == StdinMode.STDIN_STREAM ? new StdinFeed() : null;
+    Action action =
+        new Action(idPrefix + "-" + sequence.incrementAndGet(), request, spec, listener, stdin);
+    // Accepted must reach the client before Started, which the runner may send at once.
+    synchronized (action) {
+      int position = scheduler.submit(action);
+      listener.deliver(
+          ActionEvent.newBuilder()
+              .setActionId(action.id())
+              .setAccepted(Accepted.newBuilder().setQueuePosition(position))
+              .build());
+    }
+    log.info(() -> "action " + action.id() + " accepted: " + String.join(" ", request.getArgvList()));
+    return action;
+  }
+
+  /** Cancels an action on behalf of a client (explicit Cancel, or the client went away). */
+  public void cancel(Action action, String reason, int signal) {
+    scheduler.cancel(action, Outcome.CANCELLED, reason, signal == 0 ? SIGTERM : signal);
+  }
+
+  public DaemonStatus status() {
+    return new DaemonStatus(
+        scheduler.runningCount(),
+        scheduler.queuedCount(),
+        scheduler.finishedCount(),
+        scheduler.maxParallel(),
+        scheduler.maxQueued());
+  }
+
+  /**
+   * Refuses new actions, cancels every queued and running one, and waits for them to finish.
+   *
+   * @return how many actions were cancelled
+   */
+  public int shutdown(long waitMillis) throws InterruptedException {
+    List<Action> cancelled = scheduler.shutdown("airlockd is shutting down", SIGTERM);
+    if (!scheduler.awaitIdle(waitMillis)) {
+      log.warning("actions still running after " + waitMillis + " ms of shutdown");
+    }
+    return cancelled.size();
+  }
+
+  @Override
+  public void close() {
+    timers.shutdownNow();
+  }
+
+  private static LaunchSpec validate(ExecuteRequest request) throws ActionRejectedException {
+    if (request.getArgvCount() == 0 || request.getArgv(0).isEmpty()) {
+      throw invalid("the command line is empty");
+    }
+    if (request.getCwd().isEmpty() || !Path.of(request.getCwd()).isAbsolute()) {
+      throw invalid("the working directory must be an absolute path, got '" + request.getCwd() + "'");
+    }
+    if (request.getPolicyCase() != ExecuteRequest.PolicyCase.POLICY_NOT_SET) {
+      throw new ActionRejectedException(
+          ErrorCode.UNIMPLEMENTED,
+          "this airlockd does not enforce policies yet; send the request without one");
+    }
+    try {
+      return new LaunchSpec(
+          request.getArgvList(),
+          request.getEnvMap(),
+          Path.of(request.getCwd()),
+          request.getStdinMode() == StdinMode.STDIN_STREAM);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
+    }
+  }
+
+  private static ActionRejectedException invalid(String message) {
+    return new ActionRejectedException(ErrorCode.INVALID_REQUEST, message);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.airlock.daemon.server;
+
+import dev.airlock.daemon.action.ActionListener;
+import dev.airlock.protocol.ActionEvent;
+import dev.airlock.protocol.DaemonMessage;
+import dev.airlock.protocol.Protocol;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+
+/**
+ * Sends an action's events to its client's channel. Output waits while the channel is over its
+ * high write watermark, so a client that does not read blocks the command (through the pipe)
+ * instead of growing the daemon's memory; once the channel is closed events are dropped.
+ */
+final class ChannelActionListener implements ActionListener {
+  private final Channel channel;
+  private final Object writable = new Object();
+
+  ChannelActionListener(Channel channel) {
+    this.channel = channel;
+  }
+
+  /** Called by the handler when the channel's writability or liveness changes. */
+  void wake() {
+    synchronized (writable) {
+      writable.notifyAll();
+    }
+  }
+
+  @Override
+  public void deliver(ActionEvent event) {
+    synchronized (writable) {
+      while (channel.isActive() && !channel.isWritable()) {
+        try {
+          writable.wait(1_000);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+    if (!channel.isActive()) {
+      return;
+    }
+    DaemonMessage message =
+        DaemonMessage.newBuilder().setProtocolVersion(Protocol.VERSION).setEvent(event).build();
+    if (event.hasFinished()) {
+      // One connection, one action: the daemon closes once the result is out.
+      channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      channel.writeAndFlush(message);
+    }
+  }
+}
