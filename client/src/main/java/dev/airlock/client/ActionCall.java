@@ -14,8 +14,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 
 /**
- * One action in flight: read its events in order, send stdin or a cancel from any thread.
- * Closing the call before the result arrives cancels the action (the daemon sees the disconnect).
+ * One action in flight: read its events in order, send stdin or a cancel from any thread. Closing
+ * the call before the result arrives cancels the action (the daemon sees the disconnect).
  */
 public final class ActionCall implements AutoCloseable {
   private final Connection connection;
@@ -48,7 +48,8 @@ public final class ActionCall implements AutoCloseable {
       throw new DaemonErrorException(message.getError().getCode(), message.getError().getMessage());
     }
     if (!message.hasEvent()) {
-      throw new DaemonErrorException(ErrorCode.INVALID_REQUEST, "unexpected reply: " + message.getBodyCase());
+      throw new DaemonErrorException(
+          ErrorCode.INVALID_REQUEST, "unexpected reply: " + message.getBodyCase());
     }
     ActionEvent event = message.getEvent();
     if (event.hasAccepted()) {
@@ -69,7 +70,8 @@ public final class ActionCall implements AutoCloseable {
     while ((event = nextEvent()) != null) {
       if (event.hasOutput()) {
         OutputChunk chunk = event.getOutput();
-        OutputStream target = chunk.getStream() == dev.airlock.protocol.OutputStream.STDERR ? stderr : stdout;
+        OutputStream target =
+            chunk.getStream() == dev.airlock.protocol.OutputStream.STDERR ? stderr : stdout;
         chunk.getData().writeTo(target);
         target.flush();
       }
@@ -79,8 +81,7 @@ public final class ActionCall implements AutoCloseable {
 
   /** Asks the daemon to stop the action with the given signal (0: SIGTERM, then SIGKILL). */
   public void cancel(int signal) throws IOException {
-    connection.send(
-        envelope().setCancel(CancelRequest.newBuilder().setSignal(signal)).build());
+    connection.send(envelope().setCancel(CancelRequest.newBuilder().setSignal(signal)).build());
   }
 
   /** Sends bytes to the action's stdin (the request must have asked for STDIN_STREAM). */

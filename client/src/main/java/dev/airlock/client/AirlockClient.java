@@ -66,8 +66,8 @@ public final class AirlockClient {
   }
 
   /**
-   * Stops the daemon gracefully and returns how many actions it cancelled; returns once the
-   * daemon has replied (it closes its socket right after).
+   * Stops the daemon gracefully and returns how many actions it cancelled; returns once the daemon
+   * has replied (it closes its socket right after).
    */
   public int shutdown() throws IOException {
     return request(envelope().setShutdown(ShutdownRequest.getDefaultInstance()).build())

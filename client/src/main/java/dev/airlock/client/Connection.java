@@ -16,8 +16,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 
 /**
- * One connection to airlockd: delimited protobuf frames over a JDK Unix domain socket. Sending
- * and receiving may happen on different threads (a Cancel while the events are being read).
+ * One connection to airlockd: delimited protobuf frames over a JDK Unix domain socket. Sending and
+ * receiving may happen on different threads (a Cancel while the events are being read).
  */
 final class Connection implements Closeable {
   private final SocketChannel channel;
@@ -40,7 +40,8 @@ final class Connection implements Closeable {
       channel.connect(UnixDomainSocketAddress.of(socket));
     } catch (IOException e) {
       channel.close();
-      throw new DaemonUnavailableException("airlockd is not running (no listener on " + socket + ")", e);
+      throw new DaemonUnavailableException(
+          "airlockd is not running (no listener on " + socket + ")", e);
     }
     return new Connection(channel);
   }
@@ -60,7 +61,8 @@ final class Connection implements Closeable {
       // The daemon may have refused the connection before reading (e.g. another uid).
       DaemonMessage pending = tryReceive();
       if (pending != null && pending.hasError()) {
-        throw new DaemonErrorException(pending.getError().getCode(), pending.getError().getMessage());
+        throw new DaemonErrorException(
+            pending.getError().getCode(), pending.getError().getMessage());
       }
       throw e;
     }

@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Starts airlockd in the background when none answers on the socket, and waits until it does.
- * The daemon's own startup messages go to {@code <state dir>/airlockd.out}; when it fails to come
- * up, its last lines become the exception's message.
+ * Starts airlockd in the background when none answers on the socket, and waits until it does. The
+ * daemon's own startup messages go to {@code <state dir>/airlockd.out}; when it fails to come up,
+ * its last lines become the exception's message.
  */
 public final class DaemonStarter {
   static final String OUT_FILE = "airlockd.out";
@@ -81,13 +81,18 @@ public final class DaemonStarter {
       }
     }
     throw new IOException(
-        lastLines(out, "airlockd did not answer on " + paths.socket() + " within " + timeout.toSeconds() + " s"));
+        lastLines(
+            out,
+            "airlockd did not answer on "
+                + paths.socket()
+                + " within "
+                + timeout.toSeconds()
+                + " s"));
   }
 
   private static String lastLines(Path out, String fallback) {
     try {
-      List<String> lines =
-          Files.readAllLines(out).stream().filter(l -> !l.isBlank()).toList();
+      List<String> lines = Files.readAllLines(out).stream().filter(l -> !l.isBlank()).toList();
       if (lines.isEmpty()) {
         return fallback;
       }

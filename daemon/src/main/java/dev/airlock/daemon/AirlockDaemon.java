@@ -20,25 +20,38 @@ import picocli.CommandLine.Option;
 public final class AirlockDaemon implements Callable<Integer> {
   /** Exit status when the machine or the settings do not allow the daemon to run. */
   static final int EXIT_CONFIG = 2;
+
   /** Exit status when another daemon already serves the state directory or socket. */
   static final int EXIT_ALREADY_RUNNING = 3;
 
-  @Option(names = "--state-dir", description = "State directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
+  @Option(
+      names = "--state-dir",
+      description =
+          "State directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
-  @Option(names = "--socket", description = "Socket path (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
+  @Option(
+      names = "--socket",
+      description =
+          "Socket path (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
   Path socket;
 
   @Option(names = "--max-parallel", description = "Actions run at once (default: number of cores).")
   int maxParallel = Runtime.getRuntime().availableProcessors();
 
-  @Option(names = "--max-queued", description = "Actions that may wait for a slot (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--max-queued",
+      description = "Actions that may wait for a slot (default: ${DEFAULT-VALUE}).")
   int maxQueued = 1024;
 
-  @Option(names = "--kill-grace-ms", description = "Delay between the cancel signal and SIGKILL (default: ${DEFAULT-VALUE}).")
+  @Option(
+      names = "--kill-grace-ms",
+      description = "Delay between the cancel signal and SIGKILL (default: ${DEFAULT-VALUE}).")
   long killGraceMillis = 2_000;
 
-  @Option(names = "--detach", description = "Leave the terminal's session (used when a client starts the daemon).")
+  @Option(
+      names = "--detach",
+      description = "Leave the terminal's session (used when a client starts the daemon).")
   boolean detach;
 
   @Option(names = "--log-stderr", description = "Also log to standard error (foreground use).")
@@ -61,7 +74,8 @@ public final class AirlockDaemon implements Callable<Integer> {
         return EXIT_CONFIG;
       }
       AirlockPaths paths = AirlockPaths.resolve(System.getenv(), stateDir, socket);
-      DaemonConfig config = new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr);
+      DaemonConfig config =
+          new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr);
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());
@@ -86,7 +100,8 @@ public final class AirlockDaemon implements Callable<Integer> {
             },
             "airlock-signal-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
-    System.out.println("airlockd " + Version.current() + " ready, pid " + ProcessHandle.current().pid());
+    System.out.println(
+        "airlockd " + Version.current() + " ready, pid " + ProcessHandle.current().pid());
     System.out.flush();
     daemon.awaitStopped();
     daemon.close();

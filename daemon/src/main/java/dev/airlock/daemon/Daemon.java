@@ -50,7 +50,8 @@ final class Daemon implements DaemonControl, AutoCloseable {
   }
 
   /** Locks the state directory, prepares the launcher and binds the socket. */
-  static Daemon start(DaemonConfig config, LinuxPlatform platform) throws IOException, InterruptedException {
+  static Daemon start(DaemonConfig config, LinuxPlatform platform)
+      throws IOException, InterruptedException {
     AirlockPaths paths = config.paths();
     StateDirectory state = StateDirectory.lock(paths.stateDir());
     Daemon daemon = null;
@@ -58,11 +59,13 @@ final class Daemon implements DaemonControl, AutoCloseable {
       Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
       ActionService actions =
-          new ActionService(launcher, config.maxParallel(), config.maxQueued(), config.killGraceMillis());
+          new ActionService(
+              launcher, config.maxParallel(), config.maxQueued(), config.killGraceMillis());
       daemon = new Daemon(config, platform, state, logFile, actions);
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
-          DaemonServer.bind(paths.socket(), actions, daemon, Processes.uid(), Protocol.MAX_FRAME_BYTES);
+          DaemonServer.bind(
+              paths.socket(), actions, daemon, Processes.uid(), Protocol.MAX_FRAME_BYTES);
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
       log.info(
           "airlockd "

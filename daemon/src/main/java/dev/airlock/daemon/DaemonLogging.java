@@ -27,7 +27,8 @@ final class DaemonLogging {
     Path current = logDirectory.resolve(LOG_FILE);
     // %g numbers the rotated generations: airlockd.log.0 is the current one.
     FileHandler file =
-        new FileHandler(logDirectory.resolve(LOG_FILE).toString() + ".%g", ROTATE_BYTES, ROTATED_FILES, true);
+        new FileHandler(
+            logDirectory.resolve(LOG_FILE).toString() + ".%g", ROTATE_BYTES, ROTATED_FILES, true);
     file.setFormatter(new LineFormatter());
     Logger root = Logger.getLogger("");
     for (Handler h : root.getHandlers()) {

@@ -16,8 +16,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 
 /**
  * The daemon's private directory (mode 0700), held with an exclusive lock so two daemons never
- * share it. Also prepares the socket path: its directory, and the removal of a stale socket left
- * by a daemon that died.
+ * share it. Also prepares the socket path: its directory, and the removal of a stale socket left by
+ * a daemon that died.
  */
 final class StateDirectory implements AutoCloseable {
   private static final String LOCK_FILE = "airlockd.lock";
@@ -47,13 +47,18 @@ final class StateDirectory implements AutoCloseable {
             StandardOpenOption.WRITE);
     FileLock lock = channel.tryLock();
     if (lock == null) {
-      String holder = new String(Files.readAllBytes(root.resolve(LOCK_FILE)), StandardCharsets.UTF_8).trim();
+      String holder =
+          new String(Files.readAllBytes(root.resolve(LOCK_FILE)), StandardCharsets.UTF_8).trim();
       channel.close();
       throw new AlreadyRunningException(
-          "another airlockd" + (holder.isEmpty() ? "" : " (pid " + holder + ")") + " already uses " + root);
+          "another airlockd"
+              + (holder.isEmpty() ? "" : " (pid " + holder + ")")
+              + " already uses "
+              + root);
     }
     channel.truncate(0);
-    channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
+    channel.write(
+        ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)));
     channel.force(false);
     return new StateDirectory(root, channel, lock);
   }
@@ -71,8 +76,8 @@ final class StateDirectory implements AutoCloseable {
   }
 
   /**
-   * Makes the socket path bindable: creates a missing parent directory with mode 0700 and removes
-   * a socket file no daemon listens on.
+   * Makes the socket path bindable: creates a missing parent directory with mode 0700 and removes a
+   * socket file no daemon listens on.
    *
    * @throws AirlockConfigException when a live daemon (of another state dir) owns the socket
    */

@@ -11,8 +11,8 @@ import java.util.Optional;
  *
  * <p>State dir: {@code --state-dir}, else {@code $AIRLOCK_STATE_DIR}, else {@code
  * $XDG_CACHE_HOME/airlock}, else {@code ~/.cache/airlock}. Socket: {@code --socket}, else {@code
- * $AIRLOCK_SOCKET}, else {@code $XDG_RUNTIME_DIR/airlock/airlockd.sock}, else {@code
- * <state dir>/airlockd.sock}.
+ * $AIRLOCK_SOCKET}, else {@code $XDG_RUNTIME_DIR/airlock/airlockd.sock}, else {@code <state
+ * dir>/airlockd.sock}.
  */
 public record AirlockPaths(Path stateDir, Path socket) {
   public static final String STATE_DIR_ENV = "AIRLOCK_STATE_DIR";
@@ -78,6 +78,8 @@ public record AirlockPaths(Path stateDir, Path socket) {
   }
 
   private static Path home(Map<String, String> env) {
-    return nonEmpty(env, "HOME").map(Path::of).orElseGet(() -> Path.of(System.getProperty("user.home")));
+    return nonEmpty(env, "HOME")
+        .map(Path::of)
+        .orElseGet(() -> Path.of(System.getProperty("user.home")));
   }
 }

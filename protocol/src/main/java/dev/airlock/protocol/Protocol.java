@@ -6,8 +6,8 @@ public final class Protocol {
   public static final int VERSION = 1;
 
   /**
-   * Largest frame either side accepts. Requests are small (argv, env); output chunks are capped
-   * far below this, so anything bigger is garbage or abuse.
+   * Largest frame either side accepts. Requests are small (argv, env); output chunks are capped far
+   * below this, so anything bigger is garbage or abuse.
    */
   public static final int MAX_FRAME_BYTES = 8 * 1024 * 1024;
 

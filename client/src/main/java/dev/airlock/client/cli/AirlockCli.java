@@ -32,10 +32,18 @@ public final class AirlockCli {
   static final int EXIT_AIRLOCK_ERROR = 125;
   static final int EXIT_EXEC_FAILED = 127;
 
-  @Option(names = "--socket", scope = CommandLine.ScopeType.INHERIT, description = "Daemon socket (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
+  @Option(
+      names = "--socket",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Daemon socket (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
   Path socket;
 
-  @Option(names = "--state-dir", scope = CommandLine.ScopeType.INHERIT, description = "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
+  @Option(
+      names = "--state-dir",
+      scope = CommandLine.ScopeType.INHERIT,
+      description =
+          "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
   public static void main(String[] args) {

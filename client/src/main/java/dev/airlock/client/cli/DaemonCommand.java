@@ -45,7 +45,8 @@ final class DaemonCommand implements Callable<Integer> {
       return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
     boolean started = new DaemonStarter(command, Duration.ofSeconds(30)).ensureRunning(paths);
-    System.out.println((started ? "airlockd started on " : "airlockd already runs on ") + paths.socket());
+    System.out.println(
+        (started ? "airlockd started on " : "airlockd already runs on ") + paths.socket());
     return 0;
   }
 }

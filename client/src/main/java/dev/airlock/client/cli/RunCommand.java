@@ -21,8 +21,8 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
 
 /** {@code airlock run -- CMD...}: runs one command through the daemon and mirrors its status. */
 @Command(
@@ -35,7 +35,8 @@ import picocli.CommandLine.Parameters;
 final class RunCommand implements Callable<Integer> {
   /** Variables passed by default: what tools need to behave, nothing that varies by session. */
   static final Set<String> DEFAULT_ENV =
-      Set.of("PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR");
+      Set.of(
+          "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR");
 
   @ParentCommand AirlockCli parent;
 
@@ -45,10 +46,15 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--env-inherit", description = "Pass this shell's whole environment.")
   boolean envInherit;
 
-  @Option(names = "--timeout", paramLabel = "DURATION", description = "Wall-clock limit: 30s, 500ms, 5m, 1h or plain seconds.")
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "Wall-clock limit: 30s, 500ms, 5m, 1h or plain seconds.")
   String timeout;
 
-  @Option(names = "--stdin", description = "Forward standard input (default: the command reads /dev/null).")
+  @Option(
+      names = "--stdin",
+      description = "Forward standard input (default: the command reads /dev/null).")
   boolean stdin;
 
   @Option(names = "--cwd", description = "Working directory (default: the current one).")
@@ -57,7 +63,10 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-start", description = "Fail instead of starting airlockd when none runs.")
   boolean noStart;
 
-  @Parameters(arity = "1..*", paramLabel = "COMMAND", description = "The command and its arguments (after --).")
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "COMMAND",
+      description = "The command and its arguments (after --).")
   List<String> command;
 
   @Override

@@ -10,7 +10,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code airlock status}: what the daemon is and does. */
-@Command(name = "status", description = "Shows the daemon's pid, version, uptime, paths and actions; exits 3 when none runs.")
+@Command(
+    name = "status",
+    description =
+        "Shows the daemon's pid, version, uptime, paths and actions; exits 3 when none runs.")
 final class StatusCommand implements Callable<Integer> {
   static final int EXIT_NOT_RUNNING = 3;
 

@@ -7,7 +7,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
 /** {@code airlock stop}: graceful shutdown. */
-@Command(name = "stop", description = "Stops the daemon: running actions are cancelled and reported as such.")
+@Command(
+    name = "stop",
+    description = "Stops the daemon: running actions are cancelled and reported as such.")
 final class StopCommand implements Callable<Integer> {
   private static final long WAIT_FOR_EXIT_MS = 15_000;
 
@@ -29,7 +31,8 @@ final class StopCommand implements Callable<Integer> {
       Thread.sleep(10);
     }
     System.out.println(
-        "airlockd stopped" + (cancelled == 0 ? "" : " (" + cancelled + " running actions cancelled)"));
+        "airlockd stopped"
+            + (cancelled == 0 ? "" : " (" + cancelled + " running actions cancelled)"));
     return 0;
   }
 }

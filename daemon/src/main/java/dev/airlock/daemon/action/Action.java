@@ -10,9 +10,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One accepted action and its cancellation state. Cancelling is safe from any thread at any
- * point of the action's life: before it starts it never starts; while it runs its whole process
- * group gets the signal, then SIGKILL after the grace period.
+ * One accepted action and its cancellation state. Cancelling is safe from any thread at any point
+ * of the action's life: before it starts it never starts; while it runs its whole process group
+ * gets the signal, then SIGKILL after the grace period.
  */
 public final class Action {
   private static final Logger log = Logger.getLogger(Action.class.getName());
@@ -39,7 +39,12 @@ public final class Action {
   private Cancellation cancellation;
   private Runnable killAfterGrace = () -> {};
 
-  Action(String id, ExecuteRequest request, LaunchSpec spec, ActionListener listener, StdinFeed stdin) {
+  Action(
+      String id,
+      ExecuteRequest request,
+      LaunchSpec spec,
+      ActionListener listener,
+      StdinFeed stdin) {
     this.id = id;
     this.request = request;
     this.spec = spec;
@@ -112,8 +117,8 @@ public final class Action {
   }
 
   /**
-   * Requests that the action stop. The first cancellation wins (a timeout then a disconnect
-   * stays a timeout).
+   * Requests that the action stop. The first cancellation wins (a timeout then a disconnect stays a
+   * timeout).
    *
    * @return true when this call cancelled a queued action, which will then never run
    */

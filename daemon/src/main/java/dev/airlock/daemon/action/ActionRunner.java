@@ -24,6 +24,7 @@ import java.util.logging.Logger;
  */
 final class ActionRunner implements Runnable {
   private static final Logger log = Logger.getLogger(ActionRunner.class.getName());
+
   /** How long output may keep flowing after the main process ended before it is cut off. */
   private static final long OUTPUT_DRAIN_GRACE_MS = 2_000;
 

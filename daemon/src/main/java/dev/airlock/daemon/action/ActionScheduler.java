@@ -11,8 +11,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs at most {@code maxParallel} actions at once, each on its own platform thread, and keeps
- * the rest in a FIFO queue of at most {@code maxQueued}. Also owns timeouts and the SIGKILL that
+ * Runs at most {@code maxParallel} actions at once, each on its own platform thread, and keeps the
+ * rest in a FIFO queue of at most {@code maxQueued}. Also owns timeouts and the SIGKILL that
  * follows a cancel after the grace period.
  */
 final class ActionScheduler {

@@ -1,7 +1,7 @@
 package dev.airlock.daemon.action;
 
-import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.Accepted;
+import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
@@ -16,8 +16,8 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
 /**
- * The daemon's front door for actions: validates a request, turns it into an {@link Action},
- * queues it, and answers for the whole set (status, shutdown). Knows nothing of sockets.
+ * The daemon's front door for actions: validates a request, turns it into an {@link Action}, queues
+ * it, and answers for the whole set (status, shutdown). Knows nothing of sockets.
  */
 public final class ActionService implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ActionService.class.getName());
@@ -62,7 +62,8 @@ public final class ActionService implements AutoCloseable {
               .setAccepted(Accepted.newBuilder().setQueuePosition(position))
               .build());
     }
-    log.info(() -> "action " + action.id() + " accepted: " + String.join(" ", request.getArgvList()));
+    log.info(
+        () -> "action " + action.id() + " accepted: " + String.join(" ", request.getArgvList()));
     return action;
   }
 
@@ -103,7 +104,8 @@ public final class ActionService implements AutoCloseable {
       throw invalid("the command line is empty");
     }
     if (request.getCwd().isEmpty() || !Path.of(request.getCwd()).isAbsolute()) {
-      throw invalid("the working directory must be an absolute path, got '" + request.getCwd() + "'");
+      throw invalid(
+          "the working directory must be an absolute path, got '" + request.getCwd() + "'");
     }
     if (request.getPolicyCase() != ExecuteRequest.PolicyCase.POLICY_NOT_SET) {
       throw new ActionRejectedException(

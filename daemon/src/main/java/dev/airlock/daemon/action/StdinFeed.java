@@ -5,8 +5,8 @@ import java.util.ArrayDeque;
 /**
  * Standard input a client streams to its action, buffered between the socket and the command's
  * stdin pipe. The buffer is bounded by flow control, not by dropping: once it holds more than a
- * high watermark, {@link #offer} says so and the caller stops reading the socket until the
- * pump has drained it below the low watermark and the resume callback runs.
+ * high watermark, {@link #offer} says so and the caller stops reading the socket until the pump has
+ * drained it below the low watermark and the resume callback runs.
  */
 public final class StdinFeed {
   static final long HIGH_WATERMARK_BYTES = 1 << 20;
@@ -24,8 +24,8 @@ public final class StdinFeed {
   }
 
   /**
-   * Adds a chunk; returns false when the producer should pause until the resume callback runs.
-   * Data after end-of-file is ignored.
+   * Adds a chunk; returns false when the producer should pause until the resume callback runs. Data
+   * after end-of-file is ignored.
    */
   public synchronized boolean offer(byte[] data, boolean endOfFile) {
     if (eof) {

@@ -8,9 +8,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 
 /**
- * Sends an action's events to its client's channel. Output waits while the channel is over its
- * high write watermark, so a client that does not read blocks the command (through the pipe)
- * instead of growing the daemon's memory; once the channel is closed events are dropped.
+ * Sends an action's events to its client's channel. Output waits while the channel is over its high
+ * write watermark, so a client that does not read blocks the command (through the pipe) instead of
+ * growing the daemon's memory; once the channel is closed events are dropped.
  */
 final class ChannelActionListener implements ActionListener {
   private final Channel channel;

@@ -13,8 +13,8 @@ import dev.airlock.protocol.ShutdownReply;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.DecoderException;
 import java.io.IOException;
@@ -23,8 +23,8 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * One client connection: authorizes the peer, decodes its requests and hands them to the domain.
- * At most one action per connection; the connection going away cancels that action.
+ * One client connection: authorizes the peer, decodes its requests and hands them to the domain. At
+ * most one action per connection; the connection going away cancels that action.
  */
 final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMessage> {
   private static final Logger log = Logger.getLogger(ClientConnectionHandler.class.getName());
@@ -116,9 +116,7 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
       fail(ctx, e.code(), e.getMessage());
       return;
     }
-    action
-        .stdin()
-        .ifPresent(feed -> feed.onResume(() -> ctx.channel().config().setAutoRead(true)));
+    action.stdin().ifPresent(feed -> feed.onResume(() -> ctx.channel().config().setAutoRead(true)));
   }
 
   private void stdin(ChannelHandlerContext ctx, ClientMessage message) {
@@ -127,7 +125,8 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
       fail(ctx, ErrorCode.INVALID_REQUEST, "Stdin without an Execute that asked to stream stdin");
       return;
     }
-    if (!feed.get().offer(message.getStdin().getData().toByteArray(), message.getStdin().getEof())) {
+    if (!feed.get()
+        .offer(message.getStdin().getData().toByteArray(), message.getStdin().getEof())) {
       ctx.channel().config().setAutoRead(false);
     }
   }
@@ -164,7 +163,8 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+    Throwable root =
+        cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
     if (root instanceof FrameException frame) {
       log.warning("bad frame from a client: " + frame.getMessage());
       fail(ctx, frame.code(), frame.getMessage());

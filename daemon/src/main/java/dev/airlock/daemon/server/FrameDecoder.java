@@ -45,7 +45,8 @@ final class FrameDecoder extends ByteToMessageDecoder {
       }
       shift += 7;
       if (shift >= 35) {
-        throw fail(ErrorCode.MALFORMED_FRAME, "malformed frame: the length prefix is not a varint32");
+        throw fail(
+            ErrorCode.MALFORMED_FRAME, "malformed frame: the length prefix is not a varint32");
       }
     }
     if (length > maxFrameBytes) {

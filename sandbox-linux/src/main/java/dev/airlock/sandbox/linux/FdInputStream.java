@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class FdInputStream extends InputStream {
   private static final int POLL_SLICE_MS = 100;
+
   /** What an abandoned stream still reads: a full pipe's worth and then some, never unbounded. */
   private static final long ABANDONED_READ_BUDGET = 4L << 20;
 

@@ -5,8 +5,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Writes to a pipe fd owned by this stream; a reader that went away is an {@link ErrnoException}
- * with EPIPE. */
+/**
+ * Writes to a pipe fd owned by this stream; a reader that went away is an {@link ErrnoException}
+ * with EPIPE.
+ */
 final class FdOutputStream extends OutputStream {
   private final int fd;
   private final Memory buffer;

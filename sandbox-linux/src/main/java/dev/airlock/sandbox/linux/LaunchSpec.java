@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What to run: the command line, its complete environment, its working directory, and whether
- * its stdin is a pipe the caller feeds (otherwise /dev/null).
+ * What to run: the command line, its complete environment, its working directory, and whether its
+ * stdin is a pipe the caller feeds (otherwise /dev/null).
  */
 public record LaunchSpec(List<String> argv, Map<String, String> env, Path cwd, boolean pipeStdin) {
   public LaunchSpec {
@@ -31,7 +31,8 @@ public record LaunchSpec(List<String> argv, Map<String, String> env, Path cwd, b
         throw new IllegalArgumentException("bad environment variable name: '" + e.getKey() + "'");
       }
       if (e.getValue().indexOf('\0') >= 0) {
-        throw new IllegalArgumentException("environment variable " + e.getKey() + " contains a NUL byte");
+        throw new IllegalArgumentException(
+            "environment variable " + e.getKey() + " contains a NUL byte");
       }
     }
   }

@@ -3,16 +3,16 @@ package dev.airlock.sandbox.linux;
 import com.sun.jna.Memory;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.io.OutputStream;
 import java.util.Optional;
 
 /**
  * A command started by the launcher: its pid (also its process group id), its output pipes, its
- * stdin pipe when asked for, and the launcher's failure report. Closing it closes every fd it
- * owns; it does not kill the process.
+ * stdin pipe when asked for, and the launcher's failure report. Closing it closes every fd it owns;
+ * it does not kill the process.
  */
 public final class LaunchedProcess implements AutoCloseable {
   private static final int PIPE_BUFFER_BYTES = 64 * 1024;
@@ -83,8 +83,8 @@ public final class LaunchedProcess implements AutoCloseable {
   }
 
   /**
-   * Blocks until the command's main process ends, kills whatever is left of its process group
-   * (an action ends with its main process), and reaps it.
+   * Blocks until the command's main process ends, kills whatever is left of its process group (an
+   * action ends with its main process), and reaps it.
    */
   public ExitStatus awaitExit() throws ErrnoException {
     // Wait without reaping first: while the main process is an unreaped zombie its pid, and so
@@ -137,7 +137,8 @@ public final class LaunchedProcess implements AutoCloseable {
       }
       ByteBuffer buf = ByteBuffer.wrap(msg).order(ByteOrder.nativeOrder());
       return Optional.of(
-          new LaunchFailure(LaunchFailure.Stage.fromWire(buf.getInt()), buf.getInt(), command, cwd));
+          new LaunchFailure(
+              LaunchFailure.Stage.fromWire(buf.getInt()), buf.getInt(), command, cwd));
     } catch (ErrnoException e) {
       throw e;
     } catch (IOException e) {

@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * Starts commands through the airlock-launcher binary with posix_spawn. Never through
- * ProcessBuilder: the JDK's reaper thread waits on every child it starts and would steal the
- * wait statuses (and, later, the ptrace stops) that belong to Airlock's supervisor.
+ * ProcessBuilder: the JDK's reaper thread waits on every child it starts and would steal the wait
+ * statuses (and, later, the ptrace stops) that belong to Airlock's supervisor.
  */
 public final class Launcher {
   /** The fd number the launcher finds its report pipe on. */
@@ -44,9 +44,9 @@ public final class Launcher {
   }
 
   /**
-   * Starts the command. Failures of the command itself (not found, not executable, missing
-   * working directory) are not thrown: the process exits 127 and {@link
-   * LaunchedProcess#launchFailure()} says why.
+   * Starts the command. Failures of the command itself (not found, not executable, missing working
+   * directory) are not thrown: the process exits 127 and {@link LaunchedProcess#launchFailure()}
+   * says why.
    *
    * @throws ErrnoException when the launcher itself cannot be spawned (fd or process limits)
    */
@@ -169,5 +169,4 @@ public final class Launcher {
       }
     }
   }
-
 }

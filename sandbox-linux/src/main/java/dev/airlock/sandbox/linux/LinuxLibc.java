@@ -40,8 +40,11 @@ final class LinuxLibc {
   static final short POSIX_SPAWN_SETPGROUP = 0x02;
   static final short POSIX_SPAWN_SETSIGDEF = 0x04;
   static final short POSIX_SPAWN_SETSIGMASK = 0x08;
-  /** sizeof(posix_spawn_file_actions_t) is 80 and sizeof(posix_spawnattr_t) 336 on glibc x86_64
-   * and aarch64; the buffers are larger so a future glibc cannot overrun them. */
+
+  /**
+   * sizeof(posix_spawn_file_actions_t) is 80 and sizeof(posix_spawnattr_t) 336 on glibc x86_64 and
+   * aarch64; the buffers are larger so a future glibc cannot overrun them.
+   */
   static final int SPAWN_FILE_ACTIONS_BYTES = 256;
 
   static final int SPAWN_ATTR_BYTES = 1024;

@@ -11,8 +11,8 @@ public final class Processes {
 
   /**
    * Starts a new session so that the terminal's signals (Ctrl-C in the shell that started the
-   * client) never reach a daemon running in the background. A process that already leads a
-   * group cannot, and need not, do so.
+   * client) never reach a daemon running in the background. A process that already leads a group
+   * cannot, and need not, do so.
    */
   public static void detachFromTerminal() {
     LinuxLibc.setsid();

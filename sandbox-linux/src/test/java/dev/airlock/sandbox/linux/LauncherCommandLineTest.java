@@ -24,14 +24,16 @@ class LauncherCommandLineTest {
             new LaunchSpec(List.of("sh", "-c", "--cwd x"), Map.of(), Path.of("/work"), false));
 
     assertEquals(
-        List.of(binary.toString(), "--cwd", "/work", "--report-fd", "3", "--", "sh", "-c", "--cwd x"),
+        List.of(
+            binary.toString(), "--cwd", "/work", "--report-fd", "3", "--", "sh", "-c", "--cwd x"),
         line);
   }
 
   @Test
   void specRejectsWhatExecCannotCarry() {
     Path cwd = Path.of("/");
-    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec(List.of(), Map.of(), cwd, false));
+    assertThrows(
+        IllegalArgumentException.class, () -> new LaunchSpec(List.of(), Map.of(), cwd, false));
     assertThrows(
         IllegalArgumentException.class,
         () -> new LaunchSpec(List.of("a\0b"), Map.of(), cwd, false));

@@ -31,7 +31,8 @@ class LauncherTest {
     launcher = new Launcher(LauncherBinary.extractTo(shared.resolve("libexec")));
   }
 
-  private record Run(ExitStatus status, String stdout, String stderr, Optional<LaunchFailure> failure) {}
+  private record Run(
+      ExitStatus status, String stdout, String stderr, Optional<LaunchFailure> failure) {}
 
   private Run run(LaunchSpec spec) throws Exception {
     try (LaunchedProcess p = launcher.launch(spec)) {
@@ -59,7 +60,12 @@ class LauncherTest {
   @Test
   void commandRunsInTheGivenDirectoryWithExactlyTheGivenEnvironment() throws Exception {
     Run run =
-        run(new LaunchSpec(List.of("sh", "-c", "pwd; env | sort"), Map.of("PATH", "/usr/bin:/bin", "X", "1"), dir, false));
+        run(
+            new LaunchSpec(
+                List.of("sh", "-c", "pwd; env | sort"),
+                Map.of("PATH", "/usr/bin:/bin", "X", "1"),
+                dir,
+                false));
     List<String> lines = run.stdout.lines().toList();
     assertEquals(dir.toRealPath().toString(), lines.get(0));
     assertTrue(lines.contains("X=1"), run.stdout);
@@ -97,7 +103,8 @@ class LauncherTest {
     Run run = run(new LaunchSpec(List.of("true"), ENV, dir.resolve("gone"), false));
     LaunchFailure failure = run.failure.orElseThrow();
     assertEquals(LaunchFailure.Stage.CHDIR, failure.stage());
-    assertTrue(failure.message().startsWith("cannot change to working directory"), failure.message());
+    assertTrue(
+        failure.message().startsWith("cannot change to working directory"), failure.message());
   }
 
   @Test

@@ -1,0 +1,82 @@
+package dev.airlock.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class AirlockPathsTest {
+  @Test
+  void defaultsToTheCacheDirectoryAndTheRuntimeDirectory() {
+    AirlockPaths paths =
+        AirlockPaths.resolve(
+            Map.of("HOME", "/home/u", "XDG_RUNTIME_DIR", "/run/user/7"), null, null);
+    assertEquals(Path.of("/home/u/.cache/airlock"), paths.stateDir());
+    assertEquals(Path.of("/run/user/7/airlock/airlockd.sock"), paths.socket());
+  }
+
+  @Test
+  void socketLivesInTheStateDirectoryWithoutARuntimeDirectory() {
+    AirlockPaths paths =
+        AirlockPaths.resolve(Map.of("XDG_CACHE_HOME", "/c", "HOME", "/h"), null, null);
+    assertEquals(Path.of("/c/airlock"), paths.stateDir());
+    assertEquals(Path.of("/c/airlock/airlockd.sock"), paths.socket());
+  }
+
+  @Test
+  void environmentOverridesDefaultsAndFlagsOverrideTheEnvironment() {
+    Map<String, String> env =
+        Map.of(
+            "HOME",
+            "/h",
+            "XDG_RUNTIME_DIR",
+            "/run/user/7",
+            AirlockPaths.STATE_DIR_ENV,
+            "/state",
+            AirlockPaths.SOCKET_ENV,
+            "/sock/a.sock");
+    AirlockPaths fromEnv = AirlockPaths.resolve(env, null, null);
+    assertEquals(Path.of("/state"), fromEnv.stateDir());
+    assertEquals(Path.of("/sock/a.sock"), fromEnv.socket());
+
+    AirlockPaths fromFlags =
+        AirlockPaths.resolve(env, Path.of("/flag-state"), Path.of("/flag.sock"));
+    assertEquals(Path.of("/flag-state"), fromFlags.stateDir());
+    assertEquals(Path.of("/flag.sock"), fromFlags.socket());
+  }
+
+  @Test
+  void emptyVariablesCountAsUnset() {
+    AirlockPaths paths =
+        AirlockPaths.resolve(
+            Map.of("HOME", "/h", "XDG_RUNTIME_DIR", "", AirlockPaths.SOCKET_ENV, ""), null, null);
+    assertEquals(Path.of("/h/.cache/airlock/airlockd.sock"), paths.socket());
+  }
+
+  @Test
+  void tooLongSocketPathIsRefusedWithAnActionableMessage() {
+    String longDir = "/tmp/" + "d".repeat(120);
+    AirlockConfigException e =
+        assertThrows(
+            AirlockConfigException.class,
+            () ->
+                AirlockPaths.resolve(
+                    Map.of("HOME", "/h", AirlockPaths.STATE_DIR_ENV, longDir), null, null));
+    assertTrue(e.getMessage().startsWith("socket path is too long ("), e.getMessage());
+    assertTrue(e.getMessage().contains(AirlockPaths.SOCKET_ENV), e.getMessage());
+  }
+
+  @Test
+  void socketPathOfExactlyTheKernelLimitIsAccepted() {
+    String socket = "/" + "s".repeat(AirlockPaths.MAX_SOCKET_PATH_BYTES - 1);
+    assertEquals(
+        AirlockPaths.MAX_SOCKET_PATH_BYTES,
+        AirlockPaths.resolve(Map.of("HOME", "/h"), null, Path.of(socket))
+            .socket()
+            .toString()
+            .length());
+  }
+}
