@@ -75,10 +75,15 @@ static void reset_signals(void) {
   memset(&dfl, 0, sizeof dfl);
   dfl.sa_handler = SIG_DFL;
   sigemptyset(&dfl.sa_mask);
+  /* The kernel's struct sigaction: all zero is SIG_DFL, no flags, empty mask. */
+  unsigned long kernel_dfl[4] = {0, 0, 0, 0};
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    /* Fails with EINVAL for the glibc-reserved real-time signals; those need no reset. */
-    sigaction(sig, &dfl, NULL);
+    if (sigaction(sig, &dfl, NULL) != 0 && errno == EINVAL) {
+      /* glibc refuses its reserved real-time signals (32, 33), and its posix_spawn leaves
+       * them ignored in the child; an ignored disposition would survive exec. */
+      syscall(SYS_rt_sigaction, sig, kernel_dfl, NULL, sizeof(unsigned long));
+    }
   }
   sigset_t none;
   sigemptyset(&none);
