@@ -30,11 +30,17 @@ final class ActionRunner implements Runnable {
 
   private final Action action;
   private final Launcher launcher;
+  private final Runnable onCompleted;
   private final Runnable onDone;
 
-  ActionRunner(Action action, Launcher launcher, Runnable onDone) {
+  /**
+   * @param onCompleted runs once the result is known, before it is reported (counts it)
+   * @param onDone runs after the result was handed to the listener (frees the slot)
+   */
+  ActionRunner(Action action, Launcher launcher, Runnable onCompleted, Runnable onDone) {
     this.action = action;
     this.launcher = launcher;
+    this.onCompleted = onCompleted;
     this.onDone = onDone;
   }
 
@@ -59,6 +65,7 @@ final class ActionRunner implements Runnable {
     }
     result.setWallTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos));
     action.markFinished();
+    onCompleted.run();
     try {
       action
           .listener()

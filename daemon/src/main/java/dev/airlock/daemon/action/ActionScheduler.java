@@ -75,9 +75,9 @@ final class ActionScheduler {
         removed = queue.remove(action);
       }
       if (removed) {
+        markCompleted();
         ActionRunner.finishUnstarted(action);
         synchronized (this) {
-          finished++;
           notifyAll();
         }
       }
@@ -153,6 +153,7 @@ final class ActionScheduler {
             new ActionRunner(
                 action,
                 launcher,
+                this::markCompleted,
                 () -> {
                   if (timeout != null) {
                     timeout.cancel(false);
@@ -163,9 +164,12 @@ final class ActionScheduler {
     thread.start();
   }
 
+  private synchronized void markCompleted() {
+    finished++;
+  }
+
   private synchronized void onFinished(Action action) {
     running.remove(action);
-    finished++;
     while (running.size() < maxParallel && !queue.isEmpty()) {
       start(queue.poll());
     }

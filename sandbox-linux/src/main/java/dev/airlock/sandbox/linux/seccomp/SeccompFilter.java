@@ -1,0 +1,106 @@
+package dev.airlock.sandbox.linux.seccomp;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Builds the classic-BPF program the launcher installs with seccomp(2): a syscall of another
+ * architecture or ABI kills the process (an {@code int 0x80} on x86_64 would otherwise pass a
+ * filter written for 64-bit numbers); listed syscalls stop for the tracer ({@code
+ * SECCOMP_RET_TRACE}, with the syscall number in the return data) or fail with an errno; the rest
+ * run untouched. Decisions depend only on arch and number, so the kernel's per-syscall action cache
+ * skips the program for every allowed syscall.
+ */
+public final class SeccompFilter {
+  // <linux/filter.h> classic BPF opcodes
+  static final short BPF_LD_W_ABS = 0x20;
+  static final short BPF_JMP_JEQ_K = 0x15;
+  static final short BPF_JMP_JGE_K = 0x35;
+  static final short BPF_RET_K = 0x06;
+
+  // <linux/seccomp.h>
+  static final int SECCOMP_RET_KILL_PROCESS = 0x80000000;
+  static final int SECCOMP_RET_TRAP = 0x00030000;
+  static final int SECCOMP_RET_ERRNO = 0x00050000;
+  static final int SECCOMP_RET_TRACE = 0x7ff00000;
+  static final int SECCOMP_RET_ALLOW = 0x7fff0000;
+  static final int SECCOMP_RET_DATA = 0x0000ffff;
+
+  // offsets in struct seccomp_data
+  static final int OFFSET_NR = 0;
+  static final int OFFSET_ARCH = 4;
+
+  /** One classic BPF instruction (struct sock_filter). */
+  record Instruction(short code, int jt, int jf, int k) {}
+
+  private final List<Instruction> instructions;
+
+  private SeccompFilter(List<Instruction> instructions) {
+    this.instructions = Collections.unmodifiableList(instructions);
+  }
+
+  /**
+   * A filter that traces {@code traced} and fails {@code denied} with the given errno.
+   *
+   * @throws IllegalArgumentException when a syscall is both traced and denied
+   */
+  public static SeccompFilter build(
+      SyscallTable table, Set<Syscall> traced, Map<Syscall, Integer> denied) {
+    Map<Syscall, Integer> errnos = new EnumMap<>(Syscall.class);
+    errnos.putAll(denied);
+    for (Syscall s : traced) {
+      if (errnos.containsKey(s)) {
+        throw new IllegalArgumentException(s + " cannot be both traced and denied");
+      }
+    }
+    List<Instruction> code = new ArrayList<>();
+    // Jump offsets are 8-bit, so every test skips at most one instruction, however long the
+    // list: "jeq nr, 0, 1; ret ACTION" per syscall.
+    code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARCH));
+    code.add(new Instruction(BPF_JMP_JEQ_K, 1, 0, table.auditArch()));
+    code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS));
+    code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_NR));
+    if (table.foreignAbiBit() != 0) {
+      code.add(new Instruction(BPF_JMP_JGE_K, 0, 1, table.foreignAbiBit()));
+      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS));
+    }
+    for (Syscall s : errnos.keySet()) {
+      int errno = errnos.get(s);
+      if (errno <= 0 || errno > 4095) {
+        throw new IllegalArgumentException("bad errno " + errno + " for " + s);
+      }
+      table.number(s).ifPresent(nr -> addCase(code, nr, SECCOMP_RET_ERRNO | errno));
+    }
+    for (Syscall s : traced) {
+      table
+          .number(s)
+          .ifPresent(nr -> addCase(code, nr, SECCOMP_RET_TRACE | (nr & SECCOMP_RET_DATA)));
+    }
+    code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
+    return new SeccompFilter(code);
+  }
+
+  private static void addCase(List<Instruction> code, int nr, int action) {
+    code.add(new Instruction(BPF_JMP_JEQ_K, 0, 1, nr));
+    code.add(new Instruction(BPF_RET_K, 0, 0, action));
+  }
+
+  List<Instruction> instructions() {
+    return instructions;
+  }
+
+  /** The program as an array of struct sock_filter in native byte order, ready for the launcher. */
+  public byte[] toBytes() {
+    ByteBuffer buffer = ByteBuffer.allocate(instructions.size() * 8).order(ByteOrder.nativeOrder());
+    for (Instruction i : instructions) {
+      buffer.putShort(i.code()).put((byte) i.jt()).put((byte) i.jf()).putInt(i.k());
+    }
+    return buffer.array();
+  }
+}

@@ -1,0 +1,79 @@
+package dev.airlock.sandbox.linux.seccomp;
+
+/**
+ * The system calls Airlock's filter singles out, by their architecture-neutral names. Numbers live
+ * in {@link SyscallTable}, one per architecture; a syscall an architecture lacks (aarch64 has no
+ * {@code open}, only {@code openat}) is simply absent from its table.
+ */
+public enum Syscall {
+  // Opening files
+  OPEN,
+  OPENAT,
+  OPENAT2,
+  CREAT,
+  NAME_TO_HANDLE_AT,
+  OPEN_BY_HANDLE_AT,
+  // Existence and metadata probes
+  STAT,
+  LSTAT,
+  NEWFSTATAT,
+  STATX,
+  ACCESS,
+  FACCESSAT,
+  FACCESSAT2,
+  READLINK,
+  READLINKAT,
+  STATFS,
+  // Execution and the working directory
+  EXECVE,
+  EXECVEAT,
+  CHDIR,
+  FCHDIR,
+  // Namespace mutations
+  MKDIR,
+  MKDIRAT,
+  RMDIR,
+  UNLINK,
+  UNLINKAT,
+  RENAME,
+  RENAMEAT,
+  RENAMEAT2,
+  LINK,
+  LINKAT,
+  SYMLINK,
+  SYMLINKAT,
+  MKNOD,
+  MKNODAT,
+  TRUNCATE,
+  // Attribute changes
+  CHMOD,
+  FCHMODAT,
+  FCHMODAT2,
+  CHOWN,
+  LCHOWN,
+  FCHOWNAT,
+  UTIME,
+  UTIMES,
+  UTIMENSAT,
+  FUTIMESAT,
+  SETXATTR,
+  LSETXATTR,
+  REMOVEXATTR,
+  LREMOVEXATTR,
+  // Attribute reads
+  GETXATTR,
+  LGETXATTR,
+  LISTXATTR,
+  LLISTXATTR,
+  // Directory enumeration (of an fd's directory)
+  GETDENTS,
+  GETDENTS64,
+  INOTIFY_ADD_WATCH,
+  // Escapes: recorded now, refused by policy later
+  CHROOT,
+  MOUNT,
+  UMOUNT2,
+  PIVOT_ROOT,
+  // Bypasses syscall tracing entirely (io_uring operations never pass through seccomp)
+  IO_URING_SETUP
+}
