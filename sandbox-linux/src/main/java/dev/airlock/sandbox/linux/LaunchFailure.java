@@ -6,12 +6,16 @@ public record LaunchFailure(Stage stage, int errno, String command, String cwd) 
   public enum Stage {
     SETUP,
     CHDIR,
-    EXEC;
+    EXEC,
+    SECCOMP,
+    SYNC;
 
     static Stage fromWire(int value) {
       return switch (value) {
         case 2 -> CHDIR;
         case 3 -> EXEC;
+        case 4 -> SECCOMP;
+        case 5 -> SYNC;
         default -> SETUP;
       };
     }
@@ -23,6 +27,8 @@ public record LaunchFailure(Stage stage, int errno, String command, String cwd) 
       case EXEC -> "cannot execute '" + command + "': " + Errno.message(errno);
       case CHDIR -> "cannot change to working directory '" + cwd + "': " + Errno.message(errno);
       case SETUP -> "sandbox setup failed before exec: " + Errno.describe(errno);
+      case SECCOMP -> "cannot install the seccomp filter: " + Errno.describe(errno);
+      case SYNC -> "the tracer went away before the command started: " + Errno.describe(errno);
     };
   }
 }

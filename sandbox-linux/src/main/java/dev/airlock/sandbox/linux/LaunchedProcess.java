@@ -22,14 +22,23 @@ public final class LaunchedProcess implements AutoCloseable {
   private final FdInputStream stderr;
   private final FdOutputStream stdin;
   private final int reportFd;
+  private int syncFd;
   private final String command;
   private final String cwd;
   private boolean reportClosed;
   private boolean reaped;
 
   LaunchedProcess(
-      int pid, int stdoutFd, int stderrFd, int stdinFd, int reportFd, String command, String cwd) {
+      int pid,
+      int stdoutFd,
+      int stderrFd,
+      int stdinFd,
+      int reportFd,
+      int syncFd,
+      String command,
+      String cwd) {
     this.pid = pid;
+    this.syncFd = syncFd;
     this.stdout = new FdInputStream(stdoutFd, PIPE_BUFFER_BYTES);
     this.stderr = new FdInputStream(stderrFd, PIPE_BUFFER_BYTES);
     this.stdin = stdinFd >= 0 ? new FdOutputStream(stdinFd, PIPE_BUFFER_BYTES) : null;
@@ -56,6 +65,24 @@ public final class LaunchedProcess implements AutoCloseable {
     return Optional.ofNullable(stdin);
   }
 
+  /**
+   * Lets a process started with {@link Launcher#launchTraced} go on to exec; call once the tracer
+   * has seized it.
+   */
+  public synchronized void releaseToExec() throws ErrnoException {
+    if (syncFd < 0) {
+      throw new IllegalStateException("not started stopped, or already released");
+    }
+    try (FdOutputStream sync = new FdOutputStream(syncFd, 1)) {
+      syncFd = -1;
+      sync.write(1);
+    } catch (ErrnoException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Makes pending and later reads of stdout and stderr return end-of-file. */
   public void abandonOutput() {
     stdout.abandon();
@@ -80,6 +107,14 @@ public final class LaunchedProcess implements AutoCloseable {
       return false;
     }
     throw new ErrnoException("kill(-" + pid + ", " + signal + ")", errno);
+  }
+
+  /**
+   * Tells the process that its main process is ending or ended under a tracer that reaps it, so
+   * that later group signals (a late cancel) are dropped rather than risk a reused group id.
+   */
+  public synchronized void markExiting() {
+    reaped = true;
   }
 
   /**
@@ -156,6 +191,13 @@ public final class LaunchedProcess implements AutoCloseable {
     if (!reportClosed) {
       reportClosed = true;
       LinuxLibc.close(reportFd);
+    }
+    synchronized (this) {
+      if (syncFd >= 0) {
+        // Closing without a byte makes a waiting launcher fail (STAGE_SYNC) instead of hang.
+        LinuxLibc.close(syncFd);
+        syncFd = -1;
+      }
     }
   }
 }

@@ -14,8 +14,14 @@ import java.util.Map;
  * statuses (and, later, the ptrace stops) that belong to Airlock's supervisor.
  */
 public final class Launcher {
-  /** The fd number the launcher finds its report pipe on. */
+  /** The fd numbers the launcher finds its pipes on. */
   static final int REPORT_FD = 3;
+
+  static final int SECCOMP_FD = 4;
+  static final int SYNC_FD = 5;
+
+  /** Pipe fds are moved at least this high, so the dup2s onto 0-5 can never clobber a source. */
+  private static final int MIN_SOURCE_FD = 10;
 
   private final Path binary;
 
@@ -31,13 +37,19 @@ public final class Launcher {
   }
 
   /** The launcher's argv for a spec: its side of the documented contract. */
-  public List<String> commandLine(LaunchSpec spec) {
+  public List<String> commandLine(LaunchSpec spec, boolean traced) {
     List<String> line = new ArrayList<>();
     line.add(binary.toString());
     line.add("--cwd");
     line.add(spec.cwd().toString());
     line.add("--report-fd");
     line.add(Integer.toString(REPORT_FD));
+    if (traced) {
+      line.add("--seccomp-fd");
+      line.add(Integer.toString(SECCOMP_FD));
+      line.add("--sync-fd");
+      line.add(Integer.toString(SYNC_FD));
+    }
     line.add("--");
     line.addAll(spec.argv());
     return line;
@@ -51,38 +63,82 @@ public final class Launcher {
    * @throws ErrnoException when the launcher itself cannot be spawned (fd or process limits)
    */
   public LaunchedProcess launch(LaunchSpec spec) throws ErrnoException {
-    int[] out = pipe();
-    int[] err = null;
-    int[] report = null;
-    int[] in = null;
+    return launch(spec, null);
+  }
+
+  /**
+   * Starts the command under a seccomp filter, stopped just before exec until {@link
+   * LaunchedProcess#releaseToExec()}: the caller seizes it with ptrace in between. Call from the
+   * thread that will trace it (ptrace requests must come from the attaching thread).
+   *
+   * @param filterProgram struct sock_filter[] in native order (see SeccompFilter)
+   */
+  public LaunchedProcess launchTraced(LaunchSpec spec, byte[] filterProgram) throws ErrnoException {
+    if (filterProgram.length == 0 || filterProgram.length > 60_000) {
+      throw new IllegalArgumentException("the filter must fit in one pipe buffer");
+    }
+    return launch(spec, filterProgram);
+  }
+
+  private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram) throws ErrnoException {
+    List<int[]> pipes = new ArrayList<>();
     try {
-      err = pipe();
-      report = pipe();
-      in = spec.pipeStdin() ? pipe() : null;
-      int pid = spawn(spec, in == null ? -1 : in[0], out[1], err[1], report[1]);
+      int[] out = pipe(pipes);
+      int[] err = pipe(pipes);
+      int[] report = pipe(pipes);
+      int[] in = spec.pipeStdin() ? pipe(pipes) : null;
+      int[] filter = filterProgram != null ? pipe(pipes) : null;
+      int[] sync = filterProgram != null ? pipe(pipes) : null;
+      if (filter != null) {
+        // Fits the pipe buffer (checked above), so this cannot block.
+        writeAll(filter[1], filterProgram);
+        LinuxLibc.close(filter[1]);
+        filter[1] = -1;
+      }
+      int pid =
+          spawn(
+              spec,
+              in == null ? -1 : in[0],
+              out[1],
+              err[1],
+              report[1],
+              filter == null ? -1 : filter[0],
+              sync == null ? -1 : sync[0]);
+      LaunchedProcess process =
+          new LaunchedProcess(
+              pid,
+              out[0],
+              err[0],
+              in == null ? -1 : in[1],
+              report[0],
+              sync == null ? -1 : sync[1],
+              spec.argv().get(0),
+              spec.cwd().toString());
+      // The child has its copies; the parent keeps only its own ends.
       closeQuietly(out[1], err[1], report[1]);
       if (in != null) {
         closeQuietly(in[0]);
       }
-      return new LaunchedProcess(
-          pid,
-          out[0],
-          err[0],
-          in == null ? -1 : in[1],
-          report[0],
-          spec.argv().get(0),
-          spec.cwd().toString());
+      if (filter != null) {
+        closeQuietly(filter[0], sync[0]);
+      }
+      return process;
     } catch (ErrnoException | RuntimeException e) {
-      for (int[] p : new int[][] {out, err, report, in}) {
-        if (p != null) {
-          closeQuietly(p[0], p[1]);
-        }
+      for (int[] p : pipes) {
+        closeQuietly(p[0], p[1]);
       }
       throw e;
     }
   }
 
-  private int spawn(LaunchSpec spec, int stdinFd, int stdoutFd, int stderrFd, int reportFd)
+  private int spawn(
+      LaunchSpec spec,
+      int stdinFd,
+      int stdoutFd,
+      int stderrFd,
+      int reportFd,
+      int seccompFd,
+      int syncFd)
       throws ErrnoException {
     Memory actions = LinuxLibc.allocate(LinuxLibc.SPAWN_FILE_ACTIONS_BYTES);
     Memory attr = LinuxLibc.allocate(LinuxLibc.SPAWN_ATTR_BYTES);
@@ -102,9 +158,15 @@ public final class Launcher {
         }
         check("adddup2", LinuxLibc.posix_spawn_file_actions_adddup2(actions, stdoutFd, 1));
         check("adddup2", LinuxLibc.posix_spawn_file_actions_adddup2(actions, stderrFd, 2));
-        // Last: fd 3 may itself be one of the sources above, which are already duplicated by
-        // now. glibc (>= 2.29) clears close-on-exec when source and target are equal.
+        // Every source is above MIN_SOURCE_FD (see pipe()), so no dup2 below overwrites a
+        // source that a later one still needs.
         check("adddup2", LinuxLibc.posix_spawn_file_actions_adddup2(actions, reportFd, REPORT_FD));
+        if (seccompFd >= 0) {
+          check(
+              "adddup2",
+              LinuxLibc.posix_spawn_file_actions_adddup2(actions, seccompFd, SECCOMP_FD));
+          check("adddup2", LinuxLibc.posix_spawn_file_actions_adddup2(actions, syncFd, SYNC_FD));
+        }
 
         // The child starts in its own process group, so a cancel that races with startup
         // still reaches the whole group; signal state is reset before the launcher's first
@@ -125,7 +187,7 @@ public final class Launcher {
             "posix_spawnattr_setsigdefault",
             LinuxLibc.posix_spawnattr_setsigdefault(attr, allSignals));
 
-        List<String> line = commandLine(spec);
+        List<String> line = commandLine(spec, seccompFd >= 0);
         StringArray argv = new StringArray(line.toArray(new String[0]));
         StringArray envp = new StringArray(environment(spec.env()));
         int[] pid = new int[1];
@@ -146,14 +208,48 @@ public final class Launcher {
     return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
   }
 
-  private static int[] pipe() throws ErrnoException {
+  /** A close-on-exec pipe with both fds at or above MIN_SOURCE_FD, remembered in {@code all}. */
+  private static int[] pipe(List<int[]> all) throws ErrnoException {
     int[] fds = new int[2];
     // O_CLOEXEC from the start: a pipe of one action must never leak into another action's
     // child spawned concurrently from another thread, or its reader would never see EOF.
     if (LinuxLibc.pipe2(fds, LinuxLibc.O_CLOEXEC) != 0) {
       throw new ErrnoException("pipe2()", LinuxLibc.errno());
     }
+    all.add(fds);
+    fds[0] = raise(fds[0]);
+    fds[1] = raise(fds[1]);
     return fds;
+  }
+
+  private static int raise(int fd) throws ErrnoException {
+    if (fd >= MIN_SOURCE_FD) {
+      return fd;
+    }
+    int high = LinuxLibc.fcntl(fd, LinuxLibc.F_DUPFD_CLOEXEC, MIN_SOURCE_FD);
+    int errno = LinuxLibc.errno();
+    LinuxLibc.close(fd);
+    if (high < 0) {
+      throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", errno);
+    }
+    return high;
+  }
+
+  private static void writeAll(int fd, byte[] bytes) throws ErrnoException {
+    com.sun.jna.Memory buffer = LinuxLibc.allocate(bytes.length);
+    buffer.write(0, bytes, 0, bytes.length);
+    long done = 0;
+    while (done < bytes.length) {
+      long n = LinuxLibc.write(fd, buffer.share(done), bytes.length - done);
+      if (n < 0) {
+        int errno = LinuxLibc.errno();
+        if (errno == LinuxLibc.EINTR) {
+          continue;
+        }
+        throw new ErrnoException("write(filter pipe)", errno);
+      }
+      done += n;
+    }
   }
 
   private static void check(String call, int rc) throws ErrnoException {

@@ -99,6 +99,10 @@ final class LinuxLibc {
 
   static native int pipe2(int[] fds, int flags);
 
+  static final int F_DUPFD_CLOEXEC = 1030;
+
+  static native int fcntl(int fd, int cmd, long arg);
+
   static native int close(int fd);
 
   static native long read(int fd, Pointer buf, long count);
@@ -122,6 +126,15 @@ final class LinuxLibc {
   static native int prctl(int option, long arg2, long arg3, long arg4, long arg5);
 
   static native String strerror(int errnum);
+
+  // <sys/ptrace.h>; glibc declares ptrace variadic, which direct mapping cannot bind, but the
+  // fixed four-argument form has the same calling convention on x86_64 and aarch64.
+  static native long ptrace(long request, int pid, Pointer addr, Pointer data);
+
+  static native long process_vm_readv(
+      int pid, Pointer localIov, long localCount, Pointer remoteIov, long remoteCount, long flags);
+
+  static native int tgkill(int tgid, int tid, int sig);
 
   /** The errno of the last failed call on this thread (JNA saves it right after the call). */
   static int errno() {

@@ -21,11 +21,35 @@ class LauncherCommandLineTest {
 
     List<String> line =
         launcher.commandLine(
-            new LaunchSpec(List.of("sh", "-c", "--cwd x"), Map.of(), Path.of("/work"), false));
+            new LaunchSpec(List.of("sh", "-c", "--cwd x"), Map.of(), Path.of("/work"), false),
+            false);
 
     assertEquals(
         List.of(
             binary.toString(), "--cwd", "/work", "--report-fd", "3", "--", "sh", "-c", "--cwd x"),
+        line);
+  }
+
+  @Test
+  void tracedCommandLineNamesTheFilterAndSyncFds() throws Exception {
+    Path binary = Files.createFile(dir.resolve("launcher"));
+    binary.toFile().setExecutable(true);
+    List<String> line =
+        new Launcher(binary)
+            .commandLine(new LaunchSpec(List.of("true"), Map.of(), Path.of("/"), false), true);
+    assertEquals(
+        List.of(
+            binary.toString(),
+            "--cwd",
+            "/",
+            "--report-fd",
+            "3",
+            "--seccomp-fd",
+            "4",
+            "--sync-fd",
+            "5",
+            "--",
+            "true"),
         line);
   }
 

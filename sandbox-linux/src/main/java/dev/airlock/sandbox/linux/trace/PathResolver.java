@@ -1,0 +1,145 @@
+package dev.airlock.sandbox.linux.trace;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns the path arguments of a tracee's syscall into absolute paths the way the kernel resolves
+ * them, looking at the filesystem through {@code /proc/PID/root} (what the process sees, not what
+ * the daemon sees). Relative paths resolve against the thread's cwd or the dirfd, read from {@code
+ * /proc/TID/cwd} and {@code /proc/TID/fd/N}; {@code ..} is never collapsed lexically, since a
+ * symlink may precede it. Every symlink traversed is reported: it is an input of the action.
+ */
+final class PathResolver {
+  static final int AT_FDCWD = -100;
+  private static final int MAX_LINK_HOPS = 40;
+  private static final String DELETED_SUFFIX = " (deleted)";
+
+  /** Directories already walked and known not to be symlinks, until the next mutation. */
+  private final Set<String> plainDirectories = new HashSet<>();
+
+  /** Forgets cached directory facts; call after the action changed the namespace. */
+  void invalidate() {
+    plainDirectories.clear();
+  }
+
+  /**
+   * The absolute path {@code path} names for thread {@code tid} relative to {@code dirfd}, with
+   * symlinks resolved in every component (and in the last one when {@code followLast}); links
+   * traversed are added to {@code links}. Returns null when the base directory is unknown.
+   */
+  String resolve(int tid, int dirfd, String path, boolean followLast, List<String> links) {
+    String joined;
+    if (path.startsWith("/")) {
+      joined = path;
+    } else {
+      String base = dirfd == AT_FDCWD ? cwd(tid) : fdPath(tid, dirfd);
+      if (base == null) {
+        return null;
+      }
+      joined = path.isEmpty() ? base : base + "/" + path;
+    }
+    return walk(tid, joined, followLast, links);
+  }
+
+  /** The thread's working directory, or null when it vanished. */
+  String cwd(int tid) {
+    return link("/proc/" + tid + "/cwd");
+  }
+
+  /** What the thread's fd refers to ("/x/y", "pipe:[123]", ...), or null when unknown. */
+  String fdPath(int tid, int fd) {
+    String target = link("/proc/" + tid + "/fd/" + fd);
+    if (target != null && target.endsWith(DELETED_SUFFIX)) {
+      return target.substring(0, target.length() - DELETED_SUFFIX.length());
+    }
+    return target;
+  }
+
+  /** The target of a /proc magic link such as /proc/PID/exe, without " (deleted)". */
+  String fdPathOf(String procLink) {
+    String target = link(procLink);
+    if (target != null && target.endsWith(DELETED_SUFFIX)) {
+      return target.substring(0, target.length() - DELETED_SUFFIX.length());
+    }
+    return target;
+  }
+
+  /** Whether an absolute path exists for the process, without following a final symlink. */
+  boolean exists(int pid, String absolute) {
+    return Files.exists(
+        Path.of("/proc/" + pid + "/root" + absolute), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Whether an fd of the thread refers to a directory. */
+  boolean isDirectoryFd(int tid, int fd) {
+    return Files.isDirectory(Path.of("/proc/" + tid + "/fd/" + fd));
+  }
+
+  private String walk(int pid, String absolute, boolean followLast, List<String> links) {
+    Deque<String> todo = new ArrayDeque<>();
+    push(todo, absolute);
+    StringBuilder current = new StringBuilder();
+    int hops = 0;
+    while (!todo.isEmpty()) {
+      String name = todo.pop();
+      if (name.equals("..")) {
+        int slash = current.lastIndexOf("/");
+        current.setLength(Math.max(slash, 0));
+        continue;
+      }
+      int parentLength = current.length();
+      current.append('/').append(name);
+      boolean last = todo.isEmpty();
+      if (last && !followLast) {
+        break;
+      }
+      String candidate = current.toString();
+      if (plainDirectories.contains(candidate)) {
+        continue;
+      }
+      Path seen = Path.of("/proc/" + pid + "/root" + candidate);
+      if (Files.isSymbolicLink(seen)) {
+        links.add(candidate);
+        if (++hops > MAX_LINK_HOPS) {
+          return candidate;
+        }
+        String target;
+        try {
+          target = Files.readSymbolicLink(seen).toString();
+        } catch (IOException e) {
+          continue;
+        }
+        current.setLength(target.startsWith("/") ? 0 : parentLength);
+        push(todo, target);
+      } else if (!last) {
+        plainDirectories.add(candidate);
+      }
+    }
+    return current.length() == 0 ? "/" : current.toString();
+  }
+
+  /** Pushes the components of {@code path} in front of {@code todo}, keeping their order. */
+  private static void push(Deque<String> todo, String path) {
+    String[] parts = path.split("/");
+    for (int i = parts.length - 1; i >= 0; i--) {
+      if (!parts[i].isEmpty() && !parts[i].equals(".")) {
+        todo.push(parts[i]);
+      }
+    }
+  }
+
+  private static String link(String proc) {
+    try {
+      return Files.readSymbolicLink(Path.of(proc)).toString();
+    } catch (IOException | UnsupportedOperationException e) {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,446 @@
+package dev.airlock.sandbox.linux.trace;
+
+import static dev.airlock.sandbox.linux.trace.AccessKind.*;
+
+import dev.airlock.sandbox.linux.Ptrace;
+import dev.airlock.sandbox.linux.seccomp.Syscall;
+import dev.airlock.sandbox.linux.seccomp.SyscallTable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns one traced syscall into accesses: at its seccomp stop it reads and resolves the path
+ * arguments; at its exit stop (when the result decides what happened) it records the accesses.
+ */
+final class SyscallDecoder {
+  static final int ENOENT = 2;
+  static final int ENOTDIR = 20;
+  static final int EINVAL = 22;
+  static final int ENOSYS = 38;
+
+  // <fcntl.h>
+  static final int O_ACCMODE = 3;
+  static final int O_WRONLY = 1;
+  static final int O_RDWR = 2;
+  static final int O_CREAT = 0100;
+  static final int O_EXCL = 0200;
+  static final int O_TRUNC = 01000;
+  static final int O_NOFOLLOW = 0400000;
+  static final int O_PATH = 010000000;
+  static final int O_TMPFILE_BIT = 020000000;
+  static final int AT_SYMLINK_NOFOLLOW = 0x100;
+  static final int AT_REMOVEDIR = 0x200;
+  static final int AT_SYMLINK_FOLLOW = 0x400;
+  static final int AT_EMPTY_PATH = 0x1000;
+  static final int RENAME_EXCHANGE = 2;
+  static final int IN_DONT_FOLLOW = 0x02000000;
+  private static final int PATH_MAX = 4096;
+
+  /** What to do with the tracee after its seccomp stop. */
+  enum Next {
+    CONTINUE,
+    TO_EXIT,
+    DENY_ENOSYS
+  }
+
+  /** A syscall seen at entry whose accesses depend on its result. */
+  static final class Pending {
+    final Syscall syscall;
+    String path;
+    String path2;
+    int flags;
+    boolean existed;
+
+    Pending(Syscall syscall) {
+      this.syscall = syscall;
+    }
+  }
+
+  private final Syscall[] byNumber = new Syscall[1024];
+  private final Ptrace ptrace;
+  private final PathResolver paths;
+  private final AccessLog log;
+  private final List<String> gaps;
+  private final List<String> links = new ArrayList<>();
+
+  SyscallDecoder(
+      SyscallTable table, Ptrace ptrace, PathResolver paths, AccessLog log, List<String> gaps) {
+    for (Map.Entry<Syscall, Integer> e : table.numbers().entrySet()) {
+      byNumber[e.getValue()] = e.getKey();
+    }
+    this.ptrace = ptrace;
+    this.paths = paths;
+    this.log = log;
+    this.gaps = gaps;
+  }
+
+  /**
+   * Handles a seccomp stop. Returns what to do next; {@code pending[0]} receives the call to finish
+   * at its exit stop when {@link Next#TO_EXIT}.
+   */
+  Next onEntry(int tid, int pid, Ptrace.SyscallInfo info, Pending[] pending) {
+    Syscall s = info.nr >= 0 && info.nr < byNumber.length ? byNumber[(int) info.nr] : null;
+    if (s == null) {
+      return Next.CONTINUE;
+    }
+    long[] a = info.args;
+    int cwd = PathResolver.AT_FDCWD;
+    Pending p = new Pending(s);
+    pending[0] = p;
+    switch (s) {
+      case OPEN -> p.flags = (int) a[1];
+      case CREAT -> p.flags = O_CREAT | O_WRONLY | O_TRUNC;
+      case OPENAT -> p.flags = (int) a[2];
+      case OPENAT2 -> {
+        byte[] how = ptrace.readBytes(tid, a[2], 8);
+        p.flags =
+            how == null ? 0 : (int) ByteBuffer.wrap(how).order(ByteOrder.nativeOrder()).getLong();
+      }
+      default -> {}
+    }
+    switch (s) {
+      case OPEN, CREAT -> p.path = path(tid, pid, cwd, a[0], followOpen(p.flags));
+      case OPENAT, OPENAT2 -> p.path = path(tid, pid, (int) a[0], a[1], followOpen(p.flags));
+      case STAT,
+          ACCESS,
+          STATFS,
+          GETXATTR,
+          LISTXATTR,
+          CHDIR,
+          TRUNCATE,
+          CHMOD,
+          CHOWN,
+          UTIME,
+          UTIMES,
+          SETXATTR,
+          REMOVEXATTR,
+          EXECVE,
+          CHROOT,
+          UMOUNT2 ->
+          p.path = path(tid, pid, cwd, a[0], true);
+      case LSTAT,
+          READLINK,
+          LGETXATTR,
+          LLISTXATTR,
+          MKDIR,
+          RMDIR,
+          UNLINK,
+          MKNOD,
+          LCHOWN,
+          LSETXATTR,
+          LREMOVEXATTR ->
+          p.path = path(tid, pid, cwd, a[0], false);
+      case NEWFSTATAT, FACCESSAT2, FCHMODAT2 -> {
+        if (emptyPathFd(tid, a[1], (int) a[3])) {
+          return Next.CONTINUE; // fstat of an open fd: no path access
+        }
+        p.path = path(tid, pid, (int) a[0], a[1], (a[3] & AT_SYMLINK_NOFOLLOW) == 0);
+      }
+      case STATX -> {
+        if (emptyPathFd(tid, a[1], (int) a[2])) {
+          return Next.CONTINUE;
+        }
+        p.path = path(tid, pid, (int) a[0], a[1], (a[2] & AT_SYMLINK_NOFOLLOW) == 0);
+      }
+      case FACCESSAT, FCHMODAT -> p.path = path(tid, pid, (int) a[0], a[1], true);
+      case READLINKAT, MKDIRAT, MKNODAT -> p.path = path(tid, pid, (int) a[0], a[1], false);
+      case UNLINKAT -> {
+        p.flags = (int) a[2];
+        p.path = path(tid, pid, (int) a[0], a[1], false);
+      }
+      case FCHOWNAT ->
+          p.path =
+              pathOrFd(tid, pid, (int) a[0], a[1], (int) a[4], (a[4] & AT_SYMLINK_NOFOLLOW) == 0);
+      case UTIMENSAT ->
+          p.path =
+              pathOrFd(
+                  tid,
+                  pid,
+                  (int) a[0],
+                  a[1],
+                  (int) a[3] | (a[1] == 0 ? AT_EMPTY_PATH : 0),
+                  (a[3] & AT_SYMLINK_NOFOLLOW) == 0);
+      case FUTIMESAT ->
+          p.path = pathOrFd(tid, pid, (int) a[0], a[1], a[1] == 0 ? AT_EMPTY_PATH : 0, true);
+      case NAME_TO_HANDLE_AT ->
+          p.path =
+              pathOrFd(tid, pid, (int) a[0], a[1], (int) a[4], (a[4] & AT_SYMLINK_FOLLOW) != 0);
+      case EXECVEAT ->
+          p.path =
+              pathOrFd(tid, pid, (int) a[0], a[1], (int) a[4], (a[4] & AT_SYMLINK_NOFOLLOW) == 0);
+      case INOTIFY_ADD_WATCH -> p.path = path(tid, pid, cwd, a[1], (a[2] & IN_DONT_FOLLOW) == 0);
+      case RENAME -> {
+        p.path = path(tid, pid, cwd, a[0], false);
+        p.path2 = path(tid, pid, cwd, a[1], false);
+      }
+      case RENAMEAT, RENAMEAT2 -> {
+        p.flags = s == Syscall.RENAMEAT2 ? (int) a[4] : 0;
+        p.path = path(tid, pid, (int) a[0], a[1], false);
+        p.path2 = path(tid, pid, (int) a[2], a[3], false);
+      }
+      case LINK -> {
+        p.path = path(tid, pid, cwd, a[0], false);
+        p.path2 = path(tid, pid, cwd, a[1], false);
+      }
+      case LINKAT -> {
+        p.path = pathOrFd(tid, pid, (int) a[0], a[1], (int) a[4], (a[4] & AT_SYMLINK_FOLLOW) != 0);
+        p.path2 = path(tid, pid, (int) a[2], a[3], false);
+      }
+      case SYMLINK -> p.path = path(tid, pid, cwd, a[1], false);
+      case SYMLINKAT -> p.path = path(tid, pid, (int) a[1], a[2], false);
+      case MOUNT -> p.path = path(tid, pid, cwd, a[1], true);
+      case PIVOT_ROOT -> {
+        p.path = path(tid, pid, cwd, a[0], true);
+        p.path2 = path(tid, pid, cwd, a[1], true);
+      }
+      case GETDENTS, GETDENTS64 -> {
+        String dir = paths.fdPath(tid, (int) a[0]);
+        if (dir != null && dir.startsWith("/")) {
+          log.record(ENUMERATE, dir, 0, pid);
+        }
+        return Next.CONTINUE;
+      }
+      case FCHDIR -> {
+        return Next.CONTINUE; // cwd is read from /proc when needed
+      }
+      case OPEN_BY_HANDLE_AT -> {
+        String mount = paths.fdPath(tid, (int) a[0]);
+        p.path = mount == null ? "(handle)" : mount;
+        gaps.add("open_by_handle_at opens files by handle, bypassing paths");
+      }
+      case IO_URING_SETUP -> {
+        // io_uring operations never pass through seccomp; refusing it makes libraries fall
+        // back to plain syscalls, which the tracer does see.
+        log.record(ESCAPE, "(io_uring_setup)", ENOSYS, pid);
+        return Next.DENY_ENOSYS;
+      }
+    }
+    if (p.path == null) {
+      // Unreadable pointer or a vanished cwd: the kernel will fail the call (EFAULT) too.
+      return Next.CONTINUE;
+    }
+    if ((s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT)
+        && (p.flags & O_CREAT) != 0
+        && (p.flags & O_EXCL) == 0) {
+      p.existed = paths.exists(pid, p.path);
+    }
+    return Next.TO_EXIT;
+  }
+
+  /** Records the accesses of a call from its result (negative: -errno). */
+  void onExit(int tid, int pid, Pending p, long result) {
+    int errno = result < 0 && result > -4096 ? (int) -result : 0;
+    switch (p.syscall) {
+      case OPEN, OPENAT, OPENAT2, CREAT -> onOpenExit(tid, pid, p, result, errno);
+      case STAT,
+          LSTAT,
+          NEWFSTATAT,
+          STATX,
+          ACCESS,
+          FACCESSAT,
+          FACCESSAT2,
+          STATFS,
+          GETXATTR,
+          LGETXATTR,
+          LISTXATTR,
+          LLISTXATTR,
+          CHDIR,
+          NAME_TO_HANDLE_AT,
+          INOTIFY_ADD_WATCH ->
+          probe(p.path, errno, pid);
+      case READLINK, READLINKAT -> {
+        if (errno == 0) {
+          log.record(READ, p.path, 0, pid);
+        } else if (errno == EINVAL) {
+          log.record(STAT_PROBE, p.path, 0, pid); // exists, not a symlink
+        } else {
+          probe(p.path, errno, pid);
+        }
+      }
+      case EXECVE, EXECVEAT -> {
+        if (errno != 0) {
+          probe(p.path, errno, pid); // e.g. the ENOENT probes of a PATH search
+        }
+      }
+      case MKDIR, MKDIRAT, MKNOD, MKNODAT -> mutation(CREATE, p.path, errno, pid);
+      case RMDIR, UNLINK, UNLINKAT -> mutation(DELETE, p.path, errno, pid);
+      case RENAME, RENAMEAT, RENAMEAT2 -> {
+        if (errno == 0) {
+          log.record(RENAME_FROM, p.path, 0, pid);
+          log.record(RENAME_TO, p.path2, 0, pid);
+          if ((p.flags & RENAME_EXCHANGE) != 0) {
+            log.record(RENAME_FROM, p.path2, 0, pid);
+            log.record(RENAME_TO, p.path, 0, pid);
+          }
+          paths.invalidate();
+        } else {
+          probe(p.path, errno, pid);
+        }
+      }
+      case LINK, LINKAT -> {
+        if (errno == 0) {
+          log.record(STAT_PROBE, p.path, 0, pid);
+          log.record(LINK, p.path2, 0, pid);
+          paths.invalidate();
+        } else {
+          probe(p.path, errno, pid);
+        }
+      }
+      case SYMLINK, SYMLINKAT -> mutation(SYMLINK, p.path, errno, pid);
+      case TRUNCATE -> mutation(TRUNCATE, p.path, errno, pid);
+      case CHMOD,
+          FCHMODAT,
+          FCHMODAT2,
+          CHOWN,
+          LCHOWN,
+          FCHOWNAT,
+          UTIME,
+          UTIMES,
+          UTIMENSAT,
+          FUTIMESAT,
+          SETXATTR,
+          LSETXATTR,
+          REMOVEXATTR,
+          LREMOVEXATTR ->
+          mutation(ATTRIBUTE_CHANGE, p.path, errno, pid);
+      case CHROOT, MOUNT, UMOUNT2, PIVOT_ROOT, OPEN_BY_HANDLE_AT -> {
+        log.record(ESCAPE, p.path, errno, pid);
+        if (p.path2 != null) {
+          log.record(ESCAPE, p.path2, errno, pid);
+        }
+      }
+      default -> {}
+    }
+  }
+
+  /** Records a successful exec: the program, and the interpreters the kernel loaded for it. */
+  void onExec(int pid, Pending p) {
+    String exe = paths.fdPathOf("/proc/" + pid + "/exe");
+    String program = p != null && p.path != null ? p.path : exe;
+    if (program == null) {
+      return;
+    }
+    log.record(EXEC, program, 0, pid);
+    java.nio.file.Path root = java.nio.file.Path.of("/proc/" + pid + "/root");
+    ExecInputs.shebangInterpreter(root.resolve(program.substring(1)))
+        .ifPresent(
+            interpreter -> {
+              links.clear();
+              String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, interpreter, true, links);
+              links.forEach(link -> log.record(READ, link, 0, pid));
+              if (resolved != null) {
+                log.record(READ, resolved, 0, pid);
+              }
+            });
+    if (exe != null) {
+      if (!exe.equals(program)) {
+        log.record(READ, exe, 0, pid);
+      }
+      ExecInputs.elfInterpreter(java.nio.file.Path.of("/proc/" + pid + "/exe"))
+          .ifPresent(
+              loader -> {
+                links.clear();
+                String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, loader, true, links);
+                links.forEach(link -> log.record(READ, link, 0, pid));
+                if (resolved != null) {
+                  log.record(READ, resolved, 0, pid);
+                }
+              });
+    }
+  }
+
+  private void onOpenExit(int tid, int pid, Pending p, long fd, int errno) {
+    if (errno != 0) {
+      probe(p.path, errno, pid);
+      return;
+    }
+    if ((p.flags & O_TMPFILE_BIT) != 0) {
+      return; // an unnamed file; it gets a name only through linkat, which is traced
+    }
+    // The fd's link is the ground truth of what was opened, immune to argument races.
+    String opened = paths.fdPath(tid, (int) fd);
+    String path = opened != null && opened.startsWith("/") ? opened : p.path;
+    if ((p.flags & O_PATH) != 0) {
+      log.record(STAT_PROBE, path, 0, pid);
+      return;
+    }
+    int mode = p.flags & O_ACCMODE;
+    boolean created = (p.flags & O_CREAT) != 0 && ((p.flags & O_EXCL) != 0 || !p.existed);
+    if (mode == O_WRONLY || mode == O_RDWR) {
+      if (created) {
+        log.record(CREATE, path, 0, pid);
+        paths.invalidate();
+      } else if ((p.flags & O_TRUNC) != 0) {
+        log.record(TRUNCATE, path, 0, pid);
+      }
+      if (mode == O_RDWR && !created) {
+        log.record(READ, path, 0, pid);
+      }
+      log.record(WRITE, path, 0, pid);
+    } else if (paths.isDirectoryFd(tid, (int) fd)) {
+      log.record(STAT_PROBE, path, 0, pid); // listing it shows up as getdents
+    } else {
+      log.record(READ, path, 0, pid);
+    }
+  }
+
+  private void probe(String path, int errno, int pid) {
+    log.record(errno == ENOENT || errno == ENOTDIR ? ABSENT_PROBE : STAT_PROBE, path, errno, pid);
+  }
+
+  private void mutation(AccessKind kind, String path, int errno, int pid) {
+    if (errno == 0) {
+      log.record(kind, path, 0, pid);
+      if (kind != ATTRIBUTE_CHANGE && kind != TRUNCATE) {
+        paths.invalidate();
+      }
+    } else {
+      probe(path, errno, pid);
+    }
+  }
+
+  private static boolean followOpen(int flags) {
+    return (flags & O_NOFOLLOW) == 0 && !((flags & O_CREAT) != 0 && (flags & O_EXCL) != 0);
+  }
+
+  private boolean emptyPathFd(int tid, long pathPointer, int flags) {
+    if ((flags & AT_EMPTY_PATH) == 0) {
+      return false;
+    }
+    if (pathPointer == 0) {
+      return true;
+    }
+    String path = ptrace.readString(tid, pathPointer, PATH_MAX);
+    return path != null && path.isEmpty();
+  }
+
+  /** Reads and resolves a path argument; followed symlinks are recorded as reads. */
+  private String path(int tid, int pid, int dirfd, long pointer, boolean followLast) {
+    String raw = ptrace.readString(tid, pointer, PATH_MAX);
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    links.clear();
+    String resolved = paths.resolve(tid, dirfd, raw, followLast, links);
+    for (String link : links) {
+      log.record(READ, link, 0, pid);
+    }
+    return resolved;
+  }
+
+  /** A path argument, or the dirfd itself with AT_EMPTY_PATH and an empty (or NULL) path. */
+  private String pathOrFd(
+      int tid, int pid, int dirfd, long pointer, int flags, boolean followLast) {
+    if ((flags & AT_EMPTY_PATH) != 0) {
+      String raw = pointer == 0 ? "" : ptrace.readString(tid, pointer, PATH_MAX);
+      if (raw != null && raw.isEmpty()) {
+        String target = dirfd == PathResolver.AT_FDCWD ? paths.cwd(tid) : paths.fdPath(tid, dirfd);
+        return target != null && target.startsWith("/") ? target : null;
+      }
+    }
+    return path(tid, pid, dirfd, pointer, followLast);
+  }
+}

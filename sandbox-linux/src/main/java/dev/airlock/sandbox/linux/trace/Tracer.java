@@ -1,0 +1,286 @@
+package dev.airlock.sandbox.linux.trace;
+
+import dev.airlock.sandbox.linux.ErrnoException;
+import dev.airlock.sandbox.linux.ExitStatus;
+import dev.airlock.sandbox.linux.LaunchedProcess;
+import dev.airlock.sandbox.linux.Ptrace;
+import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
+import dev.airlock.sandbox.linux.seccomp.Syscall;
+import dev.airlock.sandbox.linux.seccomp.SyscallTable;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Follows an action's whole process tree with ptrace, from the launcher's exec until the last
+ * tracee is gone, and records every file access its traced syscalls make. One instance per action,
+ * used only by the thread that launched the action (ptrace requests must come from the attaching
+ * thread, and only that thread's wait sees its tracees).
+ */
+public final class Tracer {
+  private static final int SIGTRAP = 5;
+  private static final int SIGKILL = 9;
+  private static final int SIGSTOP = 19;
+  private static final int SIGTSTP = 20;
+  private static final int SIGTTIN = 21;
+  private static final int SIGTTOU = 22;
+  private static final int SYSCALL_STOP = SIGTRAP | 0x80;
+
+  private static final int EVENT_FORK = 1;
+  private static final int EVENT_VFORK = 2;
+  private static final int EVENT_CLONE = 3;
+  private static final int EVENT_EXEC = 4;
+  private static final int EVENT_EXIT = 6;
+  private static final int EVENT_SECCOMP = 7;
+  private static final int EVENT_STOP = 128;
+
+  /** Every syscall of the table is traced: all of them name paths or escape tracing. */
+  public static SeccompFilter filter(SyscallTable table) {
+    return SeccompFilter.build(table, EnumSet.allOf(Syscall.class), Map.of());
+  }
+
+  /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
+  private static final class Task {
+    final int tid;
+    int pid;
+    SyscallDecoder.Pending pending;
+
+    Task(int tid, int pid) {
+      this.tid = tid;
+      this.pid = pid;
+    }
+  }
+
+  /** Per-process record for the tree. */
+  private static final class Proc {
+    final int pid;
+    int parent;
+    List<String> argv = List.of();
+    int exitStatus = -1;
+
+    Proc(int pid) {
+      this.pid = pid;
+    }
+  }
+
+  private final Ptrace ptrace = new Ptrace();
+  private final Ptrace.SyscallInfo info = new Ptrace.SyscallInfo();
+  private final AccessLog log = new AccessLog();
+  private final List<String> gaps = new ArrayList<>();
+  private final PathResolver paths = new PathResolver();
+  private final SyscallDecoder decoder;
+  private final Map<Integer, Task> tasks = new HashMap<>();
+  private final Map<Integer, Proc> processes = new LinkedHashMap<>();
+  private final SyscallDecoder.Pending[] pendingOut = new SyscallDecoder.Pending[1];
+  private int rootPid;
+  private boolean rootExiting;
+  private ExitStatus rootStatus;
+
+  public Tracer(SyscallTable table) {
+    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps);
+  }
+
+  /**
+   * Seizes a process started by {@code Launcher.launchTraced}, lets it exec, and traces it and
+   * everything it starts until all of it has ended. When the main process ends, whatever it left
+   * running is killed (an action ends with its main process).
+   */
+  public TraceResult trace(LaunchedProcess process) throws ErrnoException {
+    rootPid = (int) process.pid();
+    ptrace.seize(rootPid);
+    process.releaseToExec();
+    Proc root = proc(rootPid);
+    root.argv = List.of();
+    tasks.put(rootPid, new Task(rootPid, rootPid));
+    Ptrace.Wait wait;
+    while ((wait = ptrace.waitAny()) != null) {
+      handle(wait, process);
+    }
+    if (rootStatus == null) {
+      throw new IllegalStateException("the action's main process ended without an exit status");
+    }
+    List<TracedProcess> tree = new ArrayList<>();
+    for (Proc p : processes.values()) {
+      tree.add(new TracedProcess(p.pid, p.parent, p.argv, p.exitStatus));
+    }
+    return new TraceResult(rootStatus, log.accesses(), tree, gaps);
+  }
+
+  private void handle(Ptrace.Wait wait, LaunchedProcess process) throws ErrnoException {
+    int tid = wait.pid();
+    int status = wait.status();
+    if ((status & 0x7f) == 0 || ((status & 0x7f) != 0x7f)) {
+      exited(tid, status, wait, process);
+      return;
+    }
+    Task task = tasks.computeIfAbsent(tid, this::newTask);
+    int signal = (status >> 8) & 0xff;
+    int event = (status >> 16) & 0xff;
+    if (signal == SYSCALL_STOP) {
+      onSyscallExit(task);
+    } else if (signal == SIGTRAP && event != 0 && event != EVENT_STOP) {
+      onEvent(task, event, process);
+    } else if (event == EVENT_STOP) {
+      if (signal == SIGSTOP || signal == SIGTSTP || signal == SIGTTIN || signal == SIGTTOU) {
+        // Group-stop: stay stopped (as without a tracer) until SIGCONT arrives.
+        ptrace.listen(tid);
+      } else {
+        ptrace.cont(tid, 0); // a new tracee's first stop, or the end of a group-stop
+      }
+    } else {
+      ptrace.cont(tid, signal); // signal-delivery stop: deliver it unchanged
+    }
+  }
+
+  private void onEvent(Task task, int event, LaunchedProcess process) throws ErrnoException {
+    int tid = task.tid;
+    switch (event) {
+      case EVENT_SECCOMP -> {
+        if (!ptrace.syscallInfo(tid, info)) {
+          return;
+        }
+        pendingOut[0] = null;
+        switch (decoder.onEntry(tid, task.pid, info, pendingOut)) {
+          case TO_EXIT -> {
+            task.pending = pendingOut[0];
+            ptrace.toSyscallExit(tid);
+          }
+          case DENY_ENOSYS -> {
+            ptrace.deny(tid, SyscallDecoder.ENOSYS);
+            ptrace.cont(tid, 0);
+          }
+          case CONTINUE -> ptrace.cont(tid, 0);
+        }
+      }
+      case EVENT_FORK, EVENT_VFORK, EVENT_CLONE -> {
+        long child = ptrace.eventMessage(tid);
+        if (child > 0) {
+          Task childTask = tasks.computeIfAbsent((int) child, this::newTask);
+          boolean thread = event == EVENT_CLONE && tgidOf((int) child) == task.pid;
+          childTask.pid = thread ? task.pid : (int) child;
+          if (!thread) {
+            Proc p = proc((int) child);
+            p.parent = task.pid;
+            p.argv = proc(task.pid).argv;
+          }
+        }
+        ptrace.cont(tid, 0);
+      }
+      case EVENT_EXEC -> {
+        // A non-leader thread that execs takes over the leader's tid; its state moves along.
+        long former = ptrace.eventMessage(tid);
+        if (former > 0 && former != tid) {
+          Task old = tasks.remove((int) former);
+          if (old != null && old.pending != null) {
+            task.pending = old.pending;
+          }
+        }
+        decoder.onExec(task.pid, task.pending);
+        proc(task.pid).argv = commandLine(task.pid);
+        // The execve's own exit stop (if it was requested) still comes; it has nothing to add.
+        task.pending = null;
+        if (task.pending == null) {
+          ptrace.cont(tid, 0);
+        }
+      }
+      case EVENT_EXIT -> {
+        if (tid == rootPid && !rootExiting) {
+          rootExiting = true;
+          // The main process is still alive here, so its pid (the group id) cannot be reused:
+          // stop everything it leaves behind, in its group or escaped from it.
+          process.signalGroup(SIGKILL);
+          process.markExiting();
+          for (Task other : tasks.values()) {
+            if (other.pid != rootPid) {
+              ptrace.kill(other.tid, SIGKILL);
+            }
+          }
+        }
+        ptrace.cont(tid, 0);
+      }
+      default -> ptrace.cont(tid, 0);
+    }
+  }
+
+  private void onSyscallExit(Task task) throws ErrnoException {
+    SyscallDecoder.Pending pending = task.pending;
+    task.pending = null;
+    if (pending != null && ptrace.syscallInfo(task.tid, info)) {
+      decoder.onExit(task.tid, task.pid, pending, info.returnValue);
+    }
+    ptrace.cont(task.tid, 0);
+  }
+
+  private void exited(int tid, int status, Ptrace.Wait wait, LaunchedProcess process) {
+    Task task = tasks.remove(tid);
+    int pid = task == null ? tid : task.pid;
+    if (tid == pid) {
+      int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
+      Proc p = processes.get(pid);
+      if (p != null) {
+        p.exitStatus = code;
+      }
+    }
+    if (tid == rootPid) {
+      process.markExiting();
+      rootStatus =
+          new ExitStatus(status, wait.userCpuMicros(), wait.systemCpuMicros(), wait.maxRssKib());
+      // Tracees the root left behind that somehow survived the exit stop's cleanup.
+      for (Task other : tasks.values()) {
+        ptrace.kill(other.tid, SIGKILL);
+      }
+    }
+  }
+
+  private Task newTask(int tid) {
+    int tgid = tgidOf(tid);
+    Task task = new Task(tid, tgid > 0 ? tgid : tid);
+    if (task.pid == tid) {
+      proc(tid);
+    }
+    return task;
+  }
+
+  private Proc proc(int pid) {
+    return processes.computeIfAbsent(pid, Proc::new);
+  }
+
+  private static int tgidOf(int tid) {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
+        if (line.startsWith("Tgid:")) {
+          return Integer.parseInt(line.substring(5).trim());
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // vanished
+    }
+    return -1;
+  }
+
+  private static List<String> commandLine(int pid) {
+    try {
+      byte[] raw = Files.readAllBytes(Path.of("/proc/" + pid + "/cmdline"));
+      if (raw.length == 0) {
+        return List.of();
+      }
+      String all =
+          new String(
+              raw,
+              0,
+              raw[raw.length - 1] == 0 ? raw.length - 1 : raw.length,
+              StandardCharsets.UTF_8);
+      return Arrays.asList(all.split("\0", -1));
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+}
