@@ -1,6 +1,7 @@
 package dev.airlock.client;
 
 import com.google.protobuf.ByteString;
+import dev.airlock.protocol.Access;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CancelRequest;
@@ -12,6 +13,8 @@ import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.StdinChunk;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * One action in flight: read its events in order, send stdin or a cancel from any thread. Closing
@@ -21,6 +24,7 @@ public final class ActionCall implements AutoCloseable {
   private final Connection connection;
   private String actionId = "";
   private ActionResult result;
+  private final List<Access> accesses = new ArrayList<>();
 
   ActionCall(Connection connection) {
     this.connection = connection;
@@ -55,10 +59,27 @@ public final class ActionCall implements AutoCloseable {
     if (event.hasAccepted()) {
       actionId = event.getActionId();
     }
+    if (event.hasAccesses()) {
+      accesses.addAll(event.getAccesses().getAccessesList());
+    }
     if (event.hasFinished()) {
-      result = event.getFinished().getResult();
+      // The accesses came in batches before Finished; the result carries them all.
+      ActionResult finished = event.getFinished().getResult();
+      result =
+          finished.toBuilder()
+              .setAccessReport(finished.getAccessReport().toBuilder().addAllAccesses(accesses))
+              .build();
+      accesses.clear();
     }
     return event;
+  }
+
+  /** The result, with every access, once {@link #nextEvent()} has returned the Finished event. */
+  public ActionResult result() {
+    if (result == null) {
+      throw new IllegalStateException("the action has not finished yet");
+    }
+    return result;
   }
 
   /**

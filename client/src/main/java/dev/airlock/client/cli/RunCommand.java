@@ -3,6 +3,7 @@ package dev.airlock.client.cli;
 import dev.airlock.client.ActionCall;
 import dev.airlock.client.AirlockClient;
 import dev.airlock.client.DaemonStarter;
+import dev.airlock.client.ReportJson;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.ExecuteRequest;
@@ -12,6 +13,8 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -63,6 +66,18 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-start", description = "Fail instead of starting airlockd when none runs.")
   boolean noStart;
 
+  @Option(
+      names = "--report",
+      paramLabel = "FILE",
+      description =
+          "Write the result and every file access as JSON to FILE ('-': stdout, after the command's output).")
+  Path report;
+
+  @Option(
+      names = "--trace-summary",
+      description = "Print the number of accesses of each kind to stderr.")
+  boolean traceSummary;
+
   @Parameters(
       arity = "1..*",
       paramLabel = "COMMAND",
@@ -91,6 +106,18 @@ final class RunCommand implements Callable<Integer> {
         startStdinForwarder(call);
       }
       ActionResult result = call.awaitResult(out, err);
+      if (report != null) {
+        String json = ReportJson.format(call.actionId(), command, request.getCwd(), result);
+        if (report.toString().equals("-")) {
+          out.write(json.getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        } else {
+          Files.writeString(report, json);
+        }
+      }
+      if (traceSummary) {
+        TraceSummary.print(result.getAccessReport(), System.err);
+      }
       return ExitStatuses.report(result, command.get(0), System.err);
     }
   }

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Finished;
@@ -12,6 +13,9 @@ import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchFailure;
 import dev.airlock.sandbox.linux.LaunchedProcess;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.seccomp.SyscallTable;
+import dev.airlock.sandbox.linux.trace.TraceResult;
+import dev.airlock.sandbox.linux.trace.Tracer;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -30,6 +34,8 @@ final class ActionRunner implements Runnable {
 
   private final Action action;
   private final Launcher launcher;
+  private final SyscallTable syscalls = SyscallTable.current();
+  private final byte[] filter = Tracer.filter(syscalls).toBytes();
   private final Runnable onCompleted;
   private final Runnable onDone;
 
@@ -99,7 +105,8 @@ final class ActionRunner implements Runnable {
 
   private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
     action.markStarting();
-    try (LaunchedProcess process = launcher.launch(action.spec())) {
+    Tracer tracer = new Tracer(syscalls);
+    try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter)) {
       action.attach(process);
       action
           .listener()
@@ -116,7 +123,9 @@ final class ActionRunner implements Runnable {
               .start();
       Thread stdin = startStdinPump(process);
 
-      ExitStatus status = process.awaitExit();
+      // This thread spawned the launcher, so it is the one allowed to ptrace it.
+      TraceResult trace = tracer.trace(process);
+      ExitStatus status = trace.rootStatus();
 
       stdout.join(OUTPUT_DRAIN_GRACE_MS);
       stderr.join(OUTPUT_DRAIN_GRACE_MS);
@@ -133,7 +142,12 @@ final class ActionRunner implements Runnable {
         stdin.interrupt();
         stdin.join();
       }
-      return result(status, process.launchFailure());
+      for (AccessBatch batch : AccessReports.batches(trace)) {
+        action
+            .listener()
+            .deliver(ActionEvent.newBuilder().setActionId(action.id()).setAccesses(batch).build());
+      }
+      return result(status, process.launchFailure()).setAccessReport(AccessReports.summary(trace));
     }
   }
 

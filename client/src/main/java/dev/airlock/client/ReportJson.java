@@ -1,0 +1,116 @@
+package dev.airlock.client;
+
+import dev.airlock.protocol.Access;
+import dev.airlock.protocol.AccessReport;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.ProcessInfo;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The JSON form of an action's result and access record (schema in the README, "The access
+ * record"). Hand-written: the schema is small and the client stays free of a JSON library.
+ */
+public final class ReportJson {
+  private ReportJson() {}
+
+  /** The report of one action as a JSON document. */
+  public static String format(String actionId, List<String> argv, String cwd, ActionResult result) {
+    AccessReport report = result.getAccessReport();
+    StringBuilder json = new StringBuilder(256 + report.getAccessesCount() * 80);
+    json.append("{\n  \"action_id\": ").append(quote(actionId));
+    json.append(",\n  \"argv\": ");
+    strings(json, argv);
+    json.append(",\n  \"cwd\": ").append(quote(cwd));
+    json.append(",\n  \"outcome\": ")
+        .append(quote(result.getOutcome().name().toLowerCase(Locale.ROOT)));
+    if (result.getTerminationCase() == ActionResult.TerminationCase.SIGNAL) {
+      json.append(",\n  \"signal\": ").append(result.getSignal());
+    } else if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
+      json.append(",\n  \"exit_code\": ").append(result.getExitCode());
+    }
+    json.append(",\n  \"wall_time_ms\": ")
+        .append(String.format(Locale.ROOT, "%.3f", result.getWallTimeUs() / 1000.0));
+    json.append(",\n  \"traced\": ").append(report.getTraced());
+    json.append(",\n  \"complete\": ")
+        .append(report.getTraced() && report.getObservationGapsCount() == 0);
+    json.append(",\n  \"observation_gaps\": ");
+    strings(json, report.getObservationGapsList());
+    json.append(",\n  \"counts\": {");
+    Map<String, Integer> counts = new TreeMap<>(report.getCountsMap());
+    boolean first = true;
+    for (Map.Entry<String, Integer> e : counts.entrySet()) {
+      json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ").append(e.getValue());
+      first = false;
+    }
+    json.append("},\n  \"accesses\": [");
+    first = true;
+    for (Access a : report.getAccessesList()) {
+      json.append(first ? "\n" : ",\n")
+          .append("    {\"kind\": ")
+          .append(quote(label(a)))
+          .append(", \"path\": ")
+          .append(quote(a.getPath()))
+          .append(", \"errno\": ")
+          .append(a.getErrno())
+          .append(", \"pid\": ")
+          .append(a.getPid())
+          .append('}');
+      first = false;
+    }
+    json.append(first ? "]" : "\n  ]");
+    json.append(",\n  \"processes\": [");
+    first = true;
+    for (ProcessInfo p : report.getProcessesList()) {
+      json.append(first ? "\n" : ",\n")
+          .append("    {\"pid\": ")
+          .append(p.getPid())
+          .append(", \"parent_pid\": ")
+          .append(p.getParentPid())
+          .append(", \"argv\": ");
+      strings(json, p.getArgvList());
+      json.append(", \"exit_status\": ").append(p.getExitStatus()).append('}');
+      first = false;
+    }
+    json.append(first ? "]" : "\n  ]");
+    json.append("\n}\n");
+    return json.toString();
+  }
+
+  /** The kind as reports name it: "read", "absent-probe", ... */
+  public static String label(Access access) {
+    return access.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+  }
+
+  private static void strings(StringBuilder json, List<String> values) {
+    json.append('[');
+    for (int i = 0; i < values.size(); i++) {
+      json.append(i == 0 ? "" : ", ").append(quote(values.get(i)));
+    }
+    json.append(']');
+  }
+
+  static String quote(String s) {
+    StringBuilder q = new StringBuilder(s.length() + 2).append('"');
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      switch (c) {
+        case '"' -> q.append("\\\"");
+        case '\\' -> q.append("\\\\");
+        case '\n' -> q.append("\\n");
+        case '\r' -> q.append("\\r");
+        case '\t' -> q.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+          } else {
+            q.append(c);
+          }
+        }
+      }
+    }
+    return q.append('"').toString();
+  }
+}
