@@ -107,6 +107,9 @@ final class ActionRunner implements Runnable {
     action.markStarting();
     Tracer tracer = new Tracer(syscalls);
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter)) {
+      // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
+      // the action can be cancelled (a cancelled launcher could no longer be seized).
+      tracer.seize(process);
       action.attach(process);
       action
           .listener()
@@ -123,8 +126,7 @@ final class ActionRunner implements Runnable {
               .start();
       Thread stdin = startStdinPump(process);
 
-      // This thread spawned the launcher, so it is the one allowed to ptrace it.
-      TraceResult trace = tracer.trace(process);
+      TraceResult trace = tracer.run(process);
       ExitStatus status = trace.rootStatus();
 
       stdout.join(OUTPUT_DRAIN_GRACE_MS);

@@ -89,13 +89,23 @@ public final class Tracer {
   }
 
   /**
-   * Seizes a process started by {@code Launcher.launchTraced}, lets it exec, and traces it and
-   * everything it starts until all of it has ended. When the main process ends, whatever it left
-   * running is killed (an action ends with its main process).
+   * Attaches to a process started by {@code Launcher.launchTraced}, which waits before exec. Do
+   * this before anything else may signal the process: a launcher killed first cannot be seized.
    */
-  public TraceResult trace(LaunchedProcess process) throws ErrnoException {
+  public void seize(LaunchedProcess process) throws ErrnoException {
     rootPid = (int) process.pid();
     ptrace.seize(rootPid);
+  }
+
+  /**
+   * Lets the seized process exec, and traces it and everything it starts until all of it has ended.
+   * When the main process ends, whatever it left running is killed (an action ends with its main
+   * process).
+   */
+  public TraceResult run(LaunchedProcess process) throws ErrnoException {
+    if (rootPid != process.pid()) {
+      throw new IllegalStateException("seize the process first");
+    }
     process.releaseToExec();
     Proc root = proc(rootPid);
     root.argv = List.of();
