@@ -109,7 +109,14 @@ final class ActionRunner implements Runnable {
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
       // the action can be cancelled (a cancelled launcher could no longer be seized).
-      tracer.seize(process);
+      try {
+        tracer.seize(process);
+      } catch (ErrnoException e) {
+        // Not seized, the launcher waits forever; kill and reap it rather than leak a zombie.
+        process.signalGroup(9);
+        process.awaitExit();
+        throw e;
+      }
       action.attach(process);
       action
           .listener()

@@ -5,8 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,9 +26,13 @@ final class PathResolver {
   /** Directories already walked and known not to be symlinks, until the next mutation. */
   private final Set<String> plainDirectories = new HashSet<>();
 
+  /** Working directory per thread, until the next chdir or fchdir of any tracee. */
+  private final Map<Integer, String> cwds = new HashMap<>();
+
   /** Forgets cached directory facts; call after the action changed the namespace. */
   void invalidate() {
     plainDirectories.clear();
+    cwds.clear();
   }
 
   /**
@@ -50,7 +56,27 @@ final class PathResolver {
 
   /** The thread's working directory, or null when it vanished. */
   String cwd(int tid) {
-    return link("/proc/" + tid + "/cwd");
+    String cwd = cwds.get(tid);
+    if (cwd == null) {
+      cwd = link("/proc/" + tid + "/cwd");
+      if (cwd != null) {
+        cwds.put(tid, cwd);
+      }
+    }
+    return cwd;
+  }
+
+  /**
+   * Forgets every cached working directory: a chdir can affect other threads (CLONE_FS), and a
+   * renamed directory changes the path of every cwd inside it.
+   */
+  void forgetWorkingDirectories() {
+    cwds.clear();
+  }
+
+  /** Forgets what is known of a thread that is gone (its tid may be reused). */
+  void forget(int tid) {
+    cwds.remove(tid);
   }
 
   /** What the thread's fd refers to ("/x/y", "pipe:[123]", ...), or null when unknown. */

@@ -204,7 +204,8 @@ final class SyscallDecoder {
         return Next.CONTINUE;
       }
       case FCHDIR -> {
-        return Next.CONTINUE; // cwd is read from /proc when needed
+        paths.forgetWorkingDirectories();
+        return Next.CONTINUE; // the new cwd is read from /proc when next needed
       }
       case OPEN_BY_HANDLE_AT -> {
         String mount = paths.fdPath(tid, (int) a[0]);
@@ -233,6 +234,9 @@ final class SyscallDecoder {
   /** Records the accesses of a call from its result (negative: -errno). */
   void onExit(int tid, int pid, Pending p, long result) {
     int errno = result < 0 && result > -4096 ? (int) -result : 0;
+    if (p.syscall == Syscall.CHDIR) {
+      paths.forgetWorkingDirectories();
+    }
     switch (p.syscall) {
       case OPEN, OPENAT, OPENAT2, CREAT -> onOpenExit(tid, pid, p, result, errno);
       case STAT,

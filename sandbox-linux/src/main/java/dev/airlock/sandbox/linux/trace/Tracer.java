@@ -195,11 +195,10 @@ public final class Tracer {
         }
         decoder.onExec(task.pid, task.pending);
         proc(task.pid).argv = commandLine(task.pid);
-        // The execve's own exit stop (if it was requested) still comes; it has nothing to add.
+        // Resumed with CONT, the execve's exit stop (requested at its seccomp stop) is dropped;
+        // the exec event already said everything it would.
         task.pending = null;
-        if (task.pending == null) {
-          ptrace.cont(tid, 0);
-        }
+        ptrace.cont(tid, 0);
       }
       case EVENT_EXIT -> {
         if (tid == rootPid && !rootExiting) {
@@ -231,6 +230,7 @@ public final class Tracer {
 
   private void exited(int tid, int status, Ptrace.Wait wait, LaunchedProcess process) {
     Task task = tasks.remove(tid);
+    paths.forget(tid);
     int pid = task == null ? tid : task.pid;
     if (tid == pid) {
       int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
