@@ -15,6 +15,7 @@ public final class Ptrace {
   static final int PTRACE_GETREGS = 12;
   static final int PTRACE_SETREGS = 13;
   static final int PTRACE_SYSCALL = 24;
+  static final int PTRACE_SETOPTIONS = 0x4200;
   static final int PTRACE_GETEVENTMSG = 0x4201;
   static final int PTRACE_SEIZE = 0x4206;
   static final int PTRACE_LISTEN = 0x4208;
@@ -80,6 +81,20 @@ public final class Ptrace {
     if (LinuxLibc.ptrace(PTRACE_SEIZE, pid, Pointer.NULL, Pointer.createConstant(OPTIONS)) != 0) {
       throw new ErrnoException("ptrace(PTRACE_SEIZE, " + pid + ")", LinuxLibc.errno());
     }
+  }
+
+  /**
+   * Drops the exit stop for a tracee other than the action's main process: only the main process's
+   * exit needs handling before it is reaped, and the stop costs a round trip per process and
+   * thread.
+   */
+  public boolean withoutExitStop(int tid) throws ErrnoException {
+    if (LinuxLibc.ptrace(
+            PTRACE_SETOPTIONS, tid, Pointer.NULL, Pointer.createConstant(OPTIONS & ~O_TRACEEXIT))
+        == 0) {
+      return true;
+    }
+    return vanished("ptrace(PTRACE_SETOPTIONS, " + tid + ")");
   }
 
   /** Resumes until the next seccomp stop or event, delivering {@code signal} (0 for none). */

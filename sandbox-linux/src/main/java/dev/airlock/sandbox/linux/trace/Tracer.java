@@ -50,7 +50,10 @@ public final class Tracer {
   /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
   private static final class Task {
     final int tid;
+
+    /** The thread group (process) id; 0 until known (from the fork event or /proc). */
     int pid;
+
     SyscallDecoder.Pending pending;
 
     Task(int tid, int pid) {
@@ -131,7 +134,13 @@ public final class Tracer {
       exited(tid, status, wait, process);
       return;
     }
-    Task task = tasks.computeIfAbsent(tid, this::newTask);
+    Task task = tasks.get(tid);
+    if (task == null) {
+      // A new tracee: auto-attached children can report before their parent's fork event.
+      task = new Task(tid, 0);
+      tasks.put(tid, task);
+      ptrace.withoutExitStop(tid);
+    }
     int signal = (status >> 8) & 0xff;
     int event = (status >> 16) & 0xff;
     if (signal == SYSCALL_STOP) {
@@ -158,7 +167,7 @@ public final class Tracer {
           return;
         }
         pendingOut[0] = null;
-        switch (decoder.onEntry(tid, task.pid, info, pendingOut)) {
+        switch (decoder.onEntry(tid, pidOf(task), info, pendingOut)) {
           case TO_EXIT -> {
             task.pending = pendingOut[0];
             ptrace.toSyscallExit(tid);
@@ -173,13 +182,20 @@ public final class Tracer {
       case EVENT_FORK, EVENT_VFORK, EVENT_CLONE -> {
         long child = ptrace.eventMessage(tid);
         if (child > 0) {
-          Task childTask = tasks.computeIfAbsent((int) child, this::newTask);
-          boolean thread = event == EVENT_CLONE && tgidOf((int) child) == task.pid;
-          childTask.pid = thread ? task.pid : (int) child;
+          int parent = pidOf(task);
+          Task childTask = tasks.get((int) child);
+          if (childTask == null) {
+            childTask = new Task((int) child, 0);
+            tasks.put((int) child, childTask);
+            ptrace.withoutExitStop((int) child);
+          }
+          // fork and vfork make processes; clone makes a thread or a process (CLONE_THREAD).
+          boolean thread = event == EVENT_CLONE && tgidOf((int) child) == parent;
+          childTask.pid = thread ? parent : (int) child;
           if (!thread) {
             Proc p = proc((int) child);
-            p.parent = task.pid;
-            p.argv = proc(task.pid).argv;
+            p.parent = parent;
+            p.argv = proc(parent).argv;
           }
         }
         ptrace.cont(tid, 0);
@@ -193,7 +209,7 @@ public final class Tracer {
             task.pending = old.pending;
           }
         }
-        decoder.onExec(task.pid, task.pending);
+        decoder.onExec(pidOf(task), task.pending);
         proc(task.pid).argv = commandLine(task.pid);
         // Resumed with CONT, the execve's exit stop (requested at its seccomp stop) is dropped;
         // the exec event already said everything it would.
@@ -223,7 +239,7 @@ public final class Tracer {
     SyscallDecoder.Pending pending = task.pending;
     task.pending = null;
     if (pending != null && ptrace.syscallInfo(task.tid, info)) {
-      decoder.onExit(task.tid, task.pid, pending, info.returnValue);
+      decoder.onExit(task.tid, pidOf(task), pending, info.returnValue);
     }
     ptrace.cont(task.tid, 0);
   }
@@ -231,7 +247,7 @@ public final class Tracer {
   private void exited(int tid, int status, Ptrace.Wait wait, LaunchedProcess process) {
     Task task = tasks.remove(tid);
     paths.forget(tid);
-    int pid = task == null ? tid : task.pid;
+    int pid = task == null || task.pid == 0 ? tid : task.pid;
     if (tid == pid) {
       int code = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f);
       Proc p = processes.get(pid);
@@ -250,13 +266,18 @@ public final class Tracer {
     }
   }
 
-  private Task newTask(int tid) {
-    int tgid = tgidOf(tid);
-    Task task = new Task(tid, tgid > 0 ? tgid : tid);
-    if (task.pid == tid) {
-      proc(tid);
+  /**
+   * The task's process id, looked up in /proc the first time it is needed before its fork event.
+   */
+  private int pidOf(Task task) {
+    if (task.pid == 0) {
+      int tgid = tgidOf(task.tid);
+      task.pid = tgid > 0 ? tgid : task.tid;
+      if (task.pid == task.tid) {
+        proc(task.tid);
+      }
     }
-    return task;
+    return task.pid;
   }
 
   private Proc proc(int pid) {
