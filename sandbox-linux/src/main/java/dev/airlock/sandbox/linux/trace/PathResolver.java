@@ -6,10 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.NavigableSet;
+import java.util.TreeSet;
 
 /**
  * Turns the path arguments of a tracee's syscall into absolute paths the way the kernel resolves
@@ -23,15 +23,22 @@ final class PathResolver {
   private static final int MAX_LINK_HOPS = 40;
   private static final String DELETED_SUFFIX = " (deleted)";
 
-  /** Directories already walked and known not to be symlinks, until the next mutation. */
-  private final Set<String> plainDirectories = new HashSet<>();
+  /**
+   * Paths already walked and known not to be symlinks (existing or not), until a mutation at or
+   * above them. Sorted, so that a mutation of a directory drops everything below it.
+   */
+  private final NavigableSet<String> plain = new TreeSet<>();
 
   /** Working directory per thread, until the next chdir or fchdir of any tracee. */
   private final Map<Integer, String> cwds = new HashMap<>();
 
-  /** Forgets cached directory facts; call after the action changed the namespace. */
-  void invalidate() {
-    plainDirectories.clear();
+  /**
+   * Forgets what is cached about {@code path} and everything below it; call after the action
+   * created, removed or renamed it. Working directories are forgotten too (a rename moves them).
+   */
+  void invalidate(String path) {
+    plain.remove(path);
+    plain.subSet(path + "/", true, path + "0", false).clear(); // '0' follows '/' in ASCII
     cwds.clear();
   }
 
@@ -127,7 +134,7 @@ final class PathResolver {
         break;
       }
       String candidate = current.toString();
-      if (plainDirectories.contains(candidate)) {
+      if (plain.contains(candidate)) {
         continue;
       }
       Path seen = Path.of("/proc/" + pid + "/root" + candidate);
@@ -144,8 +151,8 @@ final class PathResolver {
         }
         current.setLength(target.startsWith("/") ? 0 : parentLength);
         push(todo, target);
-      } else if (!last) {
-        plainDirectories.add(candidate);
+      } else {
+        plain.add(candidate);
       }
     }
     return current.length() == 0 ? "/" : current.toString();

@@ -7,9 +7,12 @@ import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Turns one traced syscall into accesses: at its seccomp stop it reads and resolves the path
@@ -65,6 +68,9 @@ final class SyscallDecoder {
   private final AccessLog log;
   private final List<String> gaps;
   private final List<String> links = new ArrayList<>();
+
+  /** PT_INTERP of each binary exec'd so far, until the binary changes. */
+  private final Map<String, Optional<String>> interpreters = new HashMap<>();
 
   SyscallDecoder(
       SyscallTable table, Ptrace ptrace, PathResolver paths, AccessLog log, List<String> gaps) {
@@ -279,7 +285,8 @@ final class SyscallDecoder {
             log.record(RENAME_FROM, p.path2, 0, pid);
             log.record(RENAME_TO, p.path, 0, pid);
           }
-          paths.invalidate();
+          changed(p.path);
+          changed(p.path2);
         } else {
           probe(p.path, errno, pid);
         }
@@ -288,7 +295,7 @@ final class SyscallDecoder {
         if (errno == 0) {
           log.record(STAT_PROBE, p.path, 0, pid);
           log.record(LINK, p.path2, 0, pid);
-          paths.invalidate();
+          changed(p.path2);
         } else {
           probe(p.path, errno, pid);
         }
@@ -328,31 +335,31 @@ final class SyscallDecoder {
       return;
     }
     log.record(EXEC, program, 0, pid);
-    java.nio.file.Path root = java.nio.file.Path.of("/proc/" + pid + "/root");
-    ExecInputs.shebangInterpreter(root.resolve(program.substring(1)))
-        .ifPresent(
-            interpreter -> {
-              links.clear();
-              String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, interpreter, true, links);
-              links.forEach(link -> log.record(READ, link, 0, pid));
-              if (resolved != null) {
-                log.record(READ, resolved, 0, pid);
-              }
-            });
+    Path root = Path.of("/proc/" + pid + "/root");
+    if (exe != null && !exe.equals(program)) {
+      // The running image is not the file exec'd: a script, run by the interpreter on its #!
+      // line (which may itself be reached through env or a symlink).
+      ExecInputs.shebangInterpreter(root.resolve(program.substring(1)))
+          .ifPresent(interpreter -> recordInput(pid, interpreter));
+      log.record(READ, exe, 0, pid);
+    }
     if (exe != null) {
-      if (!exe.equals(program)) {
-        log.record(READ, exe, 0, pid);
-      }
-      ExecInputs.elfInterpreter(java.nio.file.Path.of("/proc/" + pid + "/exe"))
-          .ifPresent(
-              loader -> {
-                links.clear();
-                String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, loader, true, links);
-                links.forEach(link -> log.record(READ, link, 0, pid));
-                if (resolved != null) {
-                  log.record(READ, resolved, 0, pid);
-                }
-              });
+      Optional<String> loader =
+          interpreters.computeIfAbsent(
+              exe, e -> ExecInputs.elfInterpreter(root.resolve(e.substring(1))));
+      loader.ifPresent(l -> recordInput(pid, l));
+    }
+  }
+
+  /** Records a file the kernel read for an exec, and the links on the way to it. */
+  private void recordInput(int pid, String path) {
+    links.clear();
+    String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, path, true, links);
+    for (String link : links) {
+      log.record(READ, link, 0, pid);
+    }
+    if (resolved != null) {
+      log.record(READ, resolved, 0, pid);
     }
   }
 
@@ -376,7 +383,7 @@ final class SyscallDecoder {
     if (mode == O_WRONLY || mode == O_RDWR) {
       if (created) {
         log.record(CREATE, path, 0, pid);
-        paths.invalidate();
+        changed(path);
       } else if ((p.flags & O_TRUNC) != 0) {
         log.record(TRUNCATE, path, 0, pid);
       }
@@ -391,6 +398,12 @@ final class SyscallDecoder {
     }
   }
 
+  /** Something at {@code path} appeared, vanished or moved: cached facts about it are stale. */
+  private void changed(String path) {
+    paths.invalidate(path);
+    interpreters.remove(path);
+  }
+
   private void probe(String path, int errno, int pid) {
     log.record(errno == ENOENT || errno == ENOTDIR ? ABSENT_PROBE : STAT_PROBE, path, errno, pid);
   }
@@ -399,7 +412,7 @@ final class SyscallDecoder {
     if (errno == 0) {
       log.record(kind, path, 0, pid);
       if (kind != ATTRIBUTE_CHANGE && kind != TRUNCATE) {
-        paths.invalidate();
+        changed(path);
       }
     } else {
       probe(path, errno, pid);
