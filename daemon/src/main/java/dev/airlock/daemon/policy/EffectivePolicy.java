@@ -1,0 +1,131 @@
+package dev.airlock.daemon.policy;
+
+import dev.airlock.protocol.Limits;
+import dev.airlock.protocol.Network;
+import dev.airlock.protocol.Policy;
+import dev.airlock.protocol.PolicyMode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * A policy with its variables expanded for one action: absolute, normalized paths, and the
+ * decisions the sandbox layers ask of it. A path rule covers the path and everything below it;
+ * hidden wins over every grant.
+ */
+public record EffectivePolicy(
+    String name,
+    PolicyMode mode,
+    List<Path> readable,
+    List<Path> writable,
+    List<Path> executable,
+    List<Path> hidden,
+    Network network,
+    List<String> env,
+    boolean privateTmp,
+    boolean allowNamespaces,
+    Limits limits) {
+
+  public EffectivePolicy {
+    readable = List.copyOf(readable);
+    writable = List.copyOf(writable);
+    executable = List.copyOf(executable);
+    hidden = List.copyOf(hidden);
+    env = List.copyOf(env);
+  }
+
+  /** Expands a loaded policy for an action. */
+  public static EffectivePolicy of(String name, Policy policy, PolicyContext context) {
+    List<Path> hidden = expand(policy.getHiddenList(), context);
+    for (Path always : context.alwaysHidden()) {
+      if (!hidden.contains(always)) {
+        hidden.add(always);
+      }
+    }
+    return new EffectivePolicy(
+        name,
+        policy.getMode(),
+        expand(policy.getReadableList(), context),
+        expand(policy.getWritableList(), context),
+        expand(policy.getExecutableList(), context),
+        hidden,
+        policy.hasNetwork() ? policy.getNetwork() : Network.NETWORK_NONE,
+        policy.getEnvList(),
+        policy.getPrivateTmp(),
+        policy.getAllowNamespaces(),
+        policy.getLimits());
+  }
+
+  public boolean enforcing() {
+    return mode == PolicyMode.MODE_ENFORCE;
+  }
+
+  public boolean isHidden(Path path) {
+    return covered(path, hidden);
+  }
+
+  public boolean canRead(Path path) {
+    return !isHidden(path) && (covered(path, readable) || covered(path, writable));
+  }
+
+  public boolean canWrite(Path path) {
+    return !isHidden(path) && covered(path, writable);
+  }
+
+  public boolean canExecute(Path path) {
+    return !isHidden(path) && covered(path, executable);
+  }
+
+  /** The environment the action gets: the request's, filtered by the policy's names. */
+  public Map<String, String> filterEnvironment(Map<String, String> requested) {
+    if (env.isEmpty()) {
+      return requested;
+    }
+    Map<String, String> passed = new TreeMap<>();
+    requested.forEach(
+        (k, v) -> {
+          for (String pattern : env) {
+            if (pattern.endsWith("*")
+                ? k.startsWith(pattern.substring(0, pattern.length() - 1))
+                : k.equals(pattern)) {
+              passed.put(k, v);
+              return;
+            }
+          }
+        });
+    return passed;
+  }
+
+  static boolean covered(Path path, List<Path> roots) {
+    Path p = path.normalize();
+    for (Path root : roots) {
+      if (p.startsWith(root)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static List<Path> expand(List<String> entries, PolicyContext c) {
+    Set<Path> out = new LinkedHashSet<>();
+    for (String entry : entries) {
+      switch (entry) {
+        case "${inputs}" -> c.inputs().forEach(p -> out.add(p.normalize()));
+        case "${outputs}" -> c.outputs().forEach(p -> out.add(p.normalize()));
+        default -> {
+          String expanded =
+              entry
+                  .replace("${workspace}", c.workspace().toString())
+                  .replace("${home}", c.home().toString())
+                  .replace("${tmp}", c.tmp().toString());
+          out.add(Path.of(expanded).normalize());
+        }
+      }
+    }
+    return new ArrayList<>(out);
+  }
+}

@@ -1,0 +1,22 @@
+package dev.airlock.daemon.policy;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What a policy's variables stand for in one action: ${workspace}, ${home}, ${tmp}, ${inputs},
+ * ${outputs}; plus the paths that are hidden from every action (the daemon's socket and state).
+ */
+public record PolicyContext(
+    Path workspace,
+    Path home,
+    Path tmp,
+    List<Path> inputs,
+    List<Path> outputs,
+    List<Path> alwaysHidden) {
+  public PolicyContext {
+    inputs = List.copyOf(inputs);
+    outputs = List.copyOf(outputs);
+    alwaysHidden = List.copyOf(alwaysHidden);
+  }
+}
