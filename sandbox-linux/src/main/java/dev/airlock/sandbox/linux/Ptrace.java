@@ -15,7 +15,6 @@ public final class Ptrace {
   static final int PTRACE_GETREGS = 12;
   static final int PTRACE_SETREGS = 13;
   static final int PTRACE_SYSCALL = 24;
-  static final int PTRACE_SETOPTIONS = 0x4200;
   static final int PTRACE_GETEVENTMSG = 0x4201;
   static final int PTRACE_SEIZE = 0x4206;
   static final int PTRACE_LISTEN = 0x4208;
@@ -26,7 +25,6 @@ public final class Ptrace {
   static final int O_TRACEVFORK = 0x4;
   static final int O_TRACECLONE = 0x8;
   static final int O_TRACEEXEC = 0x10;
-  static final int O_TRACEEXIT = 0x40;
   static final int O_TRACESECCOMP = 0x80;
   static final int O_EXITKILL = 0x100000;
 
@@ -37,7 +35,6 @@ public final class Ptrace {
           | O_TRACEVFORK
           | O_TRACECLONE
           | O_TRACEEXEC
-          | O_TRACEEXIT
           | O_TRACESECCOMP
           | O_EXITKILL;
 
@@ -81,20 +78,6 @@ public final class Ptrace {
     if (LinuxLibc.ptrace(PTRACE_SEIZE, pid, Pointer.NULL, Pointer.createConstant(OPTIONS)) != 0) {
       throw new ErrnoException("ptrace(PTRACE_SEIZE, " + pid + ")", LinuxLibc.errno());
     }
-  }
-
-  /**
-   * Drops the exit stop for a tracee other than the action's main process: only the main process's
-   * exit needs handling before it is reaped, and the stop costs a round trip per process and
-   * thread.
-   */
-  public boolean withoutExitStop(int tid) throws ErrnoException {
-    if (LinuxLibc.ptrace(
-            PTRACE_SETOPTIONS, tid, Pointer.NULL, Pointer.createConstant(OPTIONS & ~O_TRACEEXIT))
-        == 0) {
-      return true;
-    }
-    return vanished("ptrace(PTRACE_SETOPTIONS, " + tid + ")");
   }
 
   /** Resumes until the next seccomp stop or event, delivering {@code signal} (0 for none). */

@@ -47,7 +47,7 @@ final class PathResolver {
    * symlinks resolved in every component (and in the last one when {@code followLast}); links
    * traversed are added to {@code links}. Returns null when the base directory is unknown.
    */
-  String resolve(int tid, int dirfd, String path, boolean followLast, List<String> links) {
+  String resolve(int tid, int pid, int dirfd, String path, boolean followLast, List<String> links) {
     String joined;
     if (path.startsWith("/")) {
       joined = path;
@@ -58,7 +58,20 @@ final class PathResolver {
       }
       joined = path.isEmpty() ? base : base + "/" + path;
     }
-    return walk(tid, joined, followLast, links);
+    return walk(tid, pid, "", joined, followLast, links);
+  }
+
+  /**
+   * Like {@link #resolve}, but with the dirfd's directory as the root (openat2's RESOLVE_IN_ROOT):
+   * absolute paths, absolute link targets and {@code ..} stay inside it.
+   */
+  String resolveInRoot(
+      int tid, int pid, int dirfd, String path, boolean followLast, List<String> links) {
+    String base = dirfd == AT_FDCWD ? cwd(tid) : fdPath(tid, dirfd);
+    if (base == null || !base.startsWith("/")) {
+      return null;
+    }
+    return walk(tid, pid, base.equals("/") ? "" : base, base + "/" + path, followLast, links);
   }
 
   /** The thread's working directory, or null when it vanished. */
@@ -115,20 +128,38 @@ final class PathResolver {
     return Files.isDirectory(Path.of("/proc/" + tid + "/fd/" + fd));
   }
 
-  private String walk(int pid, String absolute, boolean followLast, List<String> links) {
+  /**
+   * Walks {@code absolute} (which starts with {@code floor}) component by component as the kernel
+   * would for thread {@code tid} of process {@code pid}: never above {@code floor}, with absolute
+   * link targets restarting at {@code floor}.
+   */
+  private String walk(
+      int tid, int pid, String floor, String absolute, boolean followLast, List<String> links) {
     Deque<String> todo = new ArrayDeque<>();
-    push(todo, absolute);
-    StringBuilder current = new StringBuilder();
+    push(todo, absolute.substring(floor.length()));
+    StringBuilder current = new StringBuilder(floor);
     int hops = 0;
     while (!todo.isEmpty()) {
       String name = todo.pop();
       if (name.equals("..")) {
         int slash = current.lastIndexOf("/");
-        current.setLength(Math.max(slash, 0));
+        current.setLength(Math.max(slash, floor.length()));
         continue;
       }
       int parentLength = current.length();
       current.append('/').append(name);
+      // /proc/self and /proc/thread-self name the process that looks, which must be the tracee
+      // and not the daemon doing the resolving.
+      if (current.length() == 10 && current.toString().equals("/proc/self")) {
+        current.setLength(parentLength);
+        current.append("/").append(pid);
+        continue;
+      }
+      if (current.length() == 17 && current.toString().equals("/proc/thread-self")) {
+        current.setLength(parentLength);
+        current.append("/").append(pid).append("/task/").append(tid);
+        continue;
+      }
       boolean last = todo.isEmpty();
       if (last && !followLast) {
         break;
@@ -137,21 +168,25 @@ final class PathResolver {
       if (plain.contains(candidate)) {
         continue;
       }
-      Path seen = Path.of("/proc/" + pid + "/root" + candidate);
+      Path seen = Path.of("/proc/" + tid + "/root" + candidate);
       if (Files.isSymbolicLink(seen)) {
-        links.add(candidate);
-        if (++hops > MAX_LINK_HOPS) {
-          return candidate;
-        }
         String target;
         try {
           target = Files.readSymbolicLink(seen).toString();
         } catch (IOException e) {
           continue;
         }
-        current.setLength(target.startsWith("/") ? 0 : parentLength);
+        links.add(candidate);
+        if (!target.startsWith("/") && candidate.startsWith("/proc/")) {
+          // A magic link to a pipe, socket or anonymous inode: nothing further on disk.
+          return candidate;
+        }
+        if (++hops > MAX_LINK_HOPS) {
+          return candidate;
+        }
+        current.setLength(target.startsWith("/") ? floor.length() : parentLength);
         push(todo, target);
-      } else {
+      } else if (!candidate.startsWith("/proc/")) {
         plain.add(candidate);
       }
     }

@@ -40,6 +40,7 @@ final class SyscallDecoder {
   static final int AT_EMPTY_PATH = 0x1000;
   static final int RENAME_EXCHANGE = 2;
   static final int IN_DONT_FOLLOW = 0x02000000;
+  static final long RESOLVE_IN_ROOT = 0x10;
   private static final int PATH_MAX = 4096;
 
   /** What to do with the tracee after its seccomp stop. */
@@ -55,10 +56,15 @@ final class SyscallDecoder {
     String path;
     String path2;
     int flags;
+    long resolve;
     boolean existed;
 
     Pending(Syscall syscall) {
       this.syscall = syscall;
+    }
+
+    boolean isExec() {
+      return syscall == Syscall.EXECVE || syscall == Syscall.EXECVEAT;
     }
   }
 
@@ -101,15 +107,24 @@ final class SyscallDecoder {
       case CREAT -> p.flags = O_CREAT | O_WRONLY | O_TRUNC;
       case OPENAT -> p.flags = (int) a[2];
       case OPENAT2 -> {
-        byte[] how = ptrace.readBytes(tid, a[2], 8);
-        p.flags =
-            how == null ? 0 : (int) ByteBuffer.wrap(how).order(ByteOrder.nativeOrder()).getLong();
+        // struct open_how {u64 flags; u64 mode; u64 resolve;}
+        byte[] how = ptrace.readBytes(tid, a[2], 24);
+        if (how != null) {
+          ByteBuffer b = ByteBuffer.wrap(how).order(ByteOrder.nativeOrder());
+          p.flags = (int) b.getLong(0);
+          p.resolve = b.getLong(16);
+        }
       }
       default -> {}
     }
     switch (s) {
       case OPEN, CREAT -> p.path = path(tid, pid, cwd, a[0], followOpen(p.flags));
-      case OPENAT, OPENAT2 -> p.path = path(tid, pid, (int) a[0], a[1], followOpen(p.flags));
+      case OPENAT -> p.path = path(tid, pid, (int) a[0], a[1], followOpen(p.flags));
+      case OPENAT2 ->
+          p.path =
+              (p.resolve & RESOLVE_IN_ROOT) != 0
+                  ? pathInRoot(tid, pid, (int) a[0], a[1], followOpen(p.flags))
+                  : path(tid, pid, (int) a[0], a[1], followOpen(p.flags));
       case STAT,
           ACCESS,
           STATFS,
@@ -354,10 +369,8 @@ final class SyscallDecoder {
   /** Records a file the kernel read for an exec, and the links on the way to it. */
   private void recordInput(int pid, String path) {
     links.clear();
-    String resolved = paths.resolve(pid, PathResolver.AT_FDCWD, path, true, links);
-    for (String link : links) {
-      log.record(READ, link, 0, pid);
-    }
+    String resolved = paths.resolve(pid, pid, PathResolver.AT_FDCWD, path, true, links);
+    recordLinks(pid);
     if (resolved != null) {
       log.record(READ, resolved, 0, pid);
     }
@@ -373,7 +386,10 @@ final class SyscallDecoder {
     }
     // The fd's link is the ground truth of what was opened, immune to argument races.
     String opened = paths.fdPath(tid, (int) fd);
-    String path = opened != null && opened.startsWith("/") ? opened : p.path;
+    if (opened == null || !opened.startsWith("/")) {
+      return; // a pipe, socket or anonymous inode (e.g. /dev/stdin of a pipe): not a file
+    }
+    String path = opened;
     if ((p.flags & O_PATH) != 0) {
       log.record(STAT_PROBE, path, 0, pid);
       return;
@@ -441,10 +457,29 @@ final class SyscallDecoder {
       return null;
     }
     links.clear();
-    String resolved = paths.resolve(tid, dirfd, raw, followLast, links);
+    String resolved = paths.resolve(tid, pid, dirfd, raw, followLast, links);
+    recordLinks(pid);
+    return resolved;
+  }
+
+  /** Symlinks crossed are inputs, except /proc's per-process magic links. */
+  private void recordLinks(int pid) {
     for (String link : links) {
-      log.record(READ, link, 0, pid);
+      if (!link.startsWith("/proc/")) {
+        log.record(READ, link, 0, pid);
+      }
     }
+  }
+
+  /** A path argument resolved with the dirfd as the root (openat2 RESOLVE_IN_ROOT). */
+  private String pathInRoot(int tid, int pid, int dirfd, long pointer, boolean followLast) {
+    String raw = ptrace.readString(tid, pointer, PATH_MAX);
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    links.clear();
+    String resolved = paths.resolveInRoot(tid, pid, dirfd, raw, followLast, links);
+    recordLinks(pid);
     return resolved;
   }
 

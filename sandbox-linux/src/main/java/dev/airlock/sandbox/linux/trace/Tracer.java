@@ -38,7 +38,6 @@ public final class Tracer {
   private static final int EVENT_VFORK = 2;
   private static final int EVENT_CLONE = 3;
   private static final int EVENT_EXEC = 4;
-  private static final int EVENT_EXIT = 6;
   private static final int EVENT_SECCOMP = 7;
   private static final int EVENT_STOP = 128;
 
@@ -84,7 +83,6 @@ public final class Tracer {
   private final Map<Integer, Proc> processes = new LinkedHashMap<>();
   private final SyscallDecoder.Pending[] pendingOut = new SyscallDecoder.Pending[1];
   private int rootPid;
-  private boolean rootExiting;
   private ExitStatus rootStatus;
 
   public Tracer(SyscallTable table) {
@@ -139,7 +137,6 @@ public final class Tracer {
       // A new tracee: auto-attached children can report before their parent's fork event.
       task = new Task(tid, 0);
       tasks.put(tid, task);
-      ptrace.withoutExitStop(tid);
     }
     int signal = (status >> 8) & 0xff;
     int event = (status >> 16) & 0xff;
@@ -187,7 +184,6 @@ public final class Tracer {
           if (childTask == null) {
             childTask = new Task((int) child, 0);
             tasks.put((int) child, childTask);
-            ptrace.withoutExitStop((int) child);
           }
           // fork and vfork make processes; clone makes a thread or a process (CLONE_THREAD).
           boolean thread = event == EVENT_CLONE && tgidOf((int) child) == parent;
@@ -209,26 +205,15 @@ public final class Tracer {
             task.pending = old.pending;
           }
         }
-        decoder.onExec(pidOf(task), task.pending);
-        proc(task.pid).argv = commandLine(task.pid);
+        if (task.pending != null && task.pending.isExec()) {
+          decoder.onExec(pidOf(task), task.pending);
+          proc(task.pid).argv = commandLine(task.pid);
+        }
+        // else: the launcher's own exec (before the filter existed), seen when the seize came
+        // before its exec event was reported. Every exec under the filter stops at entry first.
         // Resumed with CONT, the execve's exit stop (requested at its seccomp stop) is dropped;
         // the exec event already said everything it would.
         task.pending = null;
-        ptrace.cont(tid, 0);
-      }
-      case EVENT_EXIT -> {
-        if (tid == rootPid && !rootExiting) {
-          rootExiting = true;
-          // The main process is still alive here, so its pid (the group id) cannot be reused:
-          // stop everything it leaves behind, in its group or escaped from it.
-          process.signalGroup(SIGKILL);
-          process.markExiting();
-          for (Task other : tasks.values()) {
-            if (other.pid != rootPid) {
-              ptrace.kill(other.tid, SIGKILL);
-            }
-          }
-        }
         ptrace.cont(tid, 0);
       }
       default -> ptrace.cont(tid, 0);
@@ -256,10 +241,14 @@ public final class Tracer {
       }
     }
     if (tid == rootPid) {
+      // The whole main process ended (not just its main thread: that reports no wait status
+      // while other threads live). Everything it left behind is a tracee whose pid stays
+      // reserved until this thread has seen its exit, so killing by pid is safe; no group kill
+      // is needed since every process of the action is traced. A cancel arriving from another
+      // thread from now on is dropped (the group id may soon be free).
       process.markExiting();
       rootStatus =
           new ExitStatus(status, wait.userCpuMicros(), wait.systemCpuMicros(), wait.maxRssKib());
-      // Tracees the root left behind that somehow survived the exit stop's cleanup.
       for (Task other : tasks.values()) {
         ptrace.kill(other.tid, SIGKILL);
       }
