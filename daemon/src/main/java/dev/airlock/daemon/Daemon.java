@@ -151,11 +151,13 @@ final class Daemon implements DaemonControl, AutoCloseable {
     stopped.countDown();
     if (server != null) {
       server.close();
-    }
-    try {
-      Files.deleteIfExists(config.paths().socket());
-    } catch (IOException e) {
-      log.log(Level.WARNING, "cannot remove the socket", e);
+      // Only the daemon that bound the socket removes it: one that failed to start (another
+      // daemon listens there) must leave the live socket alone.
+      try {
+        Files.deleteIfExists(config.paths().socket());
+      } catch (IOException e) {
+        log.log(Level.WARNING, "cannot remove the socket", e);
+      }
     }
     actions.close();
     try {

@@ -112,9 +112,15 @@ final class ActionRunner implements Runnable {
       try {
         tracer.seize(process);
       } catch (ErrnoException e) {
-        // Not seized, the launcher waits forever; kill and reap it rather than leak a zombie.
+        // The launcher may already have failed (missing working directory) and exited, which
+        // is why it could not be seized; otherwise it waits forever. Kill and reap it, and
+        // report its own failure if it had one.
         process.signalGroup(9);
-        process.awaitExit();
+        ExitStatus status = process.awaitExit();
+        Optional<LaunchFailure> failure = process.launchFailure();
+        if (failure.isPresent()) {
+          return result(status, failure);
+        }
         throw e;
       }
       action.attach(process);

@@ -43,7 +43,7 @@ final class ActionScheduler {
   /**
    * Queues or starts an action.
    *
-   * @return how many actions wait ahead of it
+   * @return 0 when it starts at once, else its place in the queue (1 is next)
    */
   synchronized int submit(Action action) throws ActionRejectedException {
     if (!accepting) {
@@ -64,7 +64,7 @@ final class ActionScheduler {
               + " running); retry later or raise --max-queued");
     }
     queue.add(action);
-    return queue.size() - 1;
+    return queue.size();
   }
 
   /** Cancels an action wherever it is; a queued one is removed and finished at once. */

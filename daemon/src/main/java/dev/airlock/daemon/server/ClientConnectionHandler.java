@@ -10,6 +10,7 @@ import dev.airlock.protocol.Error;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.ShutdownReply;
+import dev.airlock.sandbox.linux.Processes;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -134,8 +135,11 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
     if (event instanceof ChannelInputShutdownEvent) {
-      // The client finished sending (half-close). With an action, it still wants the events.
-      if (action == null) {
+      // With half-closure allowed, a client that closed entirely looks like one that only
+      // finished sending; POLLHUP tells them apart. Gone means cancel (via channelInactive);
+      // a half-close with an action means it still wants the events and ends stdin.
+      int fd = ((EpollDomainSocketChannel) ctx.channel()).fd().intValue();
+      if (action == null || Processes.peerHungUp(fd)) {
         ctx.close();
       } else {
         action.stdin().ifPresent(StdinFeed::close);

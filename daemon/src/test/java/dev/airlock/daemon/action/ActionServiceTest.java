@@ -113,7 +113,7 @@ class ActionServiceTest {
 
     Recorder second = new Recorder();
     Action queued = service.submit(sh("echo never"), second);
-    assertEquals(0, second.next().getAccepted().getQueuePosition());
+    assertEquals(1, second.next().getAccepted().getQueuePosition());
     assertEquals(1, service.status().queued());
 
     ActionRejectedException refused =

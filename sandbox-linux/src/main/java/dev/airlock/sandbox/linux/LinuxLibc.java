@@ -53,6 +53,8 @@ final class LinuxLibc {
   // <poll.h>
   static final short POLLIN = 0x001;
   static final short POLLOUT = 0x004;
+  static final short POLLHUP = 0x010;
+  static final short POLLRDHUP = 0x2000;
   static final int POLLFD_BYTES = 8;
 
   // <sys/prctl.h>
