@@ -22,6 +22,7 @@ public final class SeccompFilter {
   static final short BPF_LD_W_ABS = 0x20;
   static final short BPF_JMP_JEQ_K = 0x15;
   static final short BPF_JMP_JGE_K = 0x35;
+  static final short BPF_JMP_JSET_K = 0x45;
   static final short BPF_RET_K = 0x06;
 
   // <linux/seccomp.h>
@@ -35,6 +36,22 @@ public final class SeccompFilter {
   // offsets in struct seccomp_data
   static final int OFFSET_NR = 0;
   static final int OFFSET_ARCH = 4;
+
+  /** Low 32 bits of args[0] (little-endian machines). */
+  static final int OFFSET_ARG0_LOW = 16;
+
+  /** clone(2) flags that create namespaces (CLONE_NEWTIME is only reachable through clone3). */
+  static final int CLONE_NEW_MASK =
+      0x00020000 // CLONE_NEWNS
+          | 0x02000000 // CLONE_NEWCGROUP
+          | 0x04000000 // CLONE_NEWUTS
+          | 0x08000000 // CLONE_NEWIPC
+          | 0x10000000 // CLONE_NEWUSER
+          | 0x20000000 // CLONE_NEWPID
+          | 0x40000000; // CLONE_NEWNET
+
+  static final int EPERM = 1;
+  static final int ENOSYS = 38;
 
   /** One classic BPF instruction (struct sock_filter). */
   record Instruction(short code, int jt, int jf, int k) {}
@@ -52,6 +69,19 @@ public final class SeccompFilter {
    */
   public static SeccompFilter build(
       SyscallTable table, Set<Syscall> traced, Map<Syscall, Integer> denied) {
+    return build(table, traced, denied, false);
+  }
+
+  /**
+   * As {@link #build(SyscallTable, Set, Map)}; with {@code denyNewNamespaces}, clone(2) with a
+   * CLONE_NEW* flag fails with EPERM and clone3(2) with ENOSYS (its flags are in memory, out of
+   * BPF's reach; glibc then falls back to clone).
+   */
+  public static SeccompFilter build(
+      SyscallTable table,
+      Set<Syscall> traced,
+      Map<Syscall, Integer> denied,
+      boolean denyNewNamespaces) {
     Map<Syscall, Integer> errnos = new EnumMap<>(Syscall.class);
     errnos.putAll(denied);
     for (Syscall s : traced) {
@@ -69,6 +99,14 @@ public final class SeccompFilter {
     if (table.foreignAbiBit() != 0) {
       code.add(new Instruction(BPF_JMP_JGE_K, 0, 1, table.foreignAbiBit()));
       code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_KILL_PROCESS));
+    }
+    if (denyNewNamespaces) {
+      code.add(new Instruction(BPF_JMP_JEQ_K, 0, 4, table.cloneNumber()));
+      code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARG0_LOW));
+      code.add(new Instruction(BPF_JMP_JSET_K, 0, 1, CLONE_NEW_MASK));
+      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | EPERM));
+      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
+      addCase(code, table.clone3Number(), SECCOMP_RET_ERRNO | ENOSYS);
     }
     for (Syscall s : errnos.keySet()) {
       int errno = errnos.get(s);

@@ -75,5 +75,67 @@ public enum Syscall {
   UMOUNT2,
   PIVOT_ROOT,
   // Bypasses syscall tracing entirely (io_uring operations never pass through seccomp)
-  IO_URING_SETUP
+  IO_URING_SETUP,
+  // Escapes from the sandbox or from the tracer's view: always refused, and recorded
+  PTRACE,
+  PROCESS_VM_READV,
+  PROCESS_VM_WRITEV,
+  PIDFD_GETFD,
+  BPF,
+  PERF_EVENT_OPEN,
+  USERFAULTFD,
+  KEYCTL,
+  ADD_KEY,
+  REQUEST_KEY,
+  KEXEC_LOAD,
+  KEXEC_FILE_LOAD,
+  INIT_MODULE,
+  FINIT_MODULE,
+  DELETE_MODULE,
+  OPEN_TREE,
+  MOVE_MOUNT,
+  FSOPEN,
+  FSCONFIG,
+  FSMOUNT,
+  FSPICK,
+  MOUNT_SETATTR,
+  // New namespaces: refused unless the policy allows them
+  UNSHARE,
+  SETNS;
+
+  /** Calls refused outright (EPERM) in every traced action: escapes and tracer bypasses. */
+  public static final java.util.Set<Syscall> ESCAPES =
+      java.util.Collections.unmodifiableSet(
+          java.util.EnumSet.of(
+              CHROOT,
+              MOUNT,
+              UMOUNT2,
+              PIVOT_ROOT,
+              OPEN_BY_HANDLE_AT,
+              PTRACE,
+              PROCESS_VM_READV,
+              PROCESS_VM_WRITEV,
+              PIDFD_GETFD,
+              BPF,
+              PERF_EVENT_OPEN,
+              USERFAULTFD,
+              KEYCTL,
+              ADD_KEY,
+              REQUEST_KEY,
+              KEXEC_LOAD,
+              KEXEC_FILE_LOAD,
+              INIT_MODULE,
+              FINIT_MODULE,
+              DELETE_MODULE,
+              OPEN_TREE,
+              MOVE_MOUNT,
+              FSOPEN,
+              FSCONFIG,
+              FSMOUNT,
+              FSPICK,
+              MOUNT_SETATTR));
+
+  /** Namespace calls, refused unless a policy allows the action its own namespaces. */
+  public static final java.util.Set<Syscall> NAMESPACES =
+      java.util.Collections.unmodifiableSet(java.util.EnumSet.of(UNSHARE, SETNS));
 }

@@ -85,19 +85,65 @@ public final class SyscallTable {
               Map.entry(IO_URING_SETUP, 425),
               Map.entry(OPENAT2, 437),
               Map.entry(FACCESSAT2, 439),
-              Map.entry(FCHMODAT2, 452)));
+              Map.entry(FCHMODAT2, 452),
+              Map.entry(PTRACE, 101),
+              Map.entry(PROCESS_VM_READV, 310),
+              Map.entry(PROCESS_VM_WRITEV, 311),
+              Map.entry(PIDFD_GETFD, 438),
+              Map.entry(BPF, 321),
+              Map.entry(PERF_EVENT_OPEN, 298),
+              Map.entry(USERFAULTFD, 323),
+              Map.entry(KEYCTL, 250),
+              Map.entry(ADD_KEY, 248),
+              Map.entry(REQUEST_KEY, 249),
+              Map.entry(KEXEC_LOAD, 246),
+              Map.entry(KEXEC_FILE_LOAD, 320),
+              Map.entry(INIT_MODULE, 175),
+              Map.entry(FINIT_MODULE, 313),
+              Map.entry(DELETE_MODULE, 176),
+              Map.entry(OPEN_TREE, 428),
+              Map.entry(MOVE_MOUNT, 429),
+              Map.entry(FSOPEN, 430),
+              Map.entry(FSCONFIG, 431),
+              Map.entry(FSMOUNT, 432),
+              Map.entry(FSPICK, 433),
+              Map.entry(MOUNT_SETATTR, 442),
+              Map.entry(UNSHARE, 272),
+              Map.entry(SETNS, 308)),
+          56,
+          435);
 
   private final String name;
   private final int auditArch;
   private final int foreignAbiBit;
   private final Map<Syscall, Integer> numbers;
 
+  private final int clone;
+  private final int clone3;
+
   private SyscallTable(
-      String name, int auditArch, int foreignAbiBit, Map<Syscall, Integer> numbers) {
+      String name,
+      int auditArch,
+      int foreignAbiBit,
+      Map<Syscall, Integer> numbers,
+      int clone,
+      int clone3) {
     this.name = name;
     this.auditArch = auditArch;
     this.foreignAbiBit = foreignAbiBit;
     this.numbers = Collections.unmodifiableMap(new EnumMap<>(numbers));
+    this.clone = clone;
+    this.clone3 = clone3;
+  }
+
+  /** clone(2): its flags are in the first argument, where BPF can test them. */
+  int cloneNumber() {
+    return clone;
+  }
+
+  /** clone3(2): its flags are in memory, out of BPF's reach. */
+  int clone3Number() {
+    return clone3;
   }
 
   /** The table of the JVM's architecture. */

@@ -11,6 +11,16 @@ public final class AccessLog {
   private record Key(AccessKind kind, String path) {}
 
   private final LinkedHashMap<Key, Access> accesses = new LinkedHashMap<>();
+  private final LinkedHashMap<Key, Violation> violations = new LinkedHashMap<>();
+
+  /** Records an access outside the policy (first attempt per kind and path). */
+  public void violation(AccessKind kind, String path, int pid, boolean denied) {
+    violations.putIfAbsent(new Key(kind, path), new Violation(kind, path, pid, denied));
+  }
+
+  public List<Violation> violations() {
+    return List.copyOf(new ArrayList<>(violations.values()));
+  }
 
   /** Records an access unless the same kind on the same path was already recorded. */
   public void record(AccessKind kind, String path, int errno, int pid) {

@@ -47,8 +47,12 @@ final class SyscallDecoder {
   enum Next {
     CONTINUE,
     TO_EXIT,
-    DENY_ENOSYS
+    /** Skip the syscall; it returns -{@link #denyErrno()}. */
+    DENY
   }
+
+  static final int EPERM = 1;
+  static final int EACCES = 13;
 
   /** A syscall seen at entry whose accesses depend on its result. */
   static final class Pending {
@@ -73,13 +77,21 @@ final class SyscallDecoder {
   private final PathResolver paths;
   private final AccessLog log;
   private final List<String> gaps;
+  private final AccessGuard guard;
+  private int denyErrno;
   private final List<String> links = new ArrayList<>();
 
   /** PT_INTERP of each binary exec'd so far, until the binary changes. */
   private final Map<String, Optional<String>> interpreters = new HashMap<>();
 
   SyscallDecoder(
-      SyscallTable table, Ptrace ptrace, PathResolver paths, AccessLog log, List<String> gaps) {
+      SyscallTable table,
+      Ptrace ptrace,
+      PathResolver paths,
+      AccessLog log,
+      List<String> gaps,
+      AccessGuard guard) {
+    this.guard = guard;
     for (Map.Entry<Syscall, Integer> e : table.numbers().entrySet()) {
       byNumber[e.getValue()] = e.getKey();
     }
@@ -229,20 +241,35 @@ final class SyscallDecoder {
         return Next.CONTINUE; // the new cwd is read from /proc when next needed
       }
       case OPEN_BY_HANDLE_AT -> {
+        // Opens by handle, bypassing paths: refused below with the other escapes.
         String mount = paths.fdPath(tid, (int) a[0]);
-        p.path = mount == null ? "(handle)" : mount;
-        gaps.add("open_by_handle_at opens files by handle, bypassing paths");
+        p.path = mount == null ? "(open_by_handle_at)" : mount;
       }
       case IO_URING_SETUP -> {
         // io_uring operations never pass through seccomp; refusing it makes libraries fall
         // back to plain syscalls, which the tracer does see.
         log.record(ESCAPE, "(io_uring_setup)", ENOSYS, pid);
-        return Next.DENY_ENOSYS;
+        return deny(ENOSYS);
       }
+      default -> {}
+    }
+    if (Syscall.ESCAPES.contains(s)
+        || (Syscall.NAMESPACES.contains(s) && !guard.allowsNamespaces())) {
+      String what =
+          p.path != null ? p.path : "(" + s.name().toLowerCase(java.util.Locale.ROOT) + ")";
+      log.record(ESCAPE, what, EPERM, pid);
+      log.violation(ESCAPE, what, pid, true);
+      return deny(EPERM);
     }
     if (p.path == null) {
       // Unreadable pointer or a vanished cwd: the kernel will fail the call (EFAULT) too.
       return Next.CONTINUE;
+    }
+    if (guard != AccessGuard.ALLOW_ALL) {
+      Next verdict = applyGuard(p, pid);
+      if (verdict != null) {
+        return verdict;
+      }
     }
     if ((s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT)
         && (p.flags & O_CREAT) != 0
@@ -250,6 +277,102 @@ final class SyscallDecoder {
       p.existed = paths.exists(pid, p.path);
     }
     return Next.TO_EXIT;
+  }
+
+  /** The errno of the last {@link Next#DENY}. */
+  int denyErrno() {
+    return denyErrno;
+  }
+
+  private Next deny(int errno) {
+    denyErrno = errno;
+    return Next.DENY;
+  }
+
+  /**
+   * Asks the guard about every access the call intends; returns DENY to refuse it, or null to let
+   * it run (violations in audit mode are recorded and allowed).
+   */
+  private Next applyGuard(Pending p, int pid) {
+    AccessKind first = intent(p);
+    AccessGuard.Verdict verdict = guard.check(first, p.path);
+    AccessKind kind = first;
+    String path = p.path;
+    if (p.path2 != null) {
+      AccessKind second =
+          p.syscall == Syscall.LINK || p.syscall == Syscall.LINKAT ? LINK : RENAME_TO;
+      AccessGuard.Verdict other = guard.check(second, p.path2);
+      if (other.compareTo(verdict) > 0) {
+        verdict = other;
+        kind = second;
+        path = p.path2;
+      }
+    }
+    if (intentReadsAndWrites(p) && verdict.compareTo(AccessGuard.Verdict.DENY) < 0) {
+      AccessGuard.Verdict write = guard.check(WRITE, p.path);
+      if (write.compareTo(verdict) > 0) {
+        verdict = write;
+        kind = WRITE;
+      }
+    }
+    switch (verdict) {
+      case HIDE -> {
+        log.violation(kind, path, pid, true);
+        return deny(ENOENT);
+      }
+      case DENY -> {
+        log.violation(kind, path, pid, true);
+        return deny(EACCES);
+      }
+      case REPORT -> log.violation(kind, path, pid, false);
+      case ALLOW -> {}
+    }
+    return null;
+  }
+
+  private static boolean intentReadsAndWrites(Pending p) {
+    return isOpen(p.syscall) && (p.flags & O_ACCMODE) == O_RDWR && (p.flags & O_PATH) == 0;
+  }
+
+  private static boolean isOpen(Syscall s) {
+    return s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT;
+  }
+
+  /** What the call would do to its (first) path. */
+  private static AccessKind intent(Pending p) {
+    if (isOpen(p.syscall)) {
+      if ((p.flags & O_PATH) != 0) {
+        return STAT_PROBE;
+      }
+      int mode = p.flags & O_ACCMODE;
+      boolean writes = mode == O_WRONLY || mode == O_RDWR || (p.flags & (O_CREAT | O_TRUNC)) != 0;
+      return writes ? WRITE : READ;
+    }
+    return switch (p.syscall) {
+      case EXECVE, EXECVEAT -> EXEC;
+      case MKDIR, MKDIRAT, MKNOD, MKNODAT -> CREATE;
+      case RMDIR, UNLINK, UNLINKAT -> DELETE;
+      case RENAME, RENAMEAT, RENAMEAT2 -> RENAME_FROM;
+      case LINK, LINKAT -> STAT_PROBE;
+      case SYMLINK, SYMLINKAT -> SYMLINK;
+      case TRUNCATE -> TRUNCATE;
+      case CHMOD,
+          FCHMODAT,
+          FCHMODAT2,
+          CHOWN,
+          LCHOWN,
+          FCHOWNAT,
+          UTIME,
+          UTIMES,
+          UTIMENSAT,
+          FUTIMESAT,
+          SETXATTR,
+          LSETXATTR,
+          REMOVEXATTR,
+          LREMOVEXATTR ->
+          ATTRIBUTE_CHANGE;
+      default -> STAT_PROBE;
+    };
   }
 
   /** Records the accesses of a call from its result (negative: -errno). */

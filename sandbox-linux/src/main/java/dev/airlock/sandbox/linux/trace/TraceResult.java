@@ -5,14 +5,17 @@ import java.util.List;
 
 /**
  * What tracing an action produced: how its main process ended, every distinct access, the process
- * tree, and what the tracer could not observe (an empty list means the record is complete).
+ * tree, what the tracer could not observe (an empty list means the record is complete), and the
+ * accesses outside the policy.
  */
 public record TraceResult(
     ExitStatus rootStatus,
     List<Access> accesses,
     List<TracedProcess> processes,
-    List<String> observationGaps) {
+    List<String> observationGaps,
+    List<Violation> violations) {
   public TraceResult {
+    violations = List.copyOf(violations);
     accesses = List.copyOf(accesses);
     processes = List.copyOf(processes);
     observationGaps = List.copyOf(observationGaps);

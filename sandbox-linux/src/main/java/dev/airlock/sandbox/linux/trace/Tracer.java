@@ -43,7 +43,15 @@ public final class Tracer {
 
   /** Every syscall of the table is traced: all of them name paths or escape tracing. */
   public static SeccompFilter filter(SyscallTable table) {
-    return SeccompFilter.build(table, EnumSet.allOf(Syscall.class), Map.of());
+    return filter(table, false);
+  }
+
+  /**
+   * The filter for an action; without {@code allowNamespaces}, clone(2) with CLONE_NEW* flags is
+   * refused in the kernel (the tracer refuses unshare and setns).
+   */
+  public static SeccompFilter filter(SyscallTable table, boolean allowNamespaces) {
+    return SeccompFilter.build(table, EnumSet.allOf(Syscall.class), Map.of(), !allowNamespaces);
   }
 
   /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
@@ -85,8 +93,14 @@ public final class Tracer {
   private int rootPid;
   private ExitStatus rootStatus;
 
+  /** A tracer that records everything and refuses only escapes. */
   public Tracer(SyscallTable table) {
-    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps);
+    this(table, AccessGuard.ALLOW_ALL);
+  }
+
+  /** A tracer that also asks {@code guard} about every access before it happens. */
+  public Tracer(SyscallTable table, AccessGuard guard) {
+    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps, guard);
   }
 
   /**
@@ -122,7 +136,7 @@ public final class Tracer {
     for (Proc p : processes.values()) {
       tree.add(new TracedProcess(p.pid, p.parent, p.argv, p.exitStatus));
     }
-    return new TraceResult(rootStatus, log.accesses(), tree, gaps);
+    return new TraceResult(rootStatus, log.accesses(), tree, gaps, log.violations());
   }
 
   private void handle(Ptrace.Wait wait, LaunchedProcess process) throws ErrnoException {
@@ -169,8 +183,8 @@ public final class Tracer {
             task.pending = pendingOut[0];
             ptrace.toSyscallExit(tid);
           }
-          case DENY_ENOSYS -> {
-            ptrace.deny(tid, SyscallDecoder.ENOSYS);
+          case DENY -> {
+            ptrace.deny(tid, decoder.denyErrno());
             ptrace.cont(tid, 0);
           }
           case CONTINUE -> ptrace.cont(tid, 0);

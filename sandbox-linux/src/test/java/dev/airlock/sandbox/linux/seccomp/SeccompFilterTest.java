@@ -17,6 +17,10 @@ class SeccompFilterTest {
   private static final int GETPID = 39;
 
   private static int decide(SeccompFilter filter, int arch, int nr) {
+    return decide(filter, arch, nr, 0);
+  }
+
+  private static int decide(SeccompFilter filter, int arch, int nr, int arg0) {
     List<SeccompFilter.Instruction> code = filter.instructions();
     int acc = 0;
     int pc = 0;
@@ -24,9 +28,16 @@ class SeccompFilterTest {
       SeccompFilter.Instruction i = code.get(pc);
       switch (i.code()) {
         case SeccompFilter.BPF_LD_W_ABS -> {
-          acc = i.k() == SeccompFilter.OFFSET_ARCH ? arch : nr;
+          acc =
+              switch (i.k()) {
+                case SeccompFilter.OFFSET_ARCH -> arch;
+                case SeccompFilter.OFFSET_NR -> nr;
+                case SeccompFilter.OFFSET_ARG0_LOW -> arg0;
+                default -> throw new AssertionError("unexpected load at " + i.k());
+              };
           pc++;
         }
+        case SeccompFilter.BPF_JMP_JSET_K -> pc += 1 + ((acc & i.k()) != 0 ? i.jt() : i.jf());
         case SeccompFilter.BPF_JMP_JEQ_K -> pc += 1 + (acc == i.k() ? i.jt() : i.jf());
         case SeccompFilter.BPF_JMP_JGE_K ->
             pc += 1 + (Integer.compareUnsigned(acc, i.k()) >= 0 ? i.jt() : i.jf());
@@ -113,6 +124,35 @@ class SeccompFilterTest {
     assertEquals(SeccompFilter.BPF_JMP_JEQ_K, bytes.getShort(8));
     assertEquals(1, bytes.get(10));
     assertEquals(SyscallTable.AUDIT_ARCH_X86_64, bytes.getInt(12));
+  }
+
+  @Test
+  void cloneCreatingANamespaceIsRefusedWhilePlainCloneRuns() {
+    SeccompFilter strict = SeccompFilter.build(X86, EnumSet.of(Syscall.OPENAT), Map.of(), true);
+    int clone = 56;
+    int cloneNewUser = 0x10000000 | 17; // CLONE_NEWUSER | SIGCHLD
+    int forkLike = 17; // SIGCHLD only
+    int thread = 0x3d0f00; // glibc pthread_create's flags
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_ERRNO | 1,
+        decide(strict, SyscallTable.AUDIT_ARCH_X86_64, clone, cloneNewUser));
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_ALLOW,
+        decide(strict, SyscallTable.AUDIT_ARCH_X86_64, clone, forkLike));
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_ALLOW,
+        decide(strict, SyscallTable.AUDIT_ARCH_X86_64, clone, thread));
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_ERRNO | 38,
+        decide(strict, SyscallTable.AUDIT_ARCH_X86_64, 435, 0));
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_TRACE | nr(Syscall.OPENAT),
+        decide(strict, SyscallTable.AUDIT_ARCH_X86_64, nr(Syscall.OPENAT)),
+        "the rest of the program still runs after the clone check");
+    SeccompFilter lenient = SeccompFilter.build(X86, EnumSet.of(Syscall.OPENAT), Map.of(), false);
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_ALLOW,
+        decide(lenient, SyscallTable.AUDIT_ARCH_X86_64, clone, cloneNewUser));
   }
 
   @Test

@@ -250,9 +250,15 @@ final class TraceHarness {
    * and returns once every traced process is gone. Fails if the action needed the watchdog.
    */
   static Run trace(LaunchSpec spec, Duration limit, Interaction interaction) throws Exception {
+    return trace(spec, limit, interaction, AccessGuard.ALLOW_ALL);
+  }
+
+  /** As {@link #trace(LaunchSpec, Duration, Interaction)}, with the tracer asking {@code guard}. */
+  static Run trace(LaunchSpec spec, Duration limit, Interaction interaction, AccessGuard guard)
+      throws Exception {
     Launcher launcher = launcher();
     try (LaunchedProcess process = launcher.launchTraced(spec, FILTER)) {
-      Tracer tracer = new Tracer(TABLE);
+      Tracer tracer = new Tracer(TABLE, guard);
       tracer.seize(process);
       int pid = (int) process.pid();
       StringBuffer out = new StringBuffer();

@@ -1,0 +1,33 @@
+package dev.airlock.sandbox.linux.trace;
+
+/**
+ * The policy as the tracer asks it, at the entry of each traced syscall: may this process do this
+ * to this path? The tracer's answer is a clean errno and a record; the kernel layers (mount
+ * namespace, Landlock, seccomp) are what hold against a racing thread.
+ */
+public interface AccessGuard {
+  /** What the tracer does with an attempted access. */
+  enum Verdict {
+    ALLOW,
+    /** Allow it, but record it as a violation (audit mode). */
+    REPORT,
+    /** Refuse it with EACCES and record it as a violation (enforce mode). */
+    DENY,
+    /** Refuse it with ENOENT: the path is not visible at all. */
+    HIDE
+  }
+
+  /**
+   * @param intent what the call would do (READ, WRITE, CREATE, EXEC, STAT_PROBE, ...)
+   * @param path absolute, resolved path
+   */
+  Verdict check(AccessKind intent, String path);
+
+  /** Whether the action may create namespaces of its own (unshare, setns). */
+  default boolean allowsNamespaces() {
+    return false;
+  }
+
+  /** Everything allowed, namespaces excepted. */
+  AccessGuard ALLOW_ALL = (intent, path) -> Verdict.ALLOW;
+}
