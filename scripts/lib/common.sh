@@ -33,7 +33,8 @@ airlock_ensure_built() {
   local reason=""
   if [ ! -f "$stamp" ] || [ ! -f "$AIRLOCK_ROOT/daemon/target/airlock-daemon.jar" ]; then
     reason="first run"
-  elif [ -n "$(find "$AIRLOCK_ROOT/pom.xml" "$AIRLOCK_ROOT"/*/pom.xml "$AIRLOCK_ROOT"/*/src/main \
+  elif [ -n "$(cd "$AIRLOCK_ROOT" && find pom.xml protocol sandbox-linux policies daemon client \
+        \( -name target -prune \) -o \( -path '*/src/main/*' -o -name pom.xml \) \
         -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
     reason="sources changed"
   fi

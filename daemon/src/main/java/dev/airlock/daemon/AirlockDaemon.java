@@ -97,6 +97,9 @@ public final class AirlockDaemon implements Callable<Integer> {
                 // Best effort on the way out; the actions die with their process groups anyway.
               }
               daemon.close();
+              // A graceful stop is a success: exit 0, not the JVM's 128 + SIGTERM (service
+              // managers would count that as a failure).
+              Runtime.getRuntime().halt(0);
             },
             "airlock-signal-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);

@@ -87,7 +87,7 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AirlockPaths paths = parent.paths();
-    if (!noStart) {
+    if (!noStart && !AirlockClient.forPaths(paths).isDaemonRunning()) {
       new DaemonStarter(AirlockCli.daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
     }
     ExecuteRequest request =
