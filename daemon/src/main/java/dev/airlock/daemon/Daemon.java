@@ -2,6 +2,7 @@ package dev.airlock.daemon;
 
 import dev.airlock.daemon.action.ActionService;
 import dev.airlock.daemon.action.DaemonStatus;
+import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.server.DaemonControl;
 import dev.airlock.daemon.server.DaemonServer;
 import dev.airlock.protocol.AirlockPaths;
@@ -16,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
@@ -60,7 +62,13 @@ final class Daemon implements DaemonControl, AutoCloseable {
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
       ActionService actions =
           new ActionService(
-              launcher, config.maxParallel(), config.maxQueued(), config.killGraceMillis());
+              launcher,
+              // The daemon's own socket and state are never visible to an action.
+              new PolicyResolver(
+                  List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
+              config.maxParallel(),
+              config.maxQueued(),
+              config.killGraceMillis());
       daemon = new Daemon(config, platform, state, logFile, actions);
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =

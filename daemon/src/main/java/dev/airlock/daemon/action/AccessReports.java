@@ -5,6 +5,7 @@ import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ProcessInfo;
+import dev.airlock.protocol.Violation;
 import dev.airlock.sandbox.linux.trace.TraceResult;
 import dev.airlock.sandbox.linux.trace.TracedProcess;
 import java.util.ArrayList;
@@ -26,6 +27,14 @@ final class AccessReports {
             .addAllObservationGaps(trace.observationGaps());
     for (dev.airlock.sandbox.linux.trace.Access a : trace.accesses()) {
       report.putCounts(a.kind().label(), report.getCountsOrDefault(a.kind().label(), 0) + 1);
+    }
+    for (dev.airlock.sandbox.linux.trace.Violation v : trace.violations()) {
+      report.addViolations(
+          Violation.newBuilder()
+              .setKind(AccessKind.valueOf(v.kind().name()))
+              .setPath(v.path())
+              .setPid(v.pid())
+              .setDenied(v.denied()));
     }
     for (TracedProcess p : trace.processes()) {
       report.addProcesses(

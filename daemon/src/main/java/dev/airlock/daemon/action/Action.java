@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.ErrnoException;
@@ -30,6 +31,7 @@ public final class Action {
   private final String id;
   private final ExecuteRequest request;
   private final LaunchSpec spec;
+  private final EffectivePolicy policy;
   private final ActionListener listener;
   private final StdinFeed stdin;
   private final long acceptedNanos = System.nanoTime();
@@ -43,8 +45,10 @@ public final class Action {
       String id,
       ExecuteRequest request,
       LaunchSpec spec,
+      EffectivePolicy policy,
       ActionListener listener,
       StdinFeed stdin) {
+    this.policy = policy;
     this.id = id;
     this.request = request;
     this.spec = spec;
@@ -62,6 +66,21 @@ public final class Action {
 
   LaunchSpec spec() {
     return spec;
+  }
+
+  /** The policy the action runs under, expanded for it. */
+  public EffectivePolicy policy() {
+    return policy;
+  }
+
+  /** The wall-clock limit: the request's or the policy's, whichever is shorter (0: none). */
+  long timeoutMillis() {
+    long requested = request.getTimeoutMs();
+    long limit = policy.limits().getWallTimeMs();
+    if (requested == 0 || limit == 0) {
+      return Math.max(requested, limit);
+    }
+    return Math.min(requested, limit);
   }
 
   ActionListener listener() {

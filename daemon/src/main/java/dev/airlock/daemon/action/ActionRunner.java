@@ -1,11 +1,13 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.daemon.policy.PolicyGuard;
 import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Finished;
 import dev.airlock.protocol.Outcome;
-import dev.airlock.protocol.OutputStream;
+import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.ResourceUsage;
 import dev.airlock.protocol.Started;
 import dev.airlock.sandbox.linux.ErrnoException;
@@ -16,9 +18,16 @@ import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import dev.airlock.sandbox.linux.trace.TraceResult;
 import dev.airlock.sandbox.linux.trace.Tracer;
+import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -35,15 +44,17 @@ final class ActionRunner implements Runnable {
   private final Action action;
   private final Launcher launcher;
   private final SyscallTable syscalls = SyscallTable.current();
-  private final byte[] filter = Tracer.filter(syscalls).toBytes();
   private final Runnable onCompleted;
   private final Runnable onDone;
+  private final ExecutorService io;
 
   /**
    * @param onCompleted runs once the result is known, before it is reported (counts it)
    * @param onDone runs after the result was handed to the listener (frees the slot)
    */
-  ActionRunner(Action action, Launcher launcher, Runnable onCompleted, Runnable onDone) {
+  ActionRunner(
+      Action action, Launcher launcher, ExecutorService io, Runnable onCompleted, Runnable onDone) {
+    this.io = io;
     this.action = action;
     this.launcher = launcher;
     this.onCompleted = onCompleted;
@@ -105,7 +116,9 @@ final class ActionRunner implements Runnable {
 
   private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
     action.markStarting();
-    Tracer tracer = new Tracer(syscalls);
+    EffectivePolicy policy = action.policy();
+    Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy));
+    byte[] filter = Tracer.filter(syscalls, policy.allowNamespaces()).toBytes();
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
       // the action can be cancelled (a cancelled launcher could no longer be seized).
@@ -131,44 +144,63 @@ final class ActionRunner implements Runnable {
                   .setActionId(action.id())
                   .setStarted(Started.newBuilder().setPid(process.pid()))
                   .build());
-      Thread stdout =
-          new OutputPump(action.id(), OutputStream.STDOUT, process.stdout(), action.listener())
-              .start();
-      Thread stderr =
-          new OutputPump(action.id(), OutputStream.STDERR, process.stderr(), action.listener())
-              .start();
-      Thread stdin = startStdinPump(process);
+      Future<?> output =
+          new OutputPump(
+                  action.id(),
+                  process.outputReader(Protocol.MAX_OUTPUT_CHUNK_BYTES),
+                  action.listener())
+              .start(io);
+      Future<?> stdin = startStdinPump(process);
 
       TraceResult trace = tracer.run(process);
       ExitStatus status = trace.rootStatus();
 
-      stdout.join(OUTPUT_DRAIN_GRACE_MS);
-      stderr.join(OUTPUT_DRAIN_GRACE_MS);
-      if (stdout.isAlive() || stderr.isAlive()) {
+      if (!drained(output, OUTPUT_DRAIN_GRACE_MS)) {
         log.warning(
             "action "
                 + action.id()
                 + ": a process outside its group still holds its output; cutting it off");
         process.abandonOutput();
       }
-      stdout.join();
-      stderr.join();
+      drained(output, Long.MAX_VALUE);
       if (stdin != null) {
-        stdin.interrupt();
-        stdin.join();
+        stdin.cancel(true);
       }
       for (AccessBatch batch : AccessReports.batches(trace)) {
         action
             .listener()
             .deliver(ActionEvent.newBuilder().setActionId(action.id()).setAccesses(batch).build());
       }
-      return result(status, process.launchFailure()).setAccessReport(AccessReports.summary(trace));
+      ActionResult.Builder result =
+          result(status, process.launchFailure())
+              .setAccessReport(AccessReports.summary(trace))
+              .addAllConfinement(List.of("seccomp", "tracer"));
+      List<Violation> denied = trace.violations().stream().filter(Violation::denied).toList();
+      if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
+        result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
+      }
+      return result;
     }
+  }
+
+  /** "policy 'hermetic' denied: read /etc/passwd, write /home/u/x (and 3 more)". */
+  static String deniedMessage(EffectivePolicy policy, List<Violation> denied) {
+    StringBuilder message = new StringBuilder("policy '" + policy.name() + "' denied: ");
+    int shown = Math.min(denied.size(), 5);
+    for (int i = 0; i < shown; i++) {
+      Violation v = denied.get(i);
+      message.append(i == 0 ? "" : ", ").append(v.kind().label()).append(' ').append(v.path());
+    }
+    if (denied.size() > shown) {
+      message.append(" (and ").append(denied.size() - shown).append(" more)");
+    }
+    return message.toString();
   }
 
   private ActionResult.Builder result(ExitStatus status, Optional<LaunchFailure> failure) {
     ActionResult.Builder result =
         ActionResult.newBuilder()
+            .setPolicy(action.policy().name())
             .setUsage(
                 ResourceUsage.newBuilder()
                     .setUserCpuUs(status.userCpuMicros())
@@ -190,30 +222,37 @@ final class ActionRunner implements Runnable {
     return result;
   }
 
-  private Thread startStdinPump(LaunchedProcess process) {
+  /** Waits for a pump to reach end-of-file; false if it did not within the time. */
+  private static boolean drained(Future<?> pump, long millis) throws InterruptedException {
+    try {
+      pump.get(millis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException | CancellationException e) {
+      return true;
+    }
+  }
+
+  private Future<?> startStdinPump(LaunchedProcess process) {
     Optional<StdinFeed> feed = action.stdin();
     Optional<java.io.OutputStream> pipe = process.stdin();
     if (feed.isEmpty() || pipe.isEmpty()) {
       return null;
     }
-    Thread thread =
-        new Thread(
-            () -> {
-              try (java.io.OutputStream out = pipe.get()) {
-                byte[] chunk;
-                while ((chunk = feed.get().take()) != null) {
-                  out.write(chunk);
-                }
-              } catch (IOException e) {
-                // EPIPE: the command closed its stdin or exited; the rest is not wanted.
-                log.fine(() -> "action " + action.id() + ": stdin closed early: " + e.getMessage());
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-              }
-            },
-            "airlock-" + action.id() + "-stdin");
-    thread.setDaemon(true);
-    thread.start();
-    return thread;
+    return io.submit(
+        () -> {
+          try (java.io.OutputStream out = pipe.get()) {
+            byte[] chunk;
+            while ((chunk = feed.get().take()) != null) {
+              out.write(chunk);
+            }
+          } catch (IOException e) {
+            // EPIPE: the command closed its stdin or exited; the rest is not wanted.
+            log.fine(() -> "action " + action.id() + ": stdin closed early: " + e.getMessage());
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
   }
 }

@@ -6,6 +6,7 @@ import dev.airlock.sandbox.linux.Launcher;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -21,6 +22,8 @@ final class ActionScheduler {
   private final long killGraceMillis;
   private final Launcher launcher;
   private final ScheduledExecutorService timers;
+  private final ExecutorService runners;
+  private final ExecutorService io;
 
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
@@ -32,7 +35,11 @@ final class ActionScheduler {
       int maxQueued,
       long killGraceMillis,
       Launcher launcher,
-      ScheduledExecutorService timers) {
+      ScheduledExecutorService timers,
+      ExecutorService runners,
+      ExecutorService io) {
+    this.runners = runners;
+    this.io = io;
     this.maxParallel = maxParallel;
     this.maxQueued = maxQueued;
     this.killGraceMillis = killGraceMillis;
@@ -135,7 +142,7 @@ final class ActionScheduler {
     running.add(action);
     action.killAfterGrace(
         () -> timers.schedule(action::kill, killGraceMillis, TimeUnit.MILLISECONDS));
-    long timeoutMs = action.request().getTimeoutMs();
+    long timeoutMs = action.timeoutMillis();
     ScheduledFuture<?> timeout =
         timeoutMs == 0
             ? null
@@ -148,20 +155,20 @@ final class ActionScheduler {
                         15),
                 timeoutMs,
                 TimeUnit.MILLISECONDS);
-    Thread thread =
-        new Thread(
-            new ActionRunner(
-                action,
-                launcher,
-                this::markCompleted,
-                () -> {
-                  if (timeout != null) {
-                    timeout.cancel(false);
-                  }
-                  onFinished(action);
-                }),
-            "airlock-action-" + action.id());
-    thread.start();
+    // A pooled platform thread: the whole action (spawn, ptrace, the final wait) runs on it,
+    // which is all ptrace asks; it is free again only once the action has no process left.
+    runners.execute(
+        new ActionRunner(
+            action,
+            launcher,
+            io,
+            this::markCompleted,
+            () -> {
+              if (timeout != null) {
+                timeout.cancel(false);
+              }
+              onFinished(action);
+            }));
   }
 
   private synchronized void markCompleted() {

@@ -1,5 +1,8 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.daemon.policy.PolicyException;
+import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ErrorCode;
@@ -10,8 +13,10 @@ import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
 
@@ -25,10 +30,20 @@ public final class ActionService implements AutoCloseable {
 
   private final ActionScheduler scheduler;
   private final ScheduledExecutorService timers;
+  private final ExecutorService runners;
+  private final ExecutorService io;
   private final String idPrefix = Long.toString(System.currentTimeMillis(), 36);
   private final AtomicLong sequence = new AtomicLong();
 
-  public ActionService(Launcher launcher, int maxParallel, int maxQueued, long killGraceMillis) {
+  private final PolicyResolver policies;
+
+  public ActionService(
+      Launcher launcher,
+      PolicyResolver policies,
+      int maxParallel,
+      int maxQueued,
+      long killGraceMillis) {
+    this.policies = policies;
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
     }
@@ -39,7 +54,10 @@ public final class ActionService implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
-    this.scheduler = new ActionScheduler(maxParallel, maxQueued, killGraceMillis, launcher, timers);
+    this.runners = Executors.newCachedThreadPool(named("airlock-runner-"));
+    this.io = Executors.newCachedThreadPool(named("airlock-io-"));
+    this.scheduler =
+        new ActionScheduler(maxParallel, maxQueued, killGraceMillis, launcher, timers, runners, io);
   }
 
   /**
@@ -49,10 +67,18 @@ public final class ActionService implements AutoCloseable {
    */
   public Action submit(ExecuteRequest request, ActionListener listener)
       throws ActionRejectedException {
-    LaunchSpec spec = validate(request);
+    validate(request);
+    EffectivePolicy policy;
+    try {
+      policy = policies.resolve(request);
+    } catch (PolicyException e) {
+      throw invalid(e.getMessage());
+    }
+    LaunchSpec spec = launchSpec(request, policy);
     StdinFeed stdin = request.getStdinMode() == StdinMode.STDIN_STREAM ? new StdinFeed() : null;
     Action action =
-        new Action(idPrefix + "-" + sequence.incrementAndGet(), request, spec, listener, stdin);
+        new Action(
+            idPrefix + "-" + sequence.incrementAndGet(), request, spec, policy, listener, stdin);
     // Accepted must reach the client before Started, which the runner may send at once.
     synchronized (action) {
       int position = scheduler.submit(action);
@@ -97,9 +123,21 @@ public final class ActionService implements AutoCloseable {
   @Override
   public void close() {
     timers.shutdownNow();
+    runners.shutdown();
+    io.shutdown();
   }
 
-  private static LaunchSpec validate(ExecuteRequest request) throws ActionRejectedException {
+  /** Daemon threads with numbered names: they must never keep the JVM alive. */
+  private static ThreadFactory named(String prefix) {
+    AtomicLong count = new AtomicLong();
+    return r -> {
+      Thread t = new Thread(r, prefix + count.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private static void validate(ExecuteRequest request) throws ActionRejectedException {
     if (request.getArgvCount() == 0 || request.getArgv(0).isEmpty()) {
       throw invalid("the command line is empty");
     }
@@ -107,15 +145,15 @@ public final class ActionService implements AutoCloseable {
       throw invalid(
           "the working directory must be an absolute path, got '" + request.getCwd() + "'");
     }
-    if (request.getPolicyCase() != ExecuteRequest.PolicyCase.POLICY_NOT_SET) {
-      throw new ActionRejectedException(
-          ErrorCode.UNIMPLEMENTED,
-          "this airlockd does not enforce policies yet; send the request without one");
-    }
+  }
+
+  /** What to launch: the request's command with the environment its policy lets through. */
+  private static LaunchSpec launchSpec(ExecuteRequest request, EffectivePolicy policy)
+      throws ActionRejectedException {
     try {
       return new LaunchSpec(
           request.getArgvList(),
-          request.getEnvMap(),
+          policy.filterEnvironment(request.getEnvMap()),
           Path.of(request.getCwd()),
           request.getStdinMode() == StdinMode.STDIN_STREAM);
     } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ErrorCode;
@@ -54,7 +55,9 @@ class ActionServiceTest {
     ActionResult finish(ByteArrayOutputStream stdout) throws Exception {
       while (true) {
         ActionEvent event = next();
-        if (event.hasOutput() && stdout != null) {
+        if (event.hasOutput()
+            && event.getOutput().getStream() == dev.airlock.protocol.OutputStream.STDOUT
+            && stdout != null) {
           event.getOutput().getData().writeTo(stdout);
         }
         if (event.hasFinished()) {
@@ -68,7 +71,11 @@ class ActionServiceTest {
   void start() throws Exception {
     service =
         new ActionService(
-            new Launcher(LauncherBinary.extractTo(dir.resolve("libexec"))), 1, 1, 200);
+            new Launcher(LauncherBinary.extractTo(dir.resolve("libexec"))),
+            new PolicyResolver(List.of(dir.resolve("state")), dir),
+            1,
+            1,
+            200);
   }
 
   @AfterEach
@@ -180,8 +187,54 @@ class ActionServiceTest {
             ActionRejectedException.class,
             () ->
                 service.submit(
-                    sh("true").toBuilder().setPolicyName("hermetic").build(), new Recorder()));
-    assertEquals(ErrorCode.UNIMPLEMENTED, policy.code());
+                    sh("true").toBuilder().setPolicyName("strict").build(), new Recorder()));
+    assertEquals(ErrorCode.INVALID_REQUEST, policy.code());
+    assertTrue(policy.getMessage().startsWith("no shipped policy named"), policy.getMessage());
+  }
+
+  @Test
+  void anEnforcingPolicyRefusesAccessesAndTheActionFailsNamingThem() throws Exception {
+    java.nio.file.Files.writeString(dir.resolve("allowed.txt"), "ok\n");
+    java.nio.file.Files.writeString(dir.resolve("secret.txt"), "no\n");
+    // Only the toolchain and one file of the workspace may be read, nothing may be written.
+    String policy =
+        "mode: MODE_ENFORCE\n"
+            + "readable: [\"/usr\", \"/lib\", \"/lib64\", \"/bin\", \"/etc/ld.so.cache\"]\n"
+            + "readable: \"${workspace}/allowed.txt\"\n"
+            + "executable: [\"/usr\", \"/bin\"]\n"
+            + "writable: \"${workspace}/out\"\n";
+    Recorder recorder = new Recorder();
+    service.submit(
+        sh("cat allowed.txt; cat secret.txt; echo x > elsewhere.txt; echo done").toBuilder()
+            .setInlinePolicy(policy)
+            .build(),
+        recorder);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ActionResult result = recorder.finish(out);
+    assertEquals("ok\ndone\n", out.toString(StandardCharsets.UTF_8));
+    assertEquals(Outcome.POLICY_VIOLATION, result.getOutcome(), result::toString);
+    assertEquals(0, result.getExitCode());
+    assertEquals(
+        "policy 'inline' denied: read "
+            + dir.resolve("secret.txt")
+            + ", write "
+            + dir.resolve("elsewhere.txt"),
+        result.getMessage());
+    assertEquals(2, result.getAccessReport().getViolationsCount());
+    assertTrue(result.getAccessReport().getViolationsList().stream().allMatch(v -> v.getDenied()));
+  }
+
+  @Test
+  void theAuditPolicyReportsNothingButHidesTheDaemonsState() throws Exception {
+    java.nio.file.Files.createDirectories(dir.resolve("state"));
+    java.nio.file.Files.writeString(dir.resolve("state/secret"), "x");
+    Recorder recorder = new Recorder();
+    service.submit(sh("cat state/secret; echo rc=$?"), recorder);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ActionResult result = recorder.finish(out);
+    assertEquals("rc=1\n", out.toString(StandardCharsets.UTF_8));
+    assertEquals(Outcome.COMPLETED, result.getOutcome(), "audit mode does not fail the action");
+    assertEquals("audit", result.getPolicy());
   }
 
   @Test

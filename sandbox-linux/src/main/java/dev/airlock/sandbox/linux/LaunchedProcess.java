@@ -22,6 +22,9 @@ public final class LaunchedProcess implements AutoCloseable {
   private final FdInputStream stderr;
   private final FdOutputStream stdin;
   private final int reportFd;
+  private final int stdoutFd;
+  private final int stderrFd;
+  private OutputReader outputReader;
   private int syncFd;
   private final String command;
   private final String cwd;
@@ -39,6 +42,8 @@ public final class LaunchedProcess implements AutoCloseable {
       String cwd) {
     this.pid = pid;
     this.syncFd = syncFd;
+    this.stdoutFd = stdoutFd;
+    this.stderrFd = stderrFd;
     this.stdout = new FdInputStream(stdoutFd, PIPE_BUFFER_BYTES);
     this.stderr = new FdInputStream(stderrFd, PIPE_BUFFER_BYTES);
     this.stdin = stdinFd >= 0 ? new FdOutputStream(stdinFd, PIPE_BUFFER_BYTES) : null;
@@ -83,10 +88,26 @@ public final class LaunchedProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * A reader of both output pipes at once (use it, or {@link #stdout()} and {@link #stderr()}, not
+   * both). The pipes stay owned by this process object.
+   */
+  public synchronized OutputReader outputReader(int chunkBytes) {
+    if (outputReader == null) {
+      outputReader = new OutputReader(stdoutFd, stderrFd, chunkBytes);
+    }
+    return outputReader;
+  }
+
   /** Makes pending and later reads of stdout and stderr return end-of-file. */
   public void abandonOutput() {
     stdout.abandon();
     stderr.abandon();
+    synchronized (this) {
+      if (outputReader != null) {
+        outputReader.abandon();
+      }
+    }
   }
 
   /**

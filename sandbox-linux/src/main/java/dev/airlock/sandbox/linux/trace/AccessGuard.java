@@ -19,9 +19,10 @@ public interface AccessGuard {
 
   /**
    * @param intent what the call would do (READ, WRITE, CREATE, EXEC, STAT_PROBE, ...)
-   * @param path absolute, resolved path
+   * @param path absolute, resolved path ({@code /proc/self} already replaced by {@code /proc/PID})
+   * @param pid the process making the call
    */
-  Verdict check(AccessKind intent, String path);
+  Verdict check(AccessKind intent, String path, int pid);
 
   /** Whether the action may create namespaces of its own (unshare, setns). */
   default boolean allowsNamespaces() {
@@ -29,5 +30,5 @@ public interface AccessGuard {
   }
 
   /** Everything allowed, namespaces excepted. */
-  AccessGuard ALLOW_ALL = (intent, path) -> Verdict.ALLOW;
+  AccessGuard ALLOW_ALL = (intent, path, pid) -> Verdict.ALLOW;
 }

@@ -295,13 +295,13 @@ final class SyscallDecoder {
    */
   private Next applyGuard(Pending p, int pid) {
     AccessKind first = intent(p);
-    AccessGuard.Verdict verdict = guard.check(first, p.path);
+    AccessGuard.Verdict verdict = guard.check(first, p.path, pid);
     AccessKind kind = first;
     String path = p.path;
     if (p.path2 != null) {
       AccessKind second =
           p.syscall == Syscall.LINK || p.syscall == Syscall.LINKAT ? LINK : RENAME_TO;
-      AccessGuard.Verdict other = guard.check(second, p.path2);
+      AccessGuard.Verdict other = guard.check(second, p.path2, pid);
       if (other.compareTo(verdict) > 0) {
         verdict = other;
         kind = second;
@@ -309,7 +309,7 @@ final class SyscallDecoder {
       }
     }
     if (intentReadsAndWrites(p) && verdict.compareTo(AccessGuard.Verdict.DENY) < 0) {
-      AccessGuard.Verdict write = guard.check(WRITE, p.path);
+      AccessGuard.Verdict write = guard.check(WRITE, p.path, pid);
       if (write.compareTo(verdict) > 0) {
         verdict = write;
         kind = WRITE;

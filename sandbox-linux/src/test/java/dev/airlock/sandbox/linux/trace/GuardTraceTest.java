@@ -33,7 +33,7 @@ class GuardTraceTest {
   /** Denies (or hides, or reports) one path, allows everything else. */
   private static AccessGuard only(Path path, AccessGuard.Verdict verdict) {
     String p = path.toString();
-    return (intent, target) -> target.equals(p) ? verdict : AccessGuard.Verdict.ALLOW;
+    return (intent, target, pid) -> target.equals(p) ? verdict : AccessGuard.Verdict.ALLOW;
   }
 
   @Test

@@ -1,0 +1,50 @@
+package dev.airlock.daemon.policy;
+
+import dev.airlock.sandbox.linux.trace.AccessGuard;
+import dev.airlock.sandbox.linux.trace.AccessKind;
+import java.nio.file.Path;
+
+/**
+ * An action's policy as the tracer asks it. Probes are always allowed (the kernel cannot restrict
+ * stat either, and compilers probe widely), except of hidden paths, which look absent.
+ */
+public final class PolicyGuard implements AccessGuard {
+  private final EffectivePolicy policy;
+
+  public PolicyGuard(EffectivePolicy policy) {
+    this.policy = policy;
+  }
+
+  @Override
+  public Verdict check(AccessKind intent, String path, int pid) {
+    Path p = Path.of(selfRelative(path, pid));
+    if (policy.isHidden(p)) {
+      return Verdict.HIDE;
+    }
+    boolean allowed =
+        switch (intent) {
+          case STAT_PROBE, ABSENT_PROBE -> true;
+          case READ, ENUMERATE -> policy.canRead(p);
+          case EXEC -> policy.canExecute(p);
+          default -> policy.canWrite(p);
+        };
+    if (allowed) {
+      return Verdict.ALLOW;
+    }
+    return policy.enforcing() ? Verdict.DENY : Verdict.REPORT;
+  }
+
+  @Override
+  public boolean allowsNamespaces() {
+    return policy.allowNamespaces();
+  }
+
+  /** The tracer resolves /proc/self to /proc/PID; policies name it /proc/self. */
+  private static String selfRelative(String path, int pid) {
+    String own = "/proc/" + pid;
+    if (path.equals(own) || path.startsWith(own + "/")) {
+      return "/proc/self" + path.substring(own.length());
+    }
+    return path;
+  }
+}
