@@ -15,12 +15,20 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = AirlockCli.VersionProvider.class,
     description = "Runs commands in Airlock's sandbox through the airlockd daemon.",
-    subcommands = {RunCommand.class, StatusCommand.class, StopCommand.class, DaemonCommand.class},
+    subcommands = {
+      RunCommand.class,
+      AuditCommand.class,
+      StatusCommand.class,
+      StopCommand.class,
+      DaemonCommand.class
+    },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0-123:the command's own status (run)",
       "124:the action timed out",
       "125:Airlock itself failed (no daemon, refused request)",
+      "126:the policy refused accesses (enforce mode); stderr names them",
+      "65:audit --fail-on-undeclared found undeclared dependencies",
       "127:the command could not be executed",
       "128+N:the command was killed by signal N"
     })
@@ -29,6 +37,7 @@ public final class AirlockCli {
   static final String DAEMON_COMMAND_PROPERTY = "airlock.daemon";
 
   static final int EXIT_TIMEOUT = 124;
+  static final int EXIT_POLICY_VIOLATION = 126;
   static final int EXIT_AIRLOCK_ERROR = 125;
   static final int EXIT_EXEC_FAILED = 127;
 

@@ -21,6 +21,9 @@ final class ExitStatuses {
       case TIMED_OUT:
         err.println("airlock: " + command + ": " + result.getMessage());
         return AirlockCli.EXIT_TIMEOUT;
+      case POLICY_VIOLATION:
+        err.println("airlock: " + command + ": " + result.getMessage());
+        return AirlockCli.EXIT_POLICY_VIOLATION;
       case CANCELLED:
         err.println("airlock: " + command + ": " + result.getMessage());
         return result.getTerminationCase() == ActionResult.TerminationCase.TERMINATION_NOT_SET

@@ -17,6 +17,9 @@ public final class PolicyGuard implements AccessGuard {
 
   @Override
   public Verdict check(AccessKind intent, String path, int pid) {
+    if (intent == AccessKind.CONNECT) {
+      return connect(path);
+    }
     Path p = Path.of(selfRelative(path, pid));
     if (policy.isHidden(p)) {
       return Verdict.HIDE;
@@ -37,6 +40,29 @@ public final class PolicyGuard implements AccessGuard {
   @Override
   public boolean allowsNamespaces() {
     return policy.allowNamespaces();
+  }
+
+  /** A connect(2) to an address, by the policy's network rule; local sockets by path. */
+  private Verdict connect(String address) {
+    if (address.startsWith("unix:/")) {
+      // The daemon's own socket is hidden like the rest of its state.
+      return policy.isHidden(Path.of(address.substring("unix:".length())))
+          ? Verdict.HIDE
+          : Verdict.ALLOW;
+    }
+    boolean allowed =
+        switch (policy.network()) {
+          case NETWORK_FULL -> true;
+          case NETWORK_LOOPBACK ->
+              address.startsWith("unix:")
+                  || address.startsWith("inet:127.")
+                  || address.startsWith("inet6:[0:0:0:0:0:0:0:1]");
+          default -> false; // abstract unix sockets reach daemons outside the sandbox too
+        };
+    if (allowed) {
+      return Verdict.ALLOW;
+    }
+    return policy.enforcing() ? Verdict.DENY : Verdict.REPORT;
   }
 
   /** The tracer resolves /proc/self to /proc/PID; policies name it /proc/self. */

@@ -39,7 +39,7 @@ public final class PolicyLoader {
 
   /** The names of the policies shipped with Airlock. */
   public static List<String> shippedNames() {
-    return List.of("audit", "build", "hermetic", "provision");
+    return List.of("audit", "build", "declared", "hermetic", "provision");
   }
 
   /**

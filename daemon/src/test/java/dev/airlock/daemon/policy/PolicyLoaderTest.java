@@ -93,7 +93,7 @@ class PolicyLoaderTest {
     String message =
         assertThrows(PolicyException.class, () -> loader().load("strict")).getMessage();
     assertEquals(
-        "no shipped policy named 'strict' (shipped: audit, build, hermetic, provision; a file needs a path)",
+        "no shipped policy named 'strict' (shipped: audit, build, declared, hermetic, provision; a file needs a path)",
         message);
   }
 

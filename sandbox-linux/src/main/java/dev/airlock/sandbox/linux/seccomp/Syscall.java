@@ -74,6 +74,8 @@ public enum Syscall {
   MOUNT,
   UMOUNT2,
   PIVOT_ROOT,
+  // Network: where the action connects (recorded; the policy's network rule applies)
+  CONNECT,
   // Bypasses syscall tracing entirely (io_uring operations never pass through seccomp)
   IO_URING_SETUP,
   // Escapes from the sandbox or from the tracer's view: always refused, and recorded

@@ -86,6 +86,7 @@ public final class SyscallTable {
               Map.entry(OPENAT2, 437),
               Map.entry(FACCESSAT2, 439),
               Map.entry(FCHMODAT2, 452),
+              Map.entry(CONNECT, 42),
               Map.entry(PTRACE, 101),
               Map.entry(PROCESS_VM_READV, 310),
               Map.entry(PROCESS_VM_WRITEV, 311),

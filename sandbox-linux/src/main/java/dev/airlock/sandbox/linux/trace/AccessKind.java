@@ -27,7 +27,12 @@ public enum AccessKind {
   SYMLINK("symlink"),
   ATTRIBUTE_CHANGE("attribute-change"),
   /** A call that escapes or bypasses path tracing: mount, chroot, open_by_handle_at, io_uring. */
-  ESCAPE("escape");
+  ESCAPE("escape"),
+  /**
+   * A connect(2); the path is the address: {@code inet:127.0.0.1:80}, {@code inet6:[::1]:80},
+   * {@code unix:/run/x.sock} or {@code unix:@abstract}.
+   */
+  CONNECT("connect");
 
   private final String label;
 

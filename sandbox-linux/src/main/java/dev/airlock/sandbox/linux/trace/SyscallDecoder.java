@@ -23,6 +23,7 @@ final class SyscallDecoder {
   static final int ENOTDIR = 20;
   static final int EINVAL = 22;
   static final int ENOSYS = 38;
+  static final int EINPROGRESS = 115;
 
   // <fcntl.h>
   static final int O_ACCMODE = 3;
@@ -62,6 +63,11 @@ final class SyscallDecoder {
     int flags;
     long resolve;
     boolean existed;
+
+    /** An access outside the policy in audit mode: recorded at exit, if the call succeeds. */
+    AccessKind reportKind;
+
+    String reportPath;
 
     Pending(Syscall syscall) {
       this.syscall = syscall;
@@ -229,6 +235,14 @@ final class SyscallDecoder {
         p.path = path(tid, pid, cwd, a[0], true);
         p.path2 = path(tid, pid, cwd, a[1], true);
       }
+      case CONNECT -> {
+        p.path =
+            SocketAddresses.describe(
+                ptrace.readBytes(tid, a[1], (int) Math.min(Math.max(a[2], 0), 128)));
+        if (p.path == null) {
+          return Next.CONTINUE; // not an address family with a destination worth recording
+        }
+      }
       case GETDENTS, GETDENTS64 -> {
         String dir = paths.fdPath(tid, (int) a[0]);
         if (dir != null && dir.startsWith("/")) {
@@ -324,7 +338,11 @@ final class SyscallDecoder {
         log.violation(kind, path, pid, true);
         return deny(EACCES);
       }
-      case REPORT -> log.violation(kind, path, pid, false);
+      case REPORT -> {
+        // Only what really happens is a violation: a PATH search's failed execs are not.
+        p.reportKind = kind;
+        p.reportPath = path;
+      }
       case ALLOW -> {}
     }
     return null;
@@ -349,6 +367,7 @@ final class SyscallDecoder {
       return writes ? WRITE : READ;
     }
     return switch (p.syscall) {
+      case CONNECT -> CONNECT;
       case EXECVE, EXECVEAT -> EXEC;
       case MKDIR, MKDIRAT, MKNOD, MKNODAT -> CREATE;
       case RMDIR, UNLINK, UNLINKAT -> DELETE;
@@ -378,6 +397,9 @@ final class SyscallDecoder {
   /** Records the accesses of a call from its result (negative: -errno). */
   void onExit(int tid, int pid, Pending p, long result) {
     int errno = result < 0 && result > -4096 ? (int) -result : 0;
+    if (p.reportKind != null && errno == 0) {
+      log.violation(p.reportKind, p.reportPath, pid, false);
+    }
     if (p.syscall == Syscall.CHDIR) {
       paths.forgetWorkingDirectories();
     }
@@ -455,6 +477,7 @@ final class SyscallDecoder {
           REMOVEXATTR,
           LREMOVEXATTR ->
           mutation(ATTRIBUTE_CHANGE, p.path, errno, pid);
+      case CONNECT -> log.record(CONNECT, p.path, errno == EINPROGRESS ? 0 : errno, pid);
       case CHROOT, MOUNT, UMOUNT2, PIVOT_ROOT, OPEN_BY_HANDLE_AT -> {
         log.record(ESCAPE, p.path, errno, pid);
         if (p.path2 != null) {

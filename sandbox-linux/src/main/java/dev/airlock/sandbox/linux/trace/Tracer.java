@@ -221,6 +221,7 @@ public final class Tracer {
         }
         if (task.pending != null && task.pending.isExec()) {
           decoder.onExec(pidOf(task), task.pending);
+          decoder.onExit(tid, pidOf(task), task.pending, 0);
           proc(task.pid).argv = commandLine(task.pid);
         }
         // else: the launcher's own exec (before the filter existed), seen when the seize came

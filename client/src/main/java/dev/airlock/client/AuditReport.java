@@ -1,0 +1,233 @@
+package dev.airlock.client;
+
+import dev.airlock.protocol.Access;
+import dev.airlock.protocol.AccessKind;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.Violation;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * What `airlock audit` shows: the undeclared dependencies of a command run under the {@code
+ * declared} policy, grouped for people (reads by directory, the system toolchain folded), and the
+ * same as JSON for machines. The daemon decides what is undeclared; this only groups it.
+ */
+public final class AuditReport {
+  /** Directories whose reads are the system toolchain: folded into one line unless verbose. */
+  static final List<String> TOOLCHAIN =
+      List.of("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys");
+
+  private final ActionResult result;
+  private final Path workspace;
+  private final List<Violation> undeclaredReads = new ArrayList<>();
+  private final List<Violation> undeclaredWrites = new ArrayList<>();
+  private final List<Violation> undeclaredExecs = new ArrayList<>();
+  private final Set<String> toolchainReads = new LinkedHashSet<>();
+  private final Set<String> absentInWorkspace = new LinkedHashSet<>();
+  private final Set<String> executed = new LinkedHashSet<>();
+  private final Set<String> network = new LinkedHashSet<>();
+  private final Set<String> escapes = new LinkedHashSet<>();
+
+  public AuditReport(ActionResult result, Path workspace) {
+    this.result = result;
+    this.workspace = workspace;
+    // The action's own files are not dependencies: what it created is no input, and what it
+    // created and deleted again (a temporary) is no output either.
+    Set<String> created = new HashSet<>();
+    Set<String> deleted = new HashSet<>();
+    for (Access a : result.getAccessReport().getAccessesList()) {
+      if (a.getErrno() == 0
+          && (a.getKind() == AccessKind.CREATE || a.getKind() == AccessKind.RENAME_TO)) {
+        created.add(a.getPath());
+      } else if (a.getErrno() == 0
+          && (a.getKind() == AccessKind.DELETE || a.getKind() == AccessKind.RENAME_FROM)) {
+        deleted.add(a.getPath());
+      }
+    }
+    for (Violation v : result.getAccessReport().getViolationsList()) {
+      boolean own = created.contains(v.getPath());
+      boolean temporary = own && deleted.contains(v.getPath());
+      switch (v.getKind()) {
+        case READ, ENUMERATE -> {
+          if (!own) {
+            undeclaredReads.add(v);
+          }
+        }
+        case EXEC -> undeclaredExecs.add(v);
+        case CONNECT, ESCAPE -> {}
+        default -> {
+          if (!temporary) {
+            undeclaredWrites.add(v);
+          }
+        }
+      }
+    }
+    for (Access a : result.getAccessReport().getAccessesList()) {
+      String path = a.getPath();
+      switch (a.getKind()) {
+        case READ -> {
+          if (a.getErrno() == 0 && inToolchain(path)) {
+            toolchainReads.add(path);
+          }
+        }
+        case ABSENT_PROBE -> {
+          if (Path.of(path).startsWith(workspace)) {
+            absentInWorkspace.add(path);
+          }
+        }
+        case EXEC -> executed.add(path);
+        case CONNECT ->
+            network.add(path + (a.getErrno() == 0 ? "" : " (errno " + a.getErrno() + ")"));
+        case ESCAPE -> escapes.add(path + " (refused)");
+        default -> {}
+      }
+    }
+  }
+
+  /** Whether anything was read, written or executed outside what was declared. */
+  public boolean hasUndeclared() {
+    return !undeclaredReads.isEmpty() || !undeclaredWrites.isEmpty() || !undeclaredExecs.isEmpty();
+  }
+
+  /** The report for people. */
+  public String format(boolean verbose) {
+    StringBuilder out = new StringBuilder();
+    out.append("airlock audit: ")
+        .append(result.getAccessReport().getAccessCount())
+        .append(" distinct accesses by ")
+        .append(result.getAccessReport().getProcessesCount())
+        .append(" processes\n");
+    out.append("\nUndeclared reads (")
+        .append(undeclaredReads.size())
+        .append(undeclaredReads.isEmpty() ? "): none\n" : "), by directory:\n");
+    for (Map.Entry<String, List<String>> dir : byDirectory(undeclaredReads).entrySet()) {
+      out.append(String.format("  %5d  %s/%n", dir.getValue().size(), dir.getKey()));
+      if (verbose) {
+        dir.getValue().forEach(f -> out.append("           ").append(f).append('\n'));
+      }
+    }
+    if (!undeclaredExecs.isEmpty()) {
+      out.append("\nUndeclared executables (").append(undeclaredExecs.size()).append("):\n");
+      undeclaredExecs.forEach(v -> out.append("  ").append(v.getPath()).append('\n'));
+    }
+    out.append("\nSystem toolchain reads: ").append(toolchainReads.size()).append(" files");
+    if (verbose) {
+      out.append('\n');
+      toolchainReads.forEach(f -> out.append("  ").append(f).append('\n'));
+    } else {
+      out.append(" under ")
+          .append(String.join(", ", usedToolchainRoots()))
+          .append(" (--verbose lists them)\n");
+    }
+    out.append("\nUndeclared writes (")
+        .append(undeclaredWrites.size())
+        .append(undeclaredWrites.isEmpty() ? "): none\n" : "):\n");
+    undeclaredWrites.forEach(
+        v ->
+            out.append("  ")
+                .append(label(v.getKind()))
+                .append(' ')
+                .append(v.getPath())
+                .append('\n'));
+    section(
+        out,
+        "Absent probes inside the workspace",
+        absentInWorkspace,
+        verbose ? Integer.MAX_VALUE : 20);
+    section(out, "Executed tools", executed, Integer.MAX_VALUE);
+    section(out, "Network use", network, Integer.MAX_VALUE);
+    section(out, "Denied escape attempts", escapes, Integer.MAX_VALUE);
+    return out.toString();
+  }
+
+  /** The report for machines. */
+  public String json() {
+    StringBuilder json = new StringBuilder("{\n");
+    json.append("  \"undeclared_reads\": ");
+    paths(json, undeclaredReads.stream().map(Violation::getPath).toList());
+    json.append(",\n  \"undeclared_executables\": ");
+    paths(json, undeclaredExecs.stream().map(Violation::getPath).toList());
+    json.append(",\n  \"undeclared_writes\": [");
+    for (int i = 0; i < undeclaredWrites.size(); i++) {
+      Violation v = undeclaredWrites.get(i);
+      json.append(i == 0 ? "" : ", ")
+          .append("{\"kind\": ")
+          .append(ReportJson.quote(label(v.getKind())))
+          .append(", \"path\": ")
+          .append(ReportJson.quote(v.getPath()))
+          .append('}');
+    }
+    json.append("],\n  \"toolchain_reads\": ");
+    paths(json, new ArrayList<>(toolchainReads));
+    json.append(",\n  \"absent_probes_in_workspace\": ");
+    paths(json, new ArrayList<>(absentInWorkspace));
+    json.append(",\n  \"executed\": ");
+    paths(json, new ArrayList<>(executed));
+    json.append(",\n  \"network\": ");
+    paths(json, new ArrayList<>(network));
+    json.append(",\n  \"escapes\": ");
+    paths(json, new ArrayList<>(escapes));
+    json.append(",\n  \"undeclared\": ").append(hasUndeclared()).append("\n}\n");
+    return json.toString();
+  }
+
+  private static void section(StringBuilder out, String title, Set<String> items, int limit) {
+    out.append('\n')
+        .append(title)
+        .append(" (")
+        .append(items.size())
+        .append(items.isEmpty() ? "): none\n" : "):\n");
+    int shown = 0;
+    for (String item : items) {
+      if (shown++ == limit) {
+        out.append("  ... ").append(items.size() - limit).append(" more (--verbose)\n");
+        break;
+      }
+      out.append("  ").append(item).append('\n');
+    }
+  }
+
+  private static Map<String, List<String>> byDirectory(List<Violation> violations) {
+    Map<String, List<String>> dirs = new TreeMap<>();
+    for (Violation v : violations) {
+      Path p = Path.of(v.getPath());
+      String dir = p.getParent() == null ? "/" : p.getParent().toString();
+      dirs.computeIfAbsent(dir, d -> new ArrayList<>())
+          .add(p.getFileName() == null ? "/" : p.getFileName().toString());
+    }
+    return dirs;
+  }
+
+  private List<String> usedToolchainRoots() {
+    List<String> used = new ArrayList<>();
+    for (String root : TOOLCHAIN) {
+      if (toolchainReads.stream().anyMatch(p -> Path.of(p).startsWith(root))) {
+        used.add(root);
+      }
+    }
+    return used;
+  }
+
+  private static boolean inToolchain(String path) {
+    Path p = Path.of(path);
+    return TOOLCHAIN.stream().anyMatch(p::startsWith);
+  }
+
+  private static String label(AccessKind kind) {
+    return kind.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
+  private static void paths(StringBuilder json, List<String> values) {
+    json.append('[');
+    for (int i = 0; i < values.size(); i++) {
+      json.append(i == 0 ? "" : ", ").append(ReportJson.quote(values.get(i)));
+    }
+    json.append(']');
+  }
+}

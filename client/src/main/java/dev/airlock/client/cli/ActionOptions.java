@@ -1,0 +1,157 @@
+package dev.airlock.client.cli;
+
+import dev.airlock.client.ActionCall;
+import dev.airlock.client.AirlockClient;
+import dev.airlock.client.DaemonStarter;
+import dev.airlock.client.DeclaredPaths;
+import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.StdinMode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import picocli.CommandLine.Option;
+
+/** Options of every command that runs an action (run, audit): how to build its request. */
+final class ActionOptions {
+  /** Variables passed by default: what tools need to behave, nothing that varies by session. */
+  static final Set<String> DEFAULT_ENV =
+      Set.of(
+          "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TERM", "TZ", "TMPDIR");
+
+  @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set a variable (repeatable).")
+  List<String> env = List.of();
+
+  @Option(names = "--env-inherit", description = "Pass this shell's whole environment.")
+  boolean envInherit;
+
+  @Option(
+      names = "--timeout",
+      paramLabel = "DURATION",
+      description = "Wall-clock limit: 30s, 500ms, 5m, 1h or plain seconds.")
+  String timeout;
+
+  @Option(
+      names = "--stdin",
+      description = "Forward standard input (default: the command reads /dev/null).")
+  boolean stdin;
+
+  @Option(names = "--cwd", description = "Working directory (default: the current one).")
+  Path cwd;
+
+  @Option(
+      names = "--workspace",
+      description = "Workspace root, ${workspace} in policies (default: the working directory).")
+  Path workspace;
+
+  @Option(
+      names = "--inputs",
+      paramLabel = "PATHS",
+      description = "Declared inputs: paths or globs, comma-separated or repeated.")
+  List<String> inputs = new ArrayList<>();
+
+  @Option(
+      names = "--outputs",
+      paramLabel = "PATHS",
+      description = "Declared outputs: paths or globs, comma-separated or repeated.")
+  List<String> outputs = new ArrayList<>();
+
+  @Option(
+      names = "--manifest",
+      paramLabel = "FILE",
+      description = "Declared inputs and outputs, one 'input PATH' or 'output PATH' per line.")
+  Path manifest;
+
+  @Option(names = "--no-start", description = "Fail instead of starting airlockd when none runs.")
+  boolean noStart;
+
+  /** The working directory of the action, absolute. */
+  Path workingDirectory() {
+    return (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize();
+  }
+
+  /** A request for {@code command} with these options (the policy is the caller's to set). */
+  ExecuteRequest.Builder request(List<String> command) throws IOException {
+    Path dir = workingDirectory();
+    List<String> declaredInputs = new ArrayList<>(inputs);
+    List<String> declaredOutputs = new ArrayList<>(outputs);
+    if (manifest != null) {
+      DeclaredPaths.Manifest m = DeclaredPaths.readManifest(dir.resolve(manifest));
+      declaredInputs.addAll(m.inputs());
+      declaredOutputs.addAll(m.outputs());
+    }
+    ExecuteRequest.Builder request =
+        ExecuteRequest.newBuilder()
+            .addAllArgv(command)
+            .putAllEnv(environment())
+            .setCwd(dir.toString())
+            .setTimeoutMs(timeout == null ? 0 : Durations.parseMillis(timeout))
+            .setStdinMode(stdin ? StdinMode.STDIN_STREAM : StdinMode.STDIN_NULL)
+            .addAllDeclaredInputs(DeclaredPaths.expand(dir, declaredInputs))
+            .addAllDeclaredOutputs(DeclaredPaths.expand(dir, declaredOutputs));
+    if (workspace != null) {
+      request.setWorkspace(dir.resolve(workspace).normalize().toString());
+    }
+    return request;
+  }
+
+  /** Submits the request, starting the daemon first when none answers (unless --no-start). */
+  ActionCall submit(AirlockPaths paths, ExecuteRequest request) throws IOException {
+    AirlockClient client = AirlockClient.forPaths(paths);
+    if (!noStart && !client.isDaemonRunning()) {
+      new DaemonStarter(AirlockCli.daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
+    }
+    ActionCall call = client.execute(request);
+    SignalForwarder.install(call);
+    if (stdin) {
+      startStdinForwarder(call);
+    }
+    return call;
+  }
+
+  private Map<String, String> environment() {
+    Map<String, String> result = new LinkedHashMap<>();
+    System.getenv()
+        .forEach(
+            (name, value) -> {
+              if (envInherit || DEFAULT_ENV.contains(name) || name.startsWith("LC_")) {
+                result.put(name, value);
+              }
+            });
+    for (String assignment : env) {
+      int eq = assignment.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("--env wants NAME=VALUE, got '" + assignment + "'");
+      }
+      result.put(assignment.substring(0, eq), assignment.substring(eq + 1));
+    }
+    return result;
+  }
+
+  private static void startStdinForwarder(ActionCall call) {
+    Thread forwarder =
+        new Thread(
+            () -> {
+              byte[] buffer = new byte[64 * 1024];
+              try {
+                InputStream in = System.in;
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                  call.writeStdin(buffer, 0, n);
+                }
+                call.closeStdin();
+              } catch (IOException e) {
+                // The action ended or the daemon went away; the result says which.
+              }
+            },
+            "airlock-stdin");
+    forwarder.setDaemon(true);
+    forwarder.start();
+  }
+}

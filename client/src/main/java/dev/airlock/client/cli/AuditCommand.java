@@ -1,0 +1,84 @@
+package dev.airlock.client.cli;
+
+import dev.airlock.client.ActionCall;
+import dev.airlock.client.AuditReport;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.ExecuteRequest;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code airlock audit -- CMD}: what a command really depends on beyond what it declares. */
+@Command(
+    name = "audit",
+    description = {
+      "Runs a command under the 'declared' policy (nothing refused but escapes) and reports its",
+      "undeclared dependencies: reads outside --inputs and the system toolchain (grouped by",
+      "directory), writes outside --outputs and /tmp, absent probes inside the workspace,",
+      "executed tools, network use and refused escape attempts.",
+      "Exit status: the command's; 65 with --fail-on-undeclared when anything was undeclared."
+    })
+final class AuditCommand implements Callable<Integer> {
+  /** sysexits' EX_DATAERR: the declared data (inputs, outputs) was incomplete. */
+  static final int EXIT_UNDECLARED = 65;
+
+  @ParentCommand AirlockCli parent;
+
+  @Mixin ActionOptions action;
+
+  @Option(
+      names = "--json",
+      paramLabel = "FILE",
+      description = "Also write the report as JSON to FILE ('-': stdout).")
+  Path json;
+
+  @Option(names = "--verbose", description = "List every file, including the system toolchain's.")
+  boolean verbose;
+
+  @Option(names = "--fail-on-undeclared", description = "Exit 65 when anything was undeclared.")
+  boolean failOnUndeclared;
+
+  @Parameters(
+      arity = "1..*",
+      paramLabel = "COMMAND",
+      description = "The command and its arguments (after --).")
+  List<String> command;
+
+  @Override
+  public Integer call() throws Exception {
+    ExecuteRequest request = action.request(command).setPolicyName("declared").build();
+    OutputStream out = new FileOutputStream(FileDescriptor.out);
+    OutputStream err = new FileOutputStream(FileDescriptor.err);
+    try (ActionCall call = action.submit(parent.paths(), request)) {
+      ActionResult result = call.awaitResult(out, err);
+      Path workspace =
+          Path.of(request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace());
+      AuditReport report = new AuditReport(result, workspace);
+      // The report goes to stderr so that the command's stdout stays its own.
+      PrintStream reportStream =
+          new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+      reportStream.print("\n" + report.format(verbose));
+      if (json != null) {
+        if (json.toString().equals("-")) {
+          out.write(report.json().getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        } else {
+          Files.writeString(json, report.json());
+        }
+      }
+      int status = ExitStatuses.report(result, command.get(0), System.err);
+      return failOnUndeclared && report.hasUndeclared() ? EXIT_UNDECLARED : status;
+    }
+  }
+}
