@@ -329,6 +329,13 @@ final class SyscallDecoder {
         kind = WRITE;
       }
     }
+    if (verdict == AccessGuard.Verdict.DENY
+        && (kind == READ || kind == EXEC || kind == ENUMERATE)
+        && !paths.exists(pid, path)) {
+      // As in the kernel, looking up a missing file fails with ENOENT before any permission
+      // check: a PATH search's misses are not refusals.
+      return null;
+    }
     switch (verdict) {
       case HIDE -> {
         log.violation(kind, path, pid, true);
