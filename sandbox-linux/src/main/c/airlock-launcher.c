@@ -7,7 +7,22 @@
  *
  * Contract (tested by LauncherCommandLineTest and LauncherTest):
  *
- *   airlock-launcher [--cwd DIR] [--report-fd N] [--seccomp-fd N --sync-fd N] -- COMMAND [ARG...]
+ *   airlock-launcher [--cwd DIR] [--report-fd N] [--seccomp-fd N --sync-fd N]
+ *                    [confinement options] -- COMMAND [ARG...]
+ *
+ * Confinement options (all optional; ConfinementCommandLine in Java writes them):
+ *   --userns                 new user (uid and gid mapped to themselves) and mount namespaces
+ *   --netns none|loopback    new network namespace; loopback brings lo up (needs --userns)
+ *   --rw PATH                a writable root (bound onto itself before the root goes read-only)
+ *   --ro-root                make every mount read-only except the --rw roots and a private /tmp
+ *   --private-tmp            an empty tmpfs on /tmp
+ *   --keep PATH              a path under /tmp that stays visible through the private /tmp
+ *   --hide PATH              made invisible: an empty read-only tmpfs over a directory,
+ *                            /dev/null over a file
+ *   --rlimit nproc|as|cpu=N  resource limits (cpu in seconds, as in bytes)
+ *   --ll-ro PATH, --ll-rx PATH, --ll-rw PATH
+ *                            Landlock rules (read; read and execute; everything) applied when
+ *                            at least one is given and the kernel has Landlock
  *
  *   - fds 0, 1 and 2 are already wired by the spawner (posix_spawn file actions);
  *   - the launcher's own environment is the command's environment; COMMAND without a slash is
@@ -37,16 +52,37 @@
 #include <string.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "confine.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
 /* Stages reported on the report fd; mirrored by LaunchFailure.Stage in Java. */
-enum { STAGE_SETUP = 1, STAGE_CHDIR = 2, STAGE_EXEC = 3, STAGE_SECCOMP = 4, STAGE_SYNC = 5 };
+enum {
+  STAGE_SETUP = 1,
+  STAGE_CHDIR = 2,
+  STAGE_EXEC = 3,
+  STAGE_SECCOMP = 4,
+  STAGE_SYNC = 5,
+  STAGE_NAMESPACE = 6,
+  STAGE_MOUNT = 7,
+  STAGE_LANDLOCK = 8,
+  STAGE_RLIMIT = 9
+};
+
+#define MAX_PATHS 256
 
 /* The kernel's limit on a filter's length (BPF_MAXINSNS). */
 #define MAX_FILTER_INSNS 4096
@@ -125,9 +161,7 @@ static int parse_fd(const char *text) {
   return (int)value;
 }
 
-/* Reads the whole BPF program from fd and installs it (after no_new_privs, which an
- * unprivileged process needs for seccomp and which also stops setuid binaries from gaining
- * privileges inside the action). */
+/* Reads the whole BPF program from fd and installs it (no_new_privs is already set). */
 static void install_filter(int fd) {
   static struct sock_filter program[MAX_FILTER_INSNS];
   size_t have = 0;
@@ -143,7 +177,6 @@ static void install_filter(int fd) {
   if (have == 0 || have % sizeof(struct sock_filter) != 0) fail(STAGE_SECCOMP, EINVAL);
   struct sock_fprog prog = {.len = (unsigned short)(have / sizeof(struct sock_filter)),
                             .filter = program};
-  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(STAGE_SECCOMP, errno);
   if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) fail(STAGE_SECCOMP, errno);
 }
 
@@ -159,10 +192,71 @@ static void await_tracer(int fd) {
   close(fd);
 }
 
+static void add_path(const char **list, int *n, const char *path) {
+  if (*n >= CONFINE_MAX_PATHS) usage("too many paths for one option");
+  if (path[0] != '/') usage("confinement paths must be absolute");
+  list[(*n)++] = path;
+}
+
+static void parse_rlimit(struct confinement *c, const char *spec) {
+  const char *eq = strchr(spec, '=');
+  if (eq == NULL) usage("--rlimit wants NAME=VALUE");
+  char *end;
+  long long value = strtoll(eq + 1, &end, 10);
+  if (*end != '\0' || value < 0) usage("bad --rlimit value");
+  if (strncmp(spec, "nproc=", 6) == 0) c->rlimit_nproc = value;
+  else if (strncmp(spec, "as=", 3) == 0) c->rlimit_as = value;
+  else if (strncmp(spec, "cpu=", 4) == 0) c->rlimit_cpu = value;
+  else usage("--rlimit takes nproc, as or cpu");
+}
+
+/* Returns 1 when argv[*i] was a confinement option (and consumes its value). */
+static int parse_confinement(struct confinement *c, int argc, char **argv, int *i) {
+  const char *opt = argv[*i];
+  const char *value = *i + 1 < argc ? argv[*i + 1] : NULL;
+  if (strcmp(opt, "--userns") == 0) {
+    c->userns = 1;
+    return 1;
+  }
+  if (strcmp(opt, "--ro-root") == 0) {
+    c->ro_root = 1;
+    return 1;
+  }
+  if (strcmp(opt, "--private-tmp") == 0) {
+    c->private_tmp = 1;
+    return 1;
+  }
+  if (value == NULL) return 0;
+  if (strcmp(opt, "--netns") == 0) {
+    if (strcmp(value, "none") == 0) c->netns = 1;
+    else if (strcmp(value, "loopback") == 0) c->netns = 2;
+    else usage("--netns takes none or loopback");
+  } else if (strcmp(opt, "--rw") == 0) {
+    add_path(c->rw, &c->n_rw, value);
+  } else if (strcmp(opt, "--keep") == 0) {
+    add_path(c->keep, &c->n_keep, value);
+  } else if (strcmp(opt, "--hide") == 0) {
+    add_path(c->hide, &c->n_hide, value);
+  } else if (strcmp(opt, "--rlimit") == 0) {
+    parse_rlimit(c, value);
+  } else if (strcmp(opt, "--ll-ro") == 0) {
+    add_path(c->ll_ro, &c->n_ll_ro, value);
+  } else if (strcmp(opt, "--ll-rx") == 0) {
+    add_path(c->ll_rx, &c->n_ll_rx, value);
+  } else if (strcmp(opt, "--ll-rw") == 0) {
+    add_path(c->ll_rw, &c->n_ll_rw, value);
+  } else {
+    return 0;
+  }
+  (*i)++;
+  return 1;
+}
+
 int main(int argc, char **argv) {
   const char *cwd = NULL;
   int seccomp_fd = -1;
   int sync_fd = -1;
+  static struct confinement confinement = {.rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1};
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {
@@ -176,6 +270,8 @@ int main(int argc, char **argv) {
       seccomp_fd = parse_fd(argv[++i]);
     } else if (strcmp(argv[i], "--sync-fd") == 0 && i + 1 < argc) {
       sync_fd = parse_fd(argv[++i]);
+    } else if (parse_confinement(&confinement, argc, argv, &i)) {
+      continue;
     } else {
       usage("unknown option (usage: airlock-launcher [--cwd DIR] [--report-fd N]"
             " [--seccomp-fd N --sync-fd N] -- CMD ...)");
@@ -190,7 +286,17 @@ int main(int argc, char **argv) {
   if (setpgid(0, 0) != 0 && errno != EPERM) fail(STAGE_SETUP, errno);
   reset_signals();
   cloexec_inherited_fds();
+  if (confinement.netns && !confinement.userns) usage("--netns needs --userns");
+  int err;
+  if ((err = confine_namespaces(&confinement)) != 0) fail(STAGE_NAMESPACE, err);
+  if ((err = confine_mounts(&confinement)) != 0) fail(STAGE_MOUNT, err);
+  /* After the mounts: the working directory may live in a re-attached tree. */
   if (cwd != NULL && chdir(cwd) != 0) fail(STAGE_CHDIR, errno);
+  if ((err = confine_rlimits(&confinement)) != 0) fail(STAGE_RLIMIT, err);
+  /* no_new_privs: needed by seccomp and Landlock for an unprivileged process, and it keeps
+   * setuid binaries from gaining privileges inside the action. */
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail(STAGE_SETUP, errno);
+  if ((err = confine_landlock(&confinement)) != 0) fail(STAGE_LANDLOCK, err);
   if (seccomp_fd >= 0) {
     install_filter(seccomp_fd);
     await_tracer(sync_fd);

@@ -15,5 +15,5 @@ if [ -z "$cc" ] || ! command -v "$cc" >/dev/null 2>&1; then
   exit 1
 fi
 mkdir -p "$(dirname "$out")"
-"$cc" -O2 -Wall -Wextra -Werror -std=c11 -o "$out.tmp" "$src_dir/airlock-launcher.c"
+"$cc" -O2 -Wall -Wextra -Werror -std=c11 -o "$out.tmp" "$src_dir/airlock-launcher.c" "$src_dir/confine.c"
 mv "$out.tmp" "$out"

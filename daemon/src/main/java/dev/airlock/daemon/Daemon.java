@@ -2,6 +2,7 @@ package dev.airlock.daemon;
 
 import dev.airlock.daemon.action.ActionService;
 import dev.airlock.daemon.action.DaemonStatus;
+import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.server.DaemonControl;
 import dev.airlock.daemon.server.DaemonServer;
@@ -18,6 +19,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
@@ -37,6 +40,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
   private DaemonServer server;
   private CompletableFuture<Integer> shutdown;
   private boolean closed;
+  private final Map<String, String> sandboxFeatures = new TreeMap<>();
 
   private Daemon(
       DaemonConfig config,
@@ -49,6 +53,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     this.state = state;
     this.logFile = logFile;
     this.actions = actions;
+    this.sandboxFeatures.putAll(platform.features());
   }
 
   /** Locks the state directory, prepares the launcher and binds the socket. */
@@ -60,16 +65,24 @@ final class Daemon implements DaemonControl, AutoCloseable {
     try {
       Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
+      boolean namespaces = launcher.namespacesWork();
+      if (!namespaces) {
+        log.warning(
+            "the kernel refuses user namespaces here: actions run without the mount and network"
+                + " layers (seccomp and the tracer still apply); results list their confinement");
+      }
       ActionService actions =
           new ActionService(
               launcher,
               // The daemon's own socket and state are never visible to an action.
               new PolicyResolver(
                   List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
+              new ConfinementPlanner(namespaces, platform.landlockAbi()),
               config.maxParallel(),
               config.maxQueued(),
               config.killGraceMillis());
       daemon = new Daemon(config, platform, state, logFile, actions);
+      daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
           DaemonServer.bind(
@@ -117,7 +130,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
         .setFinishedActions(counts.finished())
         .setMaxParallel(counts.maxParallel())
         .setMaxQueued(counts.maxQueued())
-        .putAllSandboxFeatures(platform.features())
+        .putAllSandboxFeatures(sandboxFeatures)
         .build();
   }
 

@@ -76,14 +76,15 @@ class PolicyTest {
   }
 
   @Test
-  void networkNoneRefusesConnectsAndLoopbackAllowsOnlyLoopback() throws Exception {
+  void withoutNetworkTheHostsLoopbackIsUnreachableAndLoopbackPoliciesReachIt() throws Exception {
     try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
       String connect = "exec 3<>/dev/tcp/127.0.0.1/" + server.getLocalPort() + " && echo connected";
+      // No network: the action has a network namespace with only its own loopback, where
+      // nothing listens on the host server's port.
       CliProcess.Result none =
           airlock("run", "--policy", "strict.textproto", "--", "bash", "-c", connect);
       assertFalse(none.stdout().contains("connected"), none::toString);
-      assertTrue(none.stderr().contains("connect inet:127.0.0.1:"), none::toString);
-      assertEquals(126, none.status(), none::toString);
+      assertEquals(1, none.status(), none::toString);
 
       CliProcess.Result loopback =
           airlock("run", "--policy", "loopback.textproto", "--", "bash", "-c", connect);

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyGuard;
 import dev.airlock.protocol.AccessBatch;
@@ -10,6 +11,7 @@ import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.ResourceUsage;
 import dev.airlock.protocol.Started;
+import dev.airlock.sandbox.linux.Confinement;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchFailure;
@@ -43,6 +45,7 @@ final class ActionRunner implements Runnable {
 
   private final Action action;
   private final Launcher launcher;
+  private final ConfinementPlanner planner;
   private final SyscallTable syscalls = SyscallTable.current();
   private final Runnable onCompleted;
   private final Runnable onDone;
@@ -53,8 +56,14 @@ final class ActionRunner implements Runnable {
    * @param onDone runs after the result was handed to the listener (frees the slot)
    */
   ActionRunner(
-      Action action, Launcher launcher, ExecutorService io, Runnable onCompleted, Runnable onDone) {
+      Action action,
+      Launcher launcher,
+      ConfinementPlanner planner,
+      ExecutorService io,
+      Runnable onCompleted,
+      Runnable onDone) {
     this.io = io;
+    this.planner = planner;
     this.action = action;
     this.launcher = launcher;
     this.onCompleted = onCompleted;
@@ -117,9 +126,10 @@ final class ActionRunner implements Runnable {
   private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
     action.markStarting();
     EffectivePolicy policy = action.policy();
-    Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy));
+    Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
     byte[] filter = Tracer.filter(syscalls, policy.allowNamespaces()).toBytes();
-    try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter)) {
+    Confinement confinement = planner.plan(policy, action.spec().cwd());
+    try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
       // the action can be cancelled (a cancelled launcher could no longer be seized).
       try {
@@ -174,7 +184,7 @@ final class ActionRunner implements Runnable {
       ActionResult.Builder result =
           result(status, process.launchFailure())
               .setAccessReport(AccessReports.summary(trace))
-              .addAllConfinement(List.of("seccomp", "tracer"));
+              .addAllConfinement(planner.layers(confinement));
       List<Violation> denied = trace.violations().stream().filter(Violation::denied).toList();
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.Launcher;
@@ -24,6 +25,7 @@ final class ActionScheduler {
   private final ScheduledExecutorService timers;
   private final ExecutorService runners;
   private final ExecutorService io;
+  private final ConfinementPlanner planner;
 
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
@@ -37,7 +39,9 @@ final class ActionScheduler {
       Launcher launcher,
       ScheduledExecutorService timers,
       ExecutorService runners,
-      ExecutorService io) {
+      ExecutorService io,
+      ConfinementPlanner planner) {
+    this.planner = planner;
     this.runners = runners;
     this.io = io;
     this.maxParallel = maxParallel;
@@ -161,6 +165,7 @@ final class ActionScheduler {
         new ActionRunner(
             action,
             launcher,
+            planner,
             io,
             this::markCompleted,
             () -> {

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyException;
 import dev.airlock.daemon.policy.PolicyResolver;
@@ -40,6 +41,7 @@ public final class ActionService implements AutoCloseable {
   public ActionService(
       Launcher launcher,
       PolicyResolver policies,
+      ConfinementPlanner planner,
       int maxParallel,
       int maxQueued,
       long killGraceMillis) {
@@ -57,7 +59,8 @@ public final class ActionService implements AutoCloseable {
     this.runners = Executors.newCachedThreadPool(named("airlock-runner-"));
     this.io = Executors.newCachedThreadPool(named("airlock-io-"));
     this.scheduler =
-        new ActionScheduler(maxParallel, maxQueued, killGraceMillis, launcher, timers, runners, io);
+        new ActionScheduler(
+            maxParallel, maxQueued, killGraceMillis, launcher, timers, runners, io, planner);
   }
 
   /**

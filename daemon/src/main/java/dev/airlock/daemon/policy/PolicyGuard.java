@@ -10,9 +10,15 @@ import java.nio.file.Path;
  */
 public final class PolicyGuard implements AccessGuard {
   private final EffectivePolicy policy;
+  private final boolean isolatedNetwork;
 
-  public PolicyGuard(EffectivePolicy policy) {
+  /**
+   * @param isolatedNetwork whether an action without network runs in a network namespace of its own
+   *     (then its loopback is its own, and connecting to it harms nothing)
+   */
+  public PolicyGuard(EffectivePolicy policy, boolean isolatedNetwork) {
     this.policy = policy;
+    this.isolatedNetwork = isolatedNetwork;
   }
 
   @Override
@@ -53,16 +59,19 @@ public final class PolicyGuard implements AccessGuard {
     boolean allowed =
         switch (policy.network()) {
           case NETWORK_FULL -> true;
-          case NETWORK_LOOPBACK ->
-              address.startsWith("unix:")
-                  || address.startsWith("inet:127.")
-                  || address.startsWith("inet6:[0:0:0:0:0:0:0:1]");
-          default -> false; // abstract unix sockets reach daemons outside the sandbox too
+          case NETWORK_LOOPBACK -> address.startsWith("unix:") || isLoopback(address);
+          // In its own namespace the action's loopback is its own; without one, nothing.
+          // Abstract unix sockets reach daemons outside the sandbox, so they count as network.
+          default -> isolatedNetwork && isLoopback(address);
         };
     if (allowed) {
       return Verdict.ALLOW;
     }
     return policy.enforcing() ? Verdict.DENY : Verdict.REPORT;
+  }
+
+  private static boolean isLoopback(String address) {
+    return address.startsWith("inet:127.") || address.startsWith("inet6:[0:0:0:0:0:0:0:1]");
   }
 
   /** The tracer resolves /proc/self to /proc/PID; policies name it /proc/self. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
@@ -12,6 +13,7 @@ import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.LauncherBinary;
+import dev.airlock.sandbox.linux.LinuxPlatform;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -73,6 +75,8 @@ class ActionServiceTest {
         new ActionService(
             new Launcher(LauncherBinary.extractTo(dir.resolve("libexec"))),
             new PolicyResolver(List.of(dir.resolve("state")), dir),
+            // The real kernel layers where this machine has them, as the daemon would.
+            new ConfinementPlanner(true, LinuxPlatform.probe().landlockAbi()),
             1,
             1,
             200);

@@ -8,7 +8,11 @@ public record LaunchFailure(Stage stage, int errno, String command, String cwd) 
     CHDIR,
     EXEC,
     SECCOMP,
-    SYNC;
+    SYNC,
+    NAMESPACE,
+    MOUNT,
+    LANDLOCK,
+    RLIMIT;
 
     static Stage fromWire(int value) {
       return switch (value) {
@@ -16,6 +20,10 @@ public record LaunchFailure(Stage stage, int errno, String command, String cwd) 
         case 3 -> EXEC;
         case 4 -> SECCOMP;
         case 5 -> SYNC;
+        case 6 -> NAMESPACE;
+        case 7 -> MOUNT;
+        case 8 -> LANDLOCK;
+        case 9 -> RLIMIT;
         default -> SETUP;
       };
     }
@@ -29,6 +37,10 @@ public record LaunchFailure(Stage stage, int errno, String command, String cwd) 
       case SETUP -> "sandbox setup failed before exec: " + Errno.describe(errno);
       case SECCOMP -> "cannot install the seccomp filter: " + Errno.describe(errno);
       case SYNC -> "the tracer went away before the command started: " + Errno.describe(errno);
+      case NAMESPACE -> "cannot create the action's namespaces: " + Errno.describe(errno);
+      case MOUNT -> "cannot set up the action's mounts: " + Errno.describe(errno);
+      case LANDLOCK -> "cannot apply the action's Landlock rules: " + Errno.describe(errno);
+      case RLIMIT -> "cannot set the action's resource limits: " + Errno.describe(errno);
     };
   }
 }

@@ -82,7 +82,11 @@ public final class LaunchedProcess implements AutoCloseable {
       syncFd = -1;
       sync.write(1);
     } catch (ErrnoException e) {
-      throw e;
+      if (e.errno() != LinuxLibc.EPIPE) {
+        throw e;
+      }
+      // The launcher already failed (e.g. a missing working directory) and exited; its report
+      // and exit status say why.
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -38,6 +38,11 @@ public final class Launcher {
 
   /** The launcher's argv for a spec: its side of the documented contract. */
   public List<String> commandLine(LaunchSpec spec, boolean traced) {
+    return commandLine(spec, traced, Confinement.NONE);
+  }
+
+  /** The launcher's argv with confinement options. */
+  public List<String> commandLine(LaunchSpec spec, boolean traced, Confinement confinement) {
     List<String> line = new ArrayList<>();
     line.add(binary.toString());
     line.add("--cwd");
@@ -50,6 +55,7 @@ public final class Launcher {
       line.add("--sync-fd");
       line.add(Integer.toString(SYNC_FD));
     }
+    line.addAll(confinement.options());
     line.add("--");
     line.addAll(spec.argv());
     return line;
@@ -63,7 +69,7 @@ public final class Launcher {
    * @throws ErrnoException when the launcher itself cannot be spawned (fd or process limits)
    */
   public LaunchedProcess launch(LaunchSpec spec) throws ErrnoException {
-    return launch(spec, null);
+    return launch(spec, null, Confinement.NONE);
   }
 
   /**
@@ -74,13 +80,52 @@ public final class Launcher {
    * @param filterProgram struct sock_filter[] in native order (see SeccompFilter)
    */
   public LaunchedProcess launchTraced(LaunchSpec spec, byte[] filterProgram) throws ErrnoException {
+    return launchTraced(spec, filterProgram, Confinement.NONE);
+  }
+
+  /** As {@link #launchTraced(LaunchSpec, byte[])}, confined by the launcher before exec. */
+  public LaunchedProcess launchTraced(
+      LaunchSpec spec, byte[] filterProgram, Confinement confinement) throws ErrnoException {
     if (filterProgram.length == 0 || filterProgram.length > 60_000) {
       throw new IllegalArgumentException("the filter must fit in one pipe buffer");
     }
-    return launch(spec, filterProgram);
+    return launch(spec, filterProgram, confinement);
   }
 
-  private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram) throws ErrnoException {
+  /**
+   * Whether this kernel lets the launcher create user, mount and network namespaces (some
+   * containers refuse): starts {@code true} under them and checks it ran.
+   */
+  public boolean namespacesWork() {
+    Confinement probe =
+        new Confinement(
+            true,
+            Confinement.Network.NONE,
+            false,
+            false,
+            List.of(),
+            List.of(),
+            List.of(),
+            -1,
+            -1,
+            -1,
+            List.of(),
+            List.of(),
+            List.of());
+    try (LaunchedProcess p =
+        launch(
+            new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
+            null,
+            probe)) {
+      ExitStatus status = p.awaitExit();
+      return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
+    } catch (ErrnoException e) {
+      return false;
+    }
+  }
+
+  private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram, Confinement confinement)
+      throws ErrnoException {
     List<int[]> pipes = new ArrayList<>();
     try {
       int[] out = pipe(pipes);
@@ -103,7 +148,8 @@ public final class Launcher {
               err[1],
               report[1],
               filter == null ? -1 : filter[0],
-              sync == null ? -1 : sync[0]);
+              sync == null ? -1 : sync[0],
+              confinement);
       LaunchedProcess process =
           new LaunchedProcess(
               pid,
@@ -138,7 +184,8 @@ public final class Launcher {
       int stderrFd,
       int reportFd,
       int seccompFd,
-      int syncFd)
+      int syncFd,
+      Confinement confinement)
       throws ErrnoException {
     Memory actions = LinuxLibc.allocate(LinuxLibc.SPAWN_FILE_ACTIONS_BYTES);
     Memory attr = LinuxLibc.allocate(LinuxLibc.SPAWN_ATTR_BYTES);
@@ -187,7 +234,7 @@ public final class Launcher {
             "posix_spawnattr_setsigdefault",
             LinuxLibc.posix_spawnattr_setsigdefault(attr, allSignals));
 
-        List<String> line = commandLine(spec, seccompFd >= 0);
+        List<String> line = commandLine(spec, seccompFd >= 0, confinement);
         StringArray argv = new StringArray(line.toArray(new String[0]));
         StringArray envp = new StringArray(environment(spec.env()));
         int[] pid = new int[1];

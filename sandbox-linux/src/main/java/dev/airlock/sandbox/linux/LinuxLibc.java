@@ -138,6 +138,12 @@ final class LinuxLibc {
 
   static native int tgkill(int tgid, int tid, int sig);
 
+  /** syscall(2) with three arguments (fixed arity: JNA direct mapping has no varargs). */
+  static native long syscall(long number, long a1, long a2, long a3);
+
+  static final int SYS_LANDLOCK_CREATE_RULESET = 444;
+  static final int LANDLOCK_CREATE_RULESET_VERSION = 1;
+
   /** The errno of the last failed call on this thread (JNA saves it right after the call). */
   static int errno() {
     return Native.getLastError();

@@ -61,7 +61,17 @@ public final class LinuxPlatform {
           "ptrace is restricted to CAP_SYS_PTRACE (kernel.yama.ptrace_scope=2); run"
               + " 'sysctl kernel.yama.ptrace_scope=1'");
     }
+    long abi =
+        LinuxLibc.syscall(
+            LinuxLibc.SYS_LANDLOCK_CREATE_RULESET, 0, 0, LinuxLibc.LANDLOCK_CREATE_RULESET_VERSION);
+    features.put("landlock-abi", abi > 0 ? Long.toString(abi) : "none");
     return new LinuxPlatform(features, problems);
+  }
+
+  /** The Landlock ABI version of this kernel, 0 without Landlock. */
+  public int landlockAbi() {
+    String abi = features.getOrDefault("landlock-abi", "none");
+    return abi.equals("none") ? 0 : Integer.parseInt(abi);
   }
 
   /** Name → value of what was probed, for status output. */

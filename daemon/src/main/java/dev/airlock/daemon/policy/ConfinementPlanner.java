@@ -1,0 +1,113 @@
+package dev.airlock.daemon.policy;
+
+import dev.airlock.protocol.Limits;
+import dev.airlock.protocol.Network;
+import dev.airlock.sandbox.linux.Confinement;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns an action's policy into the confinement the launcher applies in the kernel, as far as this
+ * machine allows: namespaces when the kernel lets the daemon create them, Landlock when it has it
+ * and the policy enforces. What could not be applied is missing from {@link #layers}.
+ */
+public final class ConfinementPlanner {
+  private static final Path ROOT = Path.of("/");
+  private static final Path TMP = Path.of("/tmp");
+
+  private final boolean namespaces;
+  private final int landlockAbi;
+
+  public ConfinementPlanner(boolean namespaces, int landlockAbi) {
+    this.namespaces = namespaces;
+    this.landlockAbi = landlockAbi;
+  }
+
+  /** The confinement of one action, plus the working directory it must keep visible. */
+  public Confinement plan(EffectivePolicy policy, Path cwd) {
+    if (!namespaces) {
+      return Confinement.NONE;
+    }
+    boolean everythingWritable = policy.writable().contains(ROOT);
+    List<Path> writable = new ArrayList<>();
+    for (Path p : policy.writable()) {
+      // Device nodes need no bind: a read-only mount does not stop writes to a device.
+      if (!p.equals(ROOT) && !p.startsWith("/dev") && !(policy.privateTmp() && p.startsWith(TMP))) {
+        writable.add(p);
+      }
+    }
+    List<Path> keep = new ArrayList<>();
+    if (policy.privateTmp()) {
+      List<Path> candidates = new ArrayList<>(policy.readable());
+      candidates.addAll(policy.writable());
+      candidates.addAll(policy.executable());
+      candidates.add(cwd);
+      for (Path p : candidates) {
+        if (p.startsWith(TMP) && !p.equals(TMP) && keep.stream().noneMatch(p::startsWith)) {
+          keep.removeIf(k -> k.startsWith(p));
+          keep.add(p);
+        }
+      }
+      // A kept tree that must be writable is bound writable inside the new /tmp.
+      for (Path p : policy.writable()) {
+        if (p.startsWith(TMP) && !p.equals(TMP)) {
+          writable.add(p);
+        }
+      }
+    }
+    Limits limits = policy.limits();
+    boolean landlock = landlockAbi > 0 && policy.enforcing();
+    List<Path> landlockWrite = new ArrayList<>(landlock ? policy.writable() : List.of());
+    if (landlock && policy.privateTmp() && !landlockWrite.contains(TMP)) {
+      landlockWrite.add(TMP);
+    }
+    return new Confinement(
+        true,
+        // No network: a namespace of its own, with only its own loopback (a test server the
+        // action starts still works). Loopback: the host's loopback, which no namespace can
+        // give, so the host network stays and the tracer refuses other addresses.
+        policy.network() == Network.NETWORK_NONE
+            ? Confinement.Network.LOOPBACK
+            : Confinement.Network.HOST,
+        // Audit mode allows and reports: nothing becomes read-only there.
+        policy.enforcing() && !everythingWritable,
+        policy.privateTmp(),
+        writable,
+        keep,
+        policy.hidden(),
+        limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
+        limits.getMemoryBytes() == 0 ? -1 : limits.getMemoryBytes(),
+        limits.getCpuTimeMs() == 0 ? -1 : (limits.getCpuTimeMs() + 999) / 1000,
+        landlock ? policy.readable() : List.of(),
+        landlock ? policy.executable() : List.of(),
+        landlockWrite);
+  }
+
+  /** Whether actions get a network namespace of their own when their policy has no network. */
+  public boolean isolatesNetwork() {
+    return namespaces;
+  }
+
+  /** The layers a confinement adds to the tracer and seccomp, for results and status. */
+  public List<String> layers(Confinement c) {
+    List<String> layers = new ArrayList<>(List.of("seccomp", "tracer"));
+    if (c.namespaces()) {
+      layers.add("user-namespace");
+      layers.add("mount-namespace");
+    }
+    if (c.network() != Confinement.Network.HOST) {
+      layers.add("network-namespace");
+    }
+    if (c.readOnlyRoot()) {
+      layers.add("read-only-root");
+    }
+    if (c.landlock()) {
+      layers.add("landlock-abi-" + landlockAbi);
+    }
+    if (c.maxProcesses() >= 0 || c.maxMemoryBytes() >= 0 || c.maxCpuSeconds() >= 0) {
+      layers.add("rlimits");
+    }
+    return layers;
+  }
+}

@@ -1,0 +1,106 @@
+package dev.airlock.sandbox.linux;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kernel-side confinement of one action, applied by the launcher before exec: namespaces, the
+ * mount view, resource limits and Landlock rules. {@link #options()} is its half of the launcher's
+ * documented command line.
+ */
+public record Confinement(
+    boolean namespaces,
+    Network network,
+    boolean readOnlyRoot,
+    boolean privateTmp,
+    List<Path> writable,
+    List<Path> keep,
+    List<Path> hidden,
+    long maxProcesses,
+    long maxMemoryBytes,
+    long maxCpuSeconds,
+    List<Path> landlockRead,
+    List<Path> landlockExecute,
+    List<Path> landlockWrite) {
+
+  /** What the action's network namespace allows. */
+  public enum Network {
+    /** The host's network (no network namespace). */
+    HOST,
+    /** A network namespace with nothing in it, not even loopback. */
+    NONE,
+    /** A network namespace with only loopback up. */
+    LOOPBACK
+  }
+
+  /** No confinement beyond what the tracer and seccomp do. */
+  public static final Confinement NONE =
+      new Confinement(
+          false,
+          Network.HOST,
+          false,
+          false,
+          List.of(),
+          List.of(),
+          List.of(),
+          -1,
+          -1,
+          -1,
+          List.of(),
+          List.of(),
+          List.of());
+
+  public Confinement {
+    writable = List.copyOf(writable);
+    keep = List.copyOf(keep);
+    hidden = List.copyOf(hidden);
+    landlockRead = List.copyOf(landlockRead);
+    landlockExecute = List.copyOf(landlockExecute);
+    landlockWrite = List.copyOf(landlockWrite);
+    if (!namespaces
+        && (network != Network.HOST || readOnlyRoot || privateTmp || !hidden.isEmpty())) {
+      throw new IllegalArgumentException("mount and network confinement need namespaces");
+    }
+  }
+
+  /** Whether Landlock rules are part of it. */
+  public boolean landlock() {
+    return !landlockRead.isEmpty() || !landlockExecute.isEmpty() || !landlockWrite.isEmpty();
+  }
+
+  /** The launcher options for this confinement. */
+  public List<String> options() {
+    List<String> o = new ArrayList<>();
+    if (namespaces) {
+      o.add("--userns");
+    }
+    switch (network) {
+      case NONE -> o.addAll(List.of("--netns", "none"));
+      case LOOPBACK -> o.addAll(List.of("--netns", "loopback"));
+      case HOST -> {}
+    }
+    writable.forEach(p -> o.addAll(List.of("--rw", p.toString())));
+    if (privateTmp) {
+      o.add("--private-tmp");
+      keep.forEach(p -> o.addAll(List.of("--keep", p.toString())));
+    }
+    hidden.forEach(p -> o.addAll(List.of("--hide", p.toString())));
+    if (readOnlyRoot) {
+      o.add("--ro-root");
+    }
+    if (maxProcesses >= 0) {
+      o.addAll(List.of("--rlimit", "nproc=" + maxProcesses));
+    }
+    if (maxMemoryBytes >= 0) {
+      o.addAll(List.of("--rlimit", "as=" + maxMemoryBytes));
+    }
+    if (maxCpuSeconds >= 0) {
+      o.addAll(List.of("--rlimit", "cpu=" + maxCpuSeconds));
+    }
+    landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", p.toString())));
+    landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", p.toString())));
+    landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", p.toString())));
+    return o;
+  }
+}
