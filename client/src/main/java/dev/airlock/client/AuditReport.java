@@ -107,7 +107,8 @@ public final class AuditReport {
         .append(undeclaredReads.size())
         .append(undeclaredReads.isEmpty() ? "): none\n" : "), by directory:\n");
     for (Map.Entry<String, List<String>> dir : byDirectory(undeclaredReads).entrySet()) {
-      out.append(String.format("  %5d  %s/%n", dir.getValue().size(), dir.getKey()));
+      String shown = dir.getKey().endsWith("/") ? dir.getKey() : dir.getKey() + "/";
+      out.append(String.format("  %5d  %s%n", dir.getValue().size(), shown));
       if (verbose) {
         dir.getValue().forEach(f -> out.append("           ").append(f).append('\n'));
       }
