@@ -127,7 +127,9 @@ final class ActionRunner implements Runnable {
     action.markStarting();
     EffectivePolicy policy = action.policy();
     Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
-    byte[] filter = Tracer.filter(syscalls, policy.allowNamespaces()).toBytes();
+    byte[] filter =
+        Tracer.filter(syscalls, policy.allowNamespaces(), policy.limits().getProcesses() > 0)
+            .toBytes();
     Confinement confinement = planner.plan(policy, action.spec().cwd());
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before

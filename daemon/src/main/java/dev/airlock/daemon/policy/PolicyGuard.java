@@ -44,6 +44,11 @@ public final class PolicyGuard implements AccessGuard {
   }
 
   @Override
+  public int processLimit() {
+    return policy.limits().getProcesses();
+  }
+
+  @Override
   public boolean allowsNamespaces() {
     return policy.allowNamespaces();
   }

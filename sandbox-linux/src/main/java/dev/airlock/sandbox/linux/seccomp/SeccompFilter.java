@@ -105,7 +105,15 @@ public final class SeccompFilter {
       code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARG0_LOW));
       code.add(new Instruction(BPF_JMP_JSET_K, 0, 1, CLONE_NEW_MASK));
       code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | EPERM));
-      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
+      // A clone that passes: traced when the caller traces CLONE (process limits), else run.
+      code.add(
+          new Instruction(
+              BPF_RET_K,
+              0,
+              0,
+              traced.contains(Syscall.CLONE)
+                  ? SECCOMP_RET_TRACE | table.cloneNumber()
+                  : SECCOMP_RET_ALLOW));
       addCase(code, table.clone3Number(), SECCOMP_RET_ERRNO | ENOSYS);
     }
     for (Syscall s : errnos.keySet()) {

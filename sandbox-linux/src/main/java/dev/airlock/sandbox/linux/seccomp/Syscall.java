@@ -103,7 +103,15 @@ public enum Syscall {
   MOUNT_SETATTR,
   // New namespaces: refused unless the policy allows them
   UNSHARE,
-  SETNS;
+  SETNS,
+  // New processes and threads: traced only when a policy limits how many may live at once
+  CLONE,
+  FORK,
+  VFORK;
+
+  /** Traced only under a process limit (every thread start would otherwise cost a stop). */
+  public static final java.util.Set<Syscall> PROCESS_CREATION =
+      java.util.Collections.unmodifiableSet(java.util.EnumSet.of(CLONE, FORK, VFORK));
 
   /** Calls refused outright (EPERM) in every traced action: escapes and tracer bypasses. */
   public static final java.util.Set<Syscall> ESCAPES =

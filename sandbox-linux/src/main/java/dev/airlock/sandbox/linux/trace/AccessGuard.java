@@ -29,6 +29,14 @@ public interface AccessGuard {
     return false;
   }
 
+  /**
+   * How many processes and threads the action may have alive at once; 0 for no limit. The tracer
+   * enforces it (RLIMIT_NPROC does not bind a real uid 0, which is what root's actions run as).
+   */
+  default int processLimit() {
+    return 0;
+  }
+
   /** Everything allowed, namespaces excepted. */
   AccessGuard ALLOW_ALL = (intent, path, pid) -> Verdict.ALLOW;
 }

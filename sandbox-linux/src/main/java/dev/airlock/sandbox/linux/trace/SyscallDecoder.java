@@ -53,6 +53,7 @@ final class SyscallDecoder {
   }
 
   static final int EPERM = 1;
+  static final int EAGAIN = 11;
   static final int EACCES = 13;
 
   /** A syscall seen at entry whose accesses depend on its result. */
@@ -84,6 +85,7 @@ final class SyscallDecoder {
   private final AccessLog log;
   private final List<String> gaps;
   private final AccessGuard guard;
+  private final java.util.function.IntSupplier liveTasks;
   private int denyErrno;
   private final List<String> links = new ArrayList<>();
 
@@ -96,8 +98,10 @@ final class SyscallDecoder {
       PathResolver paths,
       AccessLog log,
       List<String> gaps,
-      AccessGuard guard) {
+      AccessGuard guard,
+      java.util.function.IntSupplier liveTasks) {
     this.guard = guard;
+    this.liveTasks = liveTasks;
     for (Map.Entry<Syscall, Integer> e : table.numbers().entrySet()) {
       byNumber[e.getValue()] = e.getKey();
     }
@@ -117,6 +121,15 @@ final class SyscallDecoder {
       return Next.CONTINUE;
     }
     long[] a = info.args;
+    if (Syscall.PROCESS_CREATION.contains(s)) {
+      int limit = guard.processLimit();
+      if (limit > 0 && liveTasks.getAsInt() >= limit) {
+        String what = "(process limit " + limit + ")";
+        log.violation(ESCAPE, what, pid, true);
+        return deny(EAGAIN);
+      }
+      return Next.CONTINUE;
+    }
     int cwd = PathResolver.AT_FDCWD;
     Pending p = new Pending(s);
     pending[0] = p;
@@ -308,7 +321,8 @@ final class SyscallDecoder {
    * it run (violations in audit mode are recorded and allowed).
    */
   private Next applyGuard(Pending p, int pid) {
-    AccessKind first = intent(p);
+    // A hard link's source becomes writable through the new name: it must be writable.
+    AccessKind first = p.syscall == Syscall.LINK || p.syscall == Syscall.LINKAT ? WRITE : intent(p);
     AccessGuard.Verdict verdict = guard.check(first, p.path, pid);
     AccessKind kind = first;
     String path = p.path;

@@ -51,7 +51,20 @@ public final class Tracer {
    * refused in the kernel (the tracer refuses unshare and setns).
    */
   public static SeccompFilter filter(SyscallTable table, boolean allowNamespaces) {
-    return SeccompFilter.build(table, EnumSet.allOf(Syscall.class), Map.of(), !allowNamespaces);
+    return filter(table, allowNamespaces, false);
+  }
+
+  /**
+   * The filter for an action; with {@code limitProcesses}, fork, vfork and clone stop for the
+   * tracer too, which refuses them with EAGAIN beyond the guard's process limit.
+   */
+  public static SeccompFilter filter(
+      SyscallTable table, boolean allowNamespaces, boolean limitProcesses) {
+    EnumSet<Syscall> traced = EnumSet.allOf(Syscall.class);
+    if (!limitProcesses) {
+      traced.removeAll(Syscall.PROCESS_CREATION);
+    }
+    return SeccompFilter.build(table, traced, Map.of(), !allowNamespaces);
   }
 
   /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
@@ -100,7 +113,7 @@ public final class Tracer {
 
   /** A tracer that also asks {@code guard} about every access before it happens. */
   public Tracer(SyscallTable table, AccessGuard guard) {
-    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps, guard);
+    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps, guard, () -> tasks.size());
   }
 
   /**
