@@ -57,6 +57,17 @@ public final class AirlockDaemon implements Callable<Integer> {
   @Option(names = "--log-stderr", description = "Also log to standard error (foreground use).")
   boolean logToStderr;
 
+  @Option(
+      names = "--pin-actions",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Run each action and its tracer on one CPU, the least busy (default: on; traced"
+              + " syscalls then avoid cross-CPU wake-ups, at the cost of one action's internal"
+              + " parallelism).")
+  boolean pinActions;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new AirlockDaemon()).execute(args));
   }
@@ -75,7 +86,7 @@ public final class AirlockDaemon implements Callable<Integer> {
       }
       AirlockPaths paths = AirlockPaths.resolve(System.getenv(), stateDir, socket);
       DaemonConfig config =
-          new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr);
+          new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr, pinActions);
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());

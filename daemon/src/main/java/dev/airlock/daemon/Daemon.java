@@ -80,7 +80,8 @@ final class Daemon implements DaemonControl, AutoCloseable {
               new ConfinementPlanner(namespaces, platform.landlockAbi()),
               config.maxParallel(),
               config.maxQueued(),
-              config.killGraceMillis());
+              config.killGraceMillis(),
+              config.pinActions());
       daemon = new Daemon(config, platform, state, logFile, actions);
       daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
       StateDirectory.prepareSocketPath(paths.socket());

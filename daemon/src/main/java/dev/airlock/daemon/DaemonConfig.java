@@ -4,7 +4,12 @@ import dev.airlock.protocol.AirlockPaths;
 
 /** Settings of one daemon run, fixed at start. */
 record DaemonConfig(
-    AirlockPaths paths, int maxParallel, int maxQueued, long killGraceMillis, boolean logToStderr) {
+    AirlockPaths paths,
+    int maxParallel,
+    int maxQueued,
+    long killGraceMillis,
+    boolean logToStderr,
+    boolean pinActions) {
   DaemonConfig {
     if (maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");

@@ -46,6 +46,7 @@ final class ActionRunner implements Runnable {
   private final Action action;
   private final Launcher launcher;
   private final ConfinementPlanner planner;
+  private final CpuPlacement placement;
   private final SyscallTable syscalls = SyscallTable.current();
   private final Runnable onCompleted;
   private final Runnable onDone;
@@ -59,11 +60,13 @@ final class ActionRunner implements Runnable {
       Action action,
       Launcher launcher,
       ConfinementPlanner planner,
+      CpuPlacement placement,
       ExecutorService io,
       Runnable onCompleted,
       Runnable onDone) {
     this.io = io;
     this.planner = planner;
+    this.placement = placement;
     this.action = action;
     this.launcher = launcher;
     this.onCompleted = onCompleted;
@@ -124,6 +127,16 @@ final class ActionRunner implements Runnable {
   }
 
   private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
+    // Pinned before spawning: the launcher and everything it starts inherit the CPU.
+    int slot = placement.pinCurrentThread();
+    try {
+      return superviseOnThisCpu();
+    } finally {
+      placement.release(slot);
+    }
+  }
+
+  private ActionResult.Builder superviseOnThisCpu() throws ErrnoException, InterruptedException {
     action.markStarting();
     EffectivePolicy policy = action.policy();
     Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));

@@ -26,6 +26,7 @@ final class ActionScheduler {
   private final ExecutorService runners;
   private final ExecutorService io;
   private final ConfinementPlanner planner;
+  private final CpuPlacement placement;
 
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
@@ -40,8 +41,10 @@ final class ActionScheduler {
       ScheduledExecutorService timers,
       ExecutorService runners,
       ExecutorService io,
-      ConfinementPlanner planner) {
+      ConfinementPlanner planner,
+      CpuPlacement placement) {
     this.planner = planner;
+    this.placement = placement;
     this.runners = runners;
     this.io = io;
     this.maxParallel = maxParallel;
@@ -166,6 +169,7 @@ final class ActionScheduler {
             action,
             launcher,
             planner,
+            placement,
             io,
             this::markCompleted,
             () -> {

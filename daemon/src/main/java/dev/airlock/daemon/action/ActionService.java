@@ -44,7 +44,8 @@ public final class ActionService implements AutoCloseable {
       ConfinementPlanner planner,
       int maxParallel,
       int maxQueued,
-      long killGraceMillis) {
+      long killGraceMillis,
+      boolean pinActions) {
     this.policies = policies;
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
@@ -60,7 +61,15 @@ public final class ActionService implements AutoCloseable {
     this.io = Executors.newCachedThreadPool(named("airlock-io-"));
     this.scheduler =
         new ActionScheduler(
-            maxParallel, maxQueued, killGraceMillis, launcher, timers, runners, io, planner);
+            maxParallel,
+            maxQueued,
+            killGraceMillis,
+            launcher,
+            timers,
+            runners,
+            io,
+            planner,
+            new CpuPlacement(pinActions));
   }
 
   /**

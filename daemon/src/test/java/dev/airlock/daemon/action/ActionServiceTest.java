@@ -79,7 +79,8 @@ class ActionServiceTest {
             new ConfinementPlanner(true, LinuxPlatform.probe().landlockAbi()),
             1,
             1,
-            200);
+            200,
+            true);
   }
 
   @AfterEach

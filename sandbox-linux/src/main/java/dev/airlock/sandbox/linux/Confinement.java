@@ -51,6 +51,13 @@ public record Confinement(
           List.of(),
           List.of());
 
+  /** Namespaces only (user, mount, network as given): no mount changes, no limits. */
+  public static Confinement namespacesOnly(Network network) {
+    return new Confinement(
+        true, network, false, false, List.of(), List.of(), List.of(), -1, -1, -1, List.of(),
+        List.of(), List.of());
+  }
+
   public Confinement {
     writable = List.copyOf(writable);
     keep = List.copyOf(keep);

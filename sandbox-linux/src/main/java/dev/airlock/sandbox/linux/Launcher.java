@@ -97,21 +97,7 @@ public final class Launcher {
    * containers refuse): starts {@code true} under them and checks it ran.
    */
   public boolean namespacesWork() {
-    Confinement probe =
-        new Confinement(
-            true,
-            Confinement.Network.NONE,
-            false,
-            false,
-            List.of(),
-            List.of(),
-            List.of(),
-            -1,
-            -1,
-            -1,
-            List.of(),
-            List.of(),
-            List.of());
+    Confinement probe = Confinement.namespacesOnly(Confinement.Network.NONE);
     try (LaunchedProcess p =
         launch(
             new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),

@@ -138,6 +138,13 @@ final class LinuxLibc {
 
   static native int tgkill(int tgid, int tid, int sig);
 
+  // <sched.h>; pid 0 is the calling thread. Masks are cpu_set_t (1024 bits).
+  static final int CPU_SET_BYTES = 128;
+
+  static native int sched_setaffinity(int pid, long size, Pointer mask);
+
+  static native int sched_getaffinity(int pid, long size, Pointer mask);
+
   /** syscall(2) with three arguments (fixed arity: JNA direct mapping has no varargs). */
   static native long syscall(long number, long a1, long a2, long a3);
 

@@ -109,6 +109,25 @@ public enum Syscall {
   FORK,
   VFORK;
 
+  /** Calls that change a path's attributes (mode, owner, times, extended attributes). */
+  public static final java.util.Set<Syscall> ATTRIBUTE_CHANGES =
+      java.util.Collections.unmodifiableSet(
+          java.util.EnumSet.of(
+              CHMOD,
+              FCHMODAT,
+              FCHMODAT2,
+              CHOWN,
+              LCHOWN,
+              FCHOWNAT,
+              UTIME,
+              UTIMES,
+              UTIMENSAT,
+              FUTIMESAT,
+              SETXATTR,
+              LSETXATTR,
+              REMOVEXATTR,
+              LREMOVEXATTR));
+
   /** Traced only under a process limit (every thread start would otherwise cost a stop). */
   public static final java.util.Set<Syscall> PROCESS_CREATION =
       java.util.Collections.unmodifiableSet(java.util.EnumSet.of(CLONE, FORK, VFORK));

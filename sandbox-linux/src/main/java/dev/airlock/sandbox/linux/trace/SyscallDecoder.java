@@ -396,22 +396,7 @@ final class SyscallDecoder {
       case LINK, LINKAT -> STAT_PROBE;
       case SYMLINK, SYMLINKAT -> SYMLINK;
       case TRUNCATE -> TRUNCATE;
-      case CHMOD,
-          FCHMODAT,
-          FCHMODAT2,
-          CHOWN,
-          LCHOWN,
-          FCHOWNAT,
-          UTIME,
-          UTIMES,
-          UTIMENSAT,
-          FUTIMESAT,
-          SETXATTR,
-          LSETXATTR,
-          REMOVEXATTR,
-          LREMOVEXATTR ->
-          ATTRIBUTE_CHANGE;
-      default -> STAT_PROBE;
+      default -> Syscall.ATTRIBUTE_CHANGES.contains(p.syscall) ? ATTRIBUTE_CHANGE : STAT_PROBE;
     };
   }
 
@@ -483,21 +468,6 @@ final class SyscallDecoder {
       }
       case SYMLINK, SYMLINKAT -> mutation(SYMLINK, p.path, errno, pid);
       case TRUNCATE -> mutation(TRUNCATE, p.path, errno, pid);
-      case CHMOD,
-          FCHMODAT,
-          FCHMODAT2,
-          CHOWN,
-          LCHOWN,
-          FCHOWNAT,
-          UTIME,
-          UTIMES,
-          UTIMENSAT,
-          FUTIMESAT,
-          SETXATTR,
-          LSETXATTR,
-          REMOVEXATTR,
-          LREMOVEXATTR ->
-          mutation(ATTRIBUTE_CHANGE, p.path, errno, pid);
       case CONNECT -> log.record(CONNECT, p.path, errno == EINPROGRESS ? 0 : errno, pid);
       case CHROOT, MOUNT, UMOUNT2, PIVOT_ROOT, OPEN_BY_HANDLE_AT -> {
         log.record(ESCAPE, p.path, errno, pid);
@@ -505,7 +475,11 @@ final class SyscallDecoder {
           log.record(ESCAPE, p.path2, errno, pid);
         }
       }
-      default -> {}
+      default -> {
+        if (Syscall.ATTRIBUTE_CHANGES.contains(p.syscall)) {
+          mutation(ATTRIBUTE_CHANGE, p.path, errno, pid);
+        }
+      }
     }
   }
 
