@@ -108,6 +108,16 @@ final class ActionRunner implements Runnable {
     }
   }
 
+  /** The BPF program for these options: four variants at most, each built once. */
+  private byte[] filter(boolean allowNamespaces, boolean limitProcesses) {
+    int key = (allowNamespaces ? 1 : 0) | (limitProcesses ? 2 : 0);
+    return FILTERS.computeIfAbsent(
+        key, k -> Tracer.filter(syscalls, allowNamespaces, limitProcesses).toBytes());
+  }
+
+  private static final java.util.concurrent.ConcurrentMap<Integer, byte[]> FILTERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   /** Reports the result of an action that was cancelled while it waited in the queue. */
   static void finishUnstarted(Action action) {
     Action.Cancellation cancellation = action.cancellation().orElseThrow();
@@ -140,9 +150,7 @@ final class ActionRunner implements Runnable {
     action.markStarting();
     EffectivePolicy policy = action.policy();
     Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
-    byte[] filter =
-        Tracer.filter(syscalls, policy.allowNamespaces(), policy.limits().getProcesses() > 0)
-            .toBytes();
+    byte[] filter = filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0);
     Confinement confinement = planner.plan(policy, action.spec().cwd());
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before

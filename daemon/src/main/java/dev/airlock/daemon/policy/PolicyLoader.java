@@ -28,6 +28,9 @@ public final class PolicyLoader {
       Pattern.compile("(/.*)|(\\$\\{(workspace|home|tmp)\\}(/.*)?)|(\\$\\{(inputs|outputs)\\})");
   private static final Pattern ENV_ENTRY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\*?");
 
+  private static final java.util.concurrent.ConcurrentMap<String, Policy> SHIPPED_CACHE =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
   private final Path policyDirectory;
 
   /**
@@ -56,8 +59,25 @@ public final class PolicyLoader {
   }
 
   private Policy resolve(String nameOrPath, int depth) throws PolicyException {
+    boolean shipped = isShippedName(nameOrPath);
+    if (shipped) {
+      Policy cached = SHIPPED_CACHE.get(nameOrPath);
+      if (cached != null) {
+        return cached;
+      }
+    }
     Source source = read(nameOrPath);
-    return finish(withBase(parse(source.name(), source.text()), depth), source.name());
+    Policy policy = finish(withBase(parse(source.name(), source.text()), depth), source.name());
+    if (shipped) {
+      // Shipped policies are resources of this jar: parsed once per daemon. Files are read
+      // anew each time, since they may have changed.
+      SHIPPED_CACHE.put(nameOrPath, policy);
+    }
+    return policy;
+  }
+
+  private static boolean isShippedName(String nameOrPath) {
+    return !nameOrPath.contains("/") && !nameOrPath.endsWith(".textproto");
   }
 
   private Policy withBase(Policy policy, int depth) throws PolicyException {
@@ -154,7 +174,7 @@ public final class PolicyLoader {
   private record Source(String name, String text) {}
 
   private Source read(String nameOrPath) throws PolicyException {
-    if (!nameOrPath.contains("/") && !nameOrPath.endsWith(".textproto")) {
+    if (isShippedName(nameOrPath)) {
       try (InputStream in =
           PolicyLoader.class.getResourceAsStream(SHIPPED + nameOrPath + ".textproto")) {
         if (in == null) {
