@@ -156,6 +156,40 @@ class SeccompFilterTest {
   }
 
   @Test
+  void theEscapeSetHoldsExactlyTheEscapeCalls() {
+    assertEquals(
+        EnumSet.of(
+            Syscall.CHROOT,
+            Syscall.MOUNT,
+            Syscall.UMOUNT2,
+            Syscall.PIVOT_ROOT,
+            Syscall.OPEN_BY_HANDLE_AT,
+            Syscall.PTRACE,
+            Syscall.PROCESS_VM_READV,
+            Syscall.PROCESS_VM_WRITEV,
+            Syscall.PIDFD_GETFD,
+            Syscall.BPF,
+            Syscall.PERF_EVENT_OPEN,
+            Syscall.USERFAULTFD,
+            Syscall.KEYCTL,
+            Syscall.ADD_KEY,
+            Syscall.REQUEST_KEY,
+            Syscall.KEXEC_LOAD,
+            Syscall.KEXEC_FILE_LOAD,
+            Syscall.INIT_MODULE,
+            Syscall.FINIT_MODULE,
+            Syscall.DELETE_MODULE,
+            Syscall.OPEN_TREE,
+            Syscall.MOVE_MOUNT,
+            Syscall.FSOPEN,
+            Syscall.FSCONFIG,
+            Syscall.FSMOUNT,
+            Syscall.FSPICK,
+            Syscall.MOUNT_SETATTR),
+        Syscall.ESCAPES);
+  }
+
+  @Test
   void aSyscallCannotBeBothTracedAndDenied() {
     assertThrows(
         IllegalArgumentException.class,
