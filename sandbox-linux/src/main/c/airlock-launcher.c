@@ -13,6 +13,11 @@
  * Confinement options (all optional; ConfinementCommandLine in Java writes them):
  *   --userns                 new user (uid and gid mapped to themselves) and mount namespaces
  *   --netns none|loopback    new network namespace; loopback brings lo up (needs --userns)
+ *   --pidns                  new pid namespace with a fresh /proc (needs --userns); see below
+ *   --overlay PATH --overlay-dir DIR
+ *                            (in pairs, in order) PATH becomes a copy-on-write overlay: reads
+ *                            see PATH, writes land in DIR/upper (DIR/work is overlayfs' work dir,
+ *                            both on one filesystem); needs --userns
  *   --rw PATH                a writable root (bound onto itself before the root goes read-only)
  *   --ro-root                make every mount read-only except the --rw roots and a private /tmp
  *   --private-tmp            an empty tmpfs on /tmp
@@ -40,6 +45,17 @@
  * Steps: own process group; every signal at its default disposition and unblocked (the JVM's
  * mask and handlers must not leak into the command); every fd above 2 close-on-exec; chdir;
  * seccomp filter; wait for the tracer; execvp.
+ *
+ * With --pidns three processes share the work, all in the launcher's process group:
+ *   - the launcher enters the namespaces, waits for the tracer (so what it forks is traced from
+ *     its first instruction), forks the namespace's init, and then only relays: it exits as the
+ *     command exited (status passed up on a pipe, since pid 1 cannot die of its own signal);
+ *   - the init (pid 1) mounts /proc and the rest of the view, applies limits, Landlock and the
+ *     filter (so it is as confined as the command), forks the command and reaps orphans until
+ *     the command ends. When pid 1 exits the kernel kills whatever is left in the namespace;
+ *   - the command (pid 2) execs.
+ * The launcher and the init keep catchable signals from killing them, so a SIGTERM to the group
+ * reaches the command and lets it end in its own way; SIGKILL to the group ends everything.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -61,6 +77,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "confine.h"
@@ -218,6 +235,10 @@ static int parse_confinement(struct confinement *c, int argc, char **argv, int *
     c->userns = 1;
     return 1;
   }
+  if (strcmp(opt, "--pidns") == 0) {
+    c->pidns = 1;
+    return 1;
+  }
   if (strcmp(opt, "--ro-root") == 0) {
     c->ro_root = 1;
     return 1;
@@ -233,6 +254,10 @@ static int parse_confinement(struct confinement *c, int argc, char **argv, int *
     else usage("--netns takes none or loopback");
   } else if (strcmp(opt, "--rw") == 0) {
     add_path(c->rw, &c->n_rw, value);
+  } else if (strcmp(opt, "--overlay") == 0) {
+    add_path(c->ovl_lower, &c->n_ovl_lower, value);
+  } else if (strcmp(opt, "--overlay-dir") == 0) {
+    add_path(c->ovl_dir, &c->n_ovl_dir, value);
   } else if (strcmp(opt, "--keep") == 0) {
     add_path(c->keep, &c->n_keep, value);
   } else if (strcmp(opt, "--hide") == 0) {
@@ -250,6 +275,86 @@ static int parse_confinement(struct confinement *c, int argc, char **argv, int *
   }
   (*i)++;
   return 1;
+}
+
+static void noop_handler(int sig) { (void)sig; }
+
+/* Keeps catchable signals from ending the launcher or the init: they are meant for the
+ * command, which gets them through the process group. SIG_IGN would survive exec, so a handler. */
+static void survive_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = noop_handler;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  for (int sig = 1; sig < 32; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGTSTP ||
+        sig == SIGTTIN || sig == SIGTTOU)
+      continue;
+    sigaction(sig, &sa, NULL);
+  }
+}
+
+/* Closes every fd except keep (or none when keep is -1). */
+static void close_all_but(int keep) {
+  if (keep < 0) {
+    syscall(SYS_close_range, 0U, ~0U, 0);
+    return;
+  }
+  if (keep > 0) syscall(SYS_close_range, 0U, (unsigned)keep - 1, 0);
+  syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0);
+}
+
+/* Ends this process the way a wait status says its child ended. */
+static void exit_like(int status) {
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    struct rlimit none = {0, 0};
+    setrlimit(RLIMIT_CORE, &none); /* the command may have dumped core; we must not */
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+    _exit(128 + sig);
+  }
+  _exit(WIFEXITED(status) ? WEXITSTATUS(status) : EXIT_LAUNCH_FAILED);
+}
+
+/* The launcher's part under --pidns: waits for the init and ends as the command ended. The init
+ * writes the command's raw wait status on status_fd; without it (the init failed or was killed)
+ * the launcher ends as the init did. */
+static void relay(pid_t init, int status_fd) {
+  survive_signals();
+  close_all_but(status_fd);
+  int status;
+  while (waitpid(init, &status, 0) < 0) {
+    if (errno != EINTR) _exit(EXIT_LAUNCH_FAILED);
+  }
+  int32_t reported;
+  ssize_t n;
+  do {
+    n = read(status_fd, &reported, sizeof reported);
+  } while (n < 0 && errno == EINTR);
+  exit_like(n == (ssize_t)sizeof reported ? reported : status);
+}
+
+/* The init's part under --pidns: reaps every process of the namespace until the command (pid)
+ * ends, then reports its status and exits, which kills the rest of the namespace. */
+static void init_loop(pid_t command, int status_fd) {
+  survive_signals();
+  close_all_but(status_fd);
+  for (;;) {
+    int status;
+    pid_t done = waitpid(-1, &status, 0);
+    if (done == command) {
+      int32_t raw = status;
+      write_all(status_fd, &raw, sizeof raw);
+      _exit(0);
+    }
+    if (done < 0 && errno != EINTR) _exit(EXIT_LAUNCH_FAILED);
+  }
 }
 
 int main(int argc, char **argv) {
@@ -287,8 +392,23 @@ int main(int argc, char **argv) {
   reset_signals();
   cloexec_inherited_fds();
   if (confinement.netns && !confinement.userns) usage("--netns needs --userns");
+  if (confinement.pidns && !confinement.userns) usage("--pidns needs --userns");
+  if (confinement.n_ovl_lower > 0 && !confinement.userns) usage("--overlay needs --userns");
+  if (confinement.n_ovl_lower != confinement.n_ovl_dir)
+    usage("--overlay and --overlay-dir go in pairs");
   int err;
   if ((err = confine_namespaces(&confinement)) != 0) fail(STAGE_NAMESPACE, err);
+  int status_pipe[2] = {-1, -1};
+  if (confinement.pidns) {
+    /* Seized before the fork, so the init and the command are traced from their first
+     * instruction; no filter is installed in this process, which runs no command code. */
+    if (sync_fd >= 0) await_tracer(sync_fd);
+    if (pipe2(status_pipe, O_CLOEXEC) != 0) fail(STAGE_NAMESPACE, errno);
+    pid_t init = fork();
+    if (init < 0) fail(STAGE_NAMESPACE, errno);
+    if (init > 0) relay(init, status_pipe[0]);
+    close(status_pipe[0]);
+  }
   if ((err = confine_mounts(&confinement)) != 0) fail(STAGE_MOUNT, err);
   /* After the mounts: the working directory may live in a re-attached tree. */
   if (cwd != NULL && chdir(cwd) != 0) fail(STAGE_CHDIR, errno);
@@ -299,7 +419,13 @@ int main(int argc, char **argv) {
   if ((err = confine_landlock(&confinement)) != 0) fail(STAGE_LANDLOCK, err);
   if (seccomp_fd >= 0) {
     install_filter(seccomp_fd);
-    await_tracer(sync_fd);
+    if (!confinement.pidns) await_tracer(sync_fd);
+  }
+  if (confinement.pidns) {
+    pid_t command = fork();
+    if (command < 0) fail(STAGE_SETUP, errno);
+    if (command > 0) init_loop(command, status_pipe[1]);
+    close(status_pipe[1]);
   }
   execvp(argv[i], &argv[i]);
   fail(STAGE_EXEC, errno);

@@ -70,7 +70,8 @@ int confine_namespaces(const struct confinement *c) {
   if (!c->userns) return 0;
   uid_t uid = getuid();
   gid_t gid = getgid();
-  int flags = CLONE_NEWUSER | CLONE_NEWNS | (c->netns ? CLONE_NEWNET : 0);
+  int flags = CLONE_NEWUSER | CLONE_NEWNS | (c->netns ? CLONE_NEWNET : 0) |
+              (c->pidns ? CLONE_NEWPID : 0);
   if (unshare(flags) != 0) return errno;
   /* An unprivileged process must deny setgroups before it may write gid_map. */
   char map[64];
@@ -104,6 +105,23 @@ int confine_mounts(const struct confinement *c) {
   if (!c->userns) return 0;
   /* Nothing done here may propagate back to the host. */
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) return errno;
+  /* A procfs of the action's own pid namespace: it shows the action's processes only, so
+   * /proc/PID of anything outside the action is absent. Mounted by the namespace's init. */
+  if (c->pidns &&
+      mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
+    return errno;
+  /* Copy-on-write roots, before anything hides the state directory that holds their upper
+   * dirs: the mount keeps its own references. userxattr keeps overlay metadata in user.*
+   * xattrs, which a user namespace may write. */
+  if (c->n_ovl_lower != c->n_ovl_dir) return EINVAL;
+  for (int i = 0; i < c->n_ovl_lower; i++) {
+    char options[3 * 4096 + 64];
+    int n = snprintf(options, sizeof options,
+                     "userxattr,lowerdir=%s,upperdir=%s/upper,workdir=%s/work", c->ovl_lower[i],
+                     c->ovl_dir[i], c->ovl_dir[i]);
+    if (n < 0 || (size_t)n >= sizeof options) return ENAMETOOLONG;
+    if (mount("overlay", c->ovl_lower[i], "overlay", 0, options) != 0) return errno;
+  }
   /* Writable roots become mount points of their own, so the read-only flag can be lifted from
    * them alone afterwards. */
   for (int i = 0; i < c->n_rw; i++) {
@@ -152,6 +170,10 @@ int confine_mounts(const struct confinement *c) {
     for (int i = 0; i < c->n_rw; i++) {
       if (access(c->rw[i], F_OK) != 0) continue;
       if (syscall(SYS_mount_setattr, AT_FDCWD, c->rw[i], AT_RECURSIVE_, &rw, sizeof rw) != 0)
+        return errno;
+    }
+    for (int i = 0; i < c->n_ovl_lower; i++) {
+      if (syscall(SYS_mount_setattr, AT_FDCWD, c->ovl_lower[i], 0, &rw, sizeof rw) != 0)
         return errno;
     }
   }

@@ -71,13 +71,19 @@ final class Daemon implements DaemonControl, AutoCloseable {
             "the kernel refuses user namespaces here: actions run without the mount and network"
                 + " layers (seccomp and the tracer still apply); results list their confinement");
       }
+      boolean pidNamespace = namespaces && launcher.pidNamespaceWorks();
+      if (namespaces && !pidNamespace) {
+        log.warning(
+            "the kernel refuses a pid namespace with a fresh /proc here (a masked /proc?): actions"
+                + " see the host's processes in /proc; results list their confinement");
+      }
       ActionService actions =
           new ActionService(
               launcher,
               // The daemon's own socket and state are never visible to an action.
               new PolicyResolver(
                   List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
-              new ConfinementPlanner(namespaces, platform.landlockAbi()),
+              new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
               config.maxParallel(),
               config.maxQueued(),
               config.killGraceMillis(),

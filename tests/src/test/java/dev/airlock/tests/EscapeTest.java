@@ -269,6 +269,23 @@ class EscapeTest {
   }
 
   @Test
+  void hostProcessesAreInvisibleInTheActionsProc() throws Exception {
+    long host = ProcessHandle.current().pid(); // this test's JVM, a process outside the action
+    CliProcess.Result r =
+        run(
+            POLICY,
+            "echo self=$$; if [ -e /proc/"
+                + host
+                + " ]; then echo host-visible; else echo host-invisible; fi;"
+                + " echo init=$(tr '\\0' ' ' < /proc/1/cmdline)");
+    assertEquals(0, r.status(), r::toString);
+    assertTrue(r.stdout().contains("self=2\n"), () -> "the command is pid 2 of its own: " + r);
+    assertTrue(r.stdout().contains("host-invisible"), r::toString);
+    assertTrue(
+        r.stdout().contains("init=") && r.stdout().contains("airlock-launcher"), r::toString);
+  }
+
+  @Test
   void dotDotFromTheWritableDirDoesNotLeadOut() throws Exception {
     CliProcess.Result r =
         run(POLICY, "cd out && echo x > ../outside/victim; echo y > ./../outside/new; true");

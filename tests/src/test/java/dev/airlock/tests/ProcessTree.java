@@ -48,12 +48,25 @@ final class ProcessTree {
         : new String[] {"sh", script.toString(), pidDir.toString()};
   }
 
-  /** Waits until the whole tree runs; returns the pids of main, child and grandchild. */
+  /**
+   * Waits until the whole tree runs; returns the host pids of main, child and grandchild. In a pid
+   * namespace of its own the script writes the namespace's numbers, which are mapped to the host's
+   * through the main process (found by its command line, which names the unique pid directory).
+   */
   long[] awaitPids(Duration timeout) throws IOException {
-    return new long[] {
+    long[] seen = {
       Procs.awaitPidFile(pidDir.resolve("main"), timeout),
       Procs.awaitPidFile(pidDir.resolve("child"), timeout),
       Procs.awaitPidFile(pidDir.resolve("grandchild"), timeout)
     };
+    long main = Procs.findByCommandLine("sh " + script + " " + pidDir);
+    if (Procs.namespacePid(main) == main) {
+      return seen; // no pid namespace: the numbers are the host's
+    }
+    long[] host = new long[seen.length];
+    for (int i = 0; i < seen.length; i++) {
+      host[i] = Procs.hostPidInNamespaceOf(main, seen[i]);
+    }
+    return host;
   }
 }

@@ -109,6 +109,70 @@ final class Procs {
     return Long.parseLong(Files.readString(file, StandardCharsets.US_ASCII).trim());
   }
 
+  /**
+   * The host pid of the one process whose command line (spaces for NULs) is {@code line}, or starts
+   * with it and more arguments.
+   */
+  static long findByCommandLine(String line) throws IOException {
+    List<Long> found = new ArrayList<>();
+    try (var entries = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          String cmdline =
+              new String(Files.readAllBytes(p.resolve("cmdline")), StandardCharsets.UTF_8)
+                  .replace('\0', ' ')
+                  .trim();
+          if (cmdline.equals(line) || cmdline.startsWith(line + " ")) {
+            found.add(Long.parseLong(name));
+          }
+        } catch (IOException gone) {
+          // exited meanwhile
+        }
+      }
+    }
+    if (found.size() != 1) {
+      throw new IOException(found.size() + " processes run '" + line + "': " + found);
+    }
+    return found.get(0);
+  }
+
+  /** The pid a process has in its own pid namespace (the last NSpid field). */
+  static long namespacePid(long hostPid) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(hostPid), "status"))) {
+      if (line.startsWith("NSpid:")) {
+        String[] ids = line.substring("NSpid:".length()).trim().split("\\s+");
+        return Long.parseLong(ids[ids.length - 1]);
+      }
+    }
+    throw new IOException("no NSpid for pid " + hostPid);
+  }
+
+  /** The host pid of the process numbered {@code nsPid} in the pid namespace of {@code member}. */
+  static long hostPidInNamespaceOf(long member, long nsPid) throws IOException {
+    Path namespace = Files.readSymbolicLink(Path.of("/proc", Long.toString(member), "ns", "pid"));
+    try (var entries = Files.list(Path.of("/proc"))) {
+      for (Path p : (Iterable<Path>) entries::iterator) {
+        String name = p.getFileName().toString();
+        if (!name.chars().allMatch(Character::isDigit)) {
+          continue;
+        }
+        try {
+          if (Files.readSymbolicLink(p.resolve("ns").resolve("pid")).equals(namespace)
+              && namespacePid(Long.parseLong(name)) == nsPid) {
+            return Long.parseLong(name);
+          }
+        } catch (IOException gone) {
+          // exited meanwhile
+        }
+      }
+    }
+    throw new IOException("no process " + nsPid + " in the pid namespace of " + member);
+  }
+
   /** Resident set size of a process in bytes (VmRSS of /proc/PID/status). */
   static long rssBytes(long pid) throws IOException {
     for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {

@@ -17,10 +17,18 @@ public final class ConfinementPlanner {
   private static final Path TMP = Path.of("/tmp");
 
   private final boolean namespaces;
+  private final boolean pidNamespace;
   private final int landlockAbi;
 
-  public ConfinementPlanner(boolean namespaces, int landlockAbi) {
+  /**
+   * @param namespaces whether the kernel lets the launcher create user, mount and network
+   *     namespaces
+   * @param pidNamespace whether it also allows a pid namespace with a fresh /proc
+   * @param landlockAbi the kernel's Landlock ABI, 0 without Landlock
+   */
+  public ConfinementPlanner(boolean namespaces, boolean pidNamespace, int landlockAbi) {
     this.namespaces = namespaces;
+    this.pidNamespace = namespaces && pidNamespace;
     this.landlockAbi = landlockAbi;
   }
 
@@ -64,6 +72,9 @@ public final class ConfinementPlanner {
     }
     return new Confinement(
         true,
+        // The action's own processes only: /proc shows nothing else, and when the command ends
+        // the kernel ends whatever it left behind.
+        pidNamespace,
         // No network: a namespace of its own, with only its own loopback (a test server the
         // action starts still works). Loopback: the host's loopback, which no namespace can
         // give, so the host network stays and the tracer refuses other addresses.
@@ -74,6 +85,7 @@ public final class ConfinementPlanner {
         policy.enforcing() && !everythingWritable,
         policy.privateTmp(),
         writable,
+        List.of(),
         keep,
         policy.hidden(),
         limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
@@ -95,6 +107,9 @@ public final class ConfinementPlanner {
     if (c.namespaces()) {
       layers.add("user-namespace");
       layers.add("mount-namespace");
+    }
+    if (c.pidNamespace()) {
+      layers.add("pid-namespace");
     }
     if (c.network() != Confinement.Network.HOST) {
       layers.add("network-namespace");

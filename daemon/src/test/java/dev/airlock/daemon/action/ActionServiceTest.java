@@ -76,7 +76,7 @@ class ActionServiceTest {
             new Launcher(LauncherBinary.extractTo(dir.resolve("libexec"))),
             new PolicyResolver(List.of(dir.resolve("state")), dir),
             // The real kernel layers where this machine has them, as the daemon would.
-            new ConfinementPlanner(true, LinuxPlatform.probe().landlockAbi()),
+            new ConfinementPlanner(true, true, LinuxPlatform.probe().landlockAbi()),
             1,
             1,
             200,

@@ -27,7 +27,7 @@ class ConfinementPlannerTest {
 
   @Test
   void hermeticGetsEveryLayerAndKeepsTheWorkspaceVisibleThroughThePrivateTmp() throws Exception {
-    ConfinementPlanner planner = new ConfinementPlanner(true, 7);
+    ConfinementPlanner planner = new ConfinementPlanner(true, true, 7);
     Confinement c = planner.plan(policy("hermetic"), WORKSPACE);
     assertTrue(c.namespaces());
     assertEquals(Confinement.Network.LOOPBACK, c.network(), "its own namespace, its own loopback");
@@ -45,6 +45,7 @@ class ConfinementPlannerTest {
             "tracer",
             "user-namespace",
             "mount-namespace",
+            "pid-namespace",
             "network-namespace",
             "read-only-root",
             "landlock-abi-7"),
@@ -52,8 +53,18 @@ class ConfinementPlannerTest {
   }
 
   @Test
+  void withoutAPidNamespaceTheOtherNamespacesStay() throws Exception {
+    ConfinementPlanner planner = new ConfinementPlanner(true, false, 0);
+    Confinement c = planner.plan(policy("hermetic"), WORKSPACE);
+    assertTrue(c.namespaces());
+    assertFalse(c.pidNamespace());
+    assertFalse(planner.layers(c).contains("pid-namespace"));
+    assertFalse(c.options().contains("--pidns"));
+  }
+
+  @Test
   void auditKeepsEverythingWritableAndUsesNoLandlock() throws Exception {
-    Confinement c = new ConfinementPlanner(true, 7).plan(policy("audit"), WORKSPACE);
+    Confinement c = new ConfinementPlanner(true, true, 7).plan(policy("audit"), WORKSPACE);
     assertTrue(c.namespaces());
     assertFalse(c.readOnlyRoot(), "audit grants writes everywhere");
     assertFalse(c.landlock(), "audit mode refuses nothing, so no Landlock");
@@ -64,7 +75,7 @@ class ConfinementPlannerTest {
 
   @Test
   void withoutNamespacesOnlyTheTracerAndSeccompRemain() throws Exception {
-    ConfinementPlanner planner = new ConfinementPlanner(false, 0);
+    ConfinementPlanner planner = new ConfinementPlanner(false, false, 0);
     Confinement c = planner.plan(policy("hermetic"), WORKSPACE);
     assertEquals(Confinement.NONE, c);
     assertEquals(List.of("seccomp", "tracer"), planner.layers(c));
@@ -72,9 +83,9 @@ class ConfinementPlannerTest {
 
   @Test
   void confinementBecomesLauncherOptions() throws Exception {
-    Confinement c = new ConfinementPlanner(true, 0).plan(policy("build"), Path.of("/work/p"));
+    Confinement c = new ConfinementPlanner(true, true, 0).plan(policy("build"), Path.of("/work/p"));
     List<String> options = c.options();
-    assertEquals("--userns", options.get(0));
+    assertEquals(List.of("--userns", "--pidns"), options.subList(0, 2));
     assertTrue(String.join(" ", options).contains("--netns loopback"));
     assertTrue(String.join(" ", options).contains("--rw /tmp/ws"), options.toString());
     assertTrue(String.join(" ", options).contains("--hide /home/u/.ssh"), options.toString());

@@ -11,10 +11,12 @@ import java.util.List;
  */
 public record Confinement(
     boolean namespaces,
+    boolean pidNamespace,
     Network network,
     boolean readOnlyRoot,
     boolean privateTmp,
     List<Path> writable,
+    List<Overlay> overlays,
     List<Path> keep,
     List<Path> hidden,
     long maxProcesses,
@@ -34,13 +36,44 @@ public record Confinement(
     LOOPBACK
   }
 
+  /**
+   * A copy-on-write writable root: {@code root} is overlaid in the action's mount namespace and its
+   * writes land in {@code layerDir}/upper ({@code layerDir}/work is overlayfs' own).
+   */
+  public record Overlay(Path root, Path layerDir) {
+    public Overlay {
+      // overlayfs takes its directories in a comma-separated option string.
+      for (Path p : List.of(root, layerDir)) {
+        if (!p.isAbsolute()
+            || p.toString()
+                .chars()
+                .anyMatch(ch -> ch == ',' || ch == ':' || ch == '\\' || ch == '\n')) {
+          throw new IllegalArgumentException(
+              "an overlay path must be absolute and free of ',', ':' and '\\': " + p);
+        }
+      }
+    }
+
+    /** Where the action's writes to {@link #root} land. */
+    public Path upper() {
+      return layerDir.resolve("upper");
+    }
+
+    /** overlayfs' work directory (same filesystem as {@link #upper}). */
+    public Path work() {
+      return layerDir.resolve("work");
+    }
+  }
+
   /** No confinement beyond what the tracer and seccomp do. */
   public static final Confinement NONE =
       new Confinement(
           false,
+          false,
           Network.HOST,
           false,
           false,
+          List.of(),
           List.of(),
           List.of(),
           List.of(),
@@ -54,19 +87,65 @@ public record Confinement(
   /** Namespaces only (user, mount, network as given): no mount changes, no limits. */
   public static Confinement namespacesOnly(Network network) {
     return new Confinement(
-        true, network, false, false, List.of(), List.of(), List.of(), -1, -1, -1, List.of(),
-        List.of(), List.of());
+        true, false, network, false, false, List.of(), List.of(), List.of(), List.of(), -1, -1, -1,
+        List.of(), List.of(), List.of());
+  }
+
+  /** This confinement with (or without) a pid namespace of its own. */
+  public Confinement withPidNamespace(boolean pid) {
+    return new Confinement(
+        namespaces,
+        pid,
+        network,
+        readOnlyRoot,
+        privateTmp,
+        writable,
+        overlays,
+        keep,
+        hidden,
+        maxProcesses,
+        maxMemoryBytes,
+        maxCpuSeconds,
+        landlockRead,
+        landlockExecute,
+        landlockWrite);
+  }
+
+  /** This confinement with these copy-on-write roots. */
+  public Confinement withOverlays(List<Overlay> layers) {
+    return new Confinement(
+        namespaces,
+        pidNamespace,
+        network,
+        readOnlyRoot,
+        privateTmp,
+        writable,
+        layers,
+        keep,
+        hidden,
+        maxProcesses,
+        maxMemoryBytes,
+        maxCpuSeconds,
+        landlockRead,
+        landlockExecute,
+        landlockWrite);
   }
 
   public Confinement {
     writable = List.copyOf(writable);
+    overlays = List.copyOf(overlays);
     keep = List.copyOf(keep);
     hidden = List.copyOf(hidden);
     landlockRead = List.copyOf(landlockRead);
     landlockExecute = List.copyOf(landlockExecute);
     landlockWrite = List.copyOf(landlockWrite);
     if (!namespaces
-        && (network != Network.HOST || readOnlyRoot || privateTmp || !hidden.isEmpty())) {
+        && (network != Network.HOST
+            || pidNamespace
+            || readOnlyRoot
+            || privateTmp
+            || !hidden.isEmpty()
+            || !overlays.isEmpty())) {
       throw new IllegalArgumentException("mount and network confinement need namespaces");
     }
   }
@@ -82,10 +161,18 @@ public record Confinement(
     if (namespaces) {
       o.add("--userns");
     }
+    if (pidNamespace) {
+      o.add("--pidns");
+    }
     switch (network) {
       case NONE -> o.addAll(List.of("--netns", "none"));
       case LOOPBACK -> o.addAll(List.of("--netns", "loopback"));
       case HOST -> {}
+    }
+    for (Overlay layer : overlays) {
+      o.addAll(
+          List.of(
+              "--overlay", layer.root().toString(), "--overlay-dir", layer.layerDir().toString()));
     }
     writable.forEach(p -> o.addAll(List.of("--rw", p.toString())));
     if (privateTmp) {

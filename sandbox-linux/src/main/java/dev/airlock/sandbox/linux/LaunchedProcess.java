@@ -28,6 +28,7 @@ public final class LaunchedProcess implements AutoCloseable {
   private int syncFd;
   private final String command;
   private final String cwd;
+  private final int helperProcesses;
   private boolean reportClosed;
   private boolean reaped;
 
@@ -39,8 +40,10 @@ public final class LaunchedProcess implements AutoCloseable {
       int reportFd,
       int syncFd,
       String command,
-      String cwd) {
+      String cwd,
+      int helperProcesses) {
     this.pid = pid;
+    this.helperProcesses = helperProcesses;
     this.syncFd = syncFd;
     this.stdoutFd = stdoutFd;
     this.stderrFd = stderrFd;
@@ -50,6 +53,14 @@ public final class LaunchedProcess implements AutoCloseable {
     this.reportFd = reportFd;
     this.command = command;
     this.cwd = cwd;
+  }
+
+  /**
+   * How many of the action's processes are the launcher's own and never run the command: 0, or 2 in
+   * a pid namespace (the launcher relaying the status and the namespace's init).
+   */
+  public int helperProcesses() {
+    return helperProcesses;
   }
 
   /** The process id, which is also the id of the process group the command runs in. */

@@ -110,6 +110,24 @@ public final class Launcher {
     }
   }
 
+  /**
+   * Whether actions can also get a pid namespace with a fresh /proc (a container whose /proc is
+   * partly masked refuses the mount): starts {@code true} under one and checks it ran.
+   */
+  public boolean pidNamespaceWorks() {
+    Confinement probe = Confinement.namespacesOnly(Confinement.Network.HOST).withPidNamespace(true);
+    try (LaunchedProcess p =
+        launch(
+            new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
+            null,
+            probe)) {
+      ExitStatus status = p.awaitExit();
+      return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
+    } catch (ErrnoException e) {
+      return false;
+    }
+  }
+
   private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram, Confinement confinement)
       throws ErrnoException {
     List<int[]> pipes = new ArrayList<>();
@@ -145,7 +163,8 @@ public final class Launcher {
               report[0],
               sync == null ? -1 : sync[1],
               spec.argv().get(0),
-              spec.cwd().toString());
+              spec.cwd().toString(),
+              confinement.pidNamespace() ? 2 : 0);
       // The child has its copies; the parent keeps only its own ends.
       closeQuietly(out[1], err[1], report[1]);
       if (in != null) {

@@ -29,6 +29,9 @@ final class PathResolver {
    */
   private final NavigableSet<String> plain = new TreeSet<>();
 
+  /** A thread's id as its own pid namespace numbers it (NSpid), per host tid. */
+  private final Map<Integer, Integer> namespaceIds = new HashMap<>();
+
   /** Working directory per thread, until the next chdir or fchdir of any tracee. */
   private final Map<Integer, String> cwds = new HashMap<>();
 
@@ -97,6 +100,32 @@ final class PathResolver {
   /** Forgets what is known of a thread that is gone (its tid may be reused). */
   void forget(int tid) {
     cwds.remove(tid);
+    namespaceIds.remove(tid);
+  }
+
+  /**
+   * The id the tracee's own pid namespace gives host thread {@code tid}: the last field of NSpid in
+   * /proc/TID/status (the id itself outside a pid namespace). Its /proc shows that number.
+   */
+  int namespaceId(int tid) {
+    Integer known = namespaceIds.get(tid);
+    if (known != null) {
+      return known;
+    }
+    int id = tid;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + tid + "/status"))) {
+        if (line.startsWith("NSpid:")) {
+          String[] ids = line.substring(6).trim().split("\\s+");
+          id = Integer.parseInt(ids[ids.length - 1]);
+          break;
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return tid; // vanished: nothing will be resolved for it
+    }
+    namespaceIds.put(tid, id);
+    return id;
   }
 
   /** What the thread's fd refers to ("/x/y", "pipe:[123]", ...), or null when unknown. */
@@ -150,14 +179,15 @@ final class PathResolver {
       current.append('/').append(name);
       // /proc/self and /proc/thread-self name the process that looks, which must be the tracee
       // and not the daemon doing the resolving.
+      // In a pid namespace of its own the tracee's /proc numbers processes its own way.
       if (current.length() == 10 && current.toString().equals("/proc/self")) {
         current.setLength(parentLength);
-        current.append("/").append(pid);
+        current.append("/").append(namespaceId(pid));
         continue;
       }
       if (current.length() == 17 && current.toString().equals("/proc/thread-self")) {
         current.setLength(parentLength);
-        current.append("/").append(pid).append("/task/").append(tid);
+        current.append("/").append(namespaceId(pid)).append("/task/").append(namespaceId(tid));
         continue;
       }
       boolean last = todo.isEmpty();

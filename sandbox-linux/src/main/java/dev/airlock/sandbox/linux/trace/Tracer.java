@@ -104,6 +104,7 @@ public final class Tracer {
   private final Map<Integer, Proc> processes = new LinkedHashMap<>();
   private final SyscallDecoder.Pending[] pendingOut = new SyscallDecoder.Pending[1];
   private int rootPid;
+  private int helpers;
   private ExitStatus rootStatus;
 
   /** A tracer that records everything and refuses only escapes. */
@@ -113,7 +114,10 @@ public final class Tracer {
 
   /** A tracer that also asks {@code guard} about every access before it happens. */
   public Tracer(SyscallTable table, AccessGuard guard) {
-    this.decoder = new SyscallDecoder(table, ptrace, paths, log, gaps, guard, () -> tasks.size());
+    // The launcher's helpers (pid namespace) do not count against the action's process limit.
+    this.decoder =
+        new SyscallDecoder(
+            table, ptrace, paths, log, gaps, guard, () -> Math.max(0, tasks.size() - helpers));
   }
 
   /**
@@ -122,6 +126,7 @@ public final class Tracer {
    */
   public void seize(LaunchedProcess process) throws ErrnoException {
     rootPid = (int) process.pid();
+    helpers = process.helperProcesses();
     ptrace.seize(rootPid);
   }
 
@@ -146,8 +151,15 @@ public final class Tracer {
       throw new IllegalStateException("the action's main process ended without an exit status");
     }
     List<TracedProcess> tree = new ArrayList<>();
+    // The launcher's helpers never exec, so they keep the empty command line; the report shows
+    // the action's own processes, the command at the top.
     for (Proc p : processes.values()) {
-      tree.add(new TracedProcess(p.pid, p.parent, p.argv, p.exitStatus));
+      if (helpers > 0 && p.argv.isEmpty()) {
+        continue;
+      }
+      Proc parent = processes.get(p.parent);
+      int parentPid = parent == null || (helpers > 0 && parent.argv.isEmpty()) ? 0 : p.parent;
+      tree.add(new TracedProcess(p.pid, parentPid, p.argv, p.exitStatus));
     }
     return new TraceResult(rootStatus, log.accesses(), tree, gaps, log.violations());
   }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.sun.jna.Native;
+import dev.airlock.sandbox.linux.Confinement;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.LaunchedProcess;
 import dev.airlock.sandbox.linux.Launcher;
@@ -256,8 +257,21 @@ final class TraceHarness {
   /** As {@link #trace(LaunchSpec, Duration, Interaction)}, with the tracer asking {@code guard}. */
   static Run trace(LaunchSpec spec, Duration limit, Interaction interaction, AccessGuard guard)
       throws Exception {
+    return trace(spec, limit, interaction, guard, Confinement.NONE);
+  }
+
+  /**
+   * As {@link #trace(LaunchSpec, Duration, Interaction, AccessGuard)}, confined by the launcher.
+   */
+  static Run trace(
+      LaunchSpec spec,
+      Duration limit,
+      Interaction interaction,
+      AccessGuard guard,
+      Confinement confinement)
+      throws Exception {
     Launcher launcher = launcher();
-    try (LaunchedProcess process = launcher.launchTraced(spec, FILTER)) {
+    try (LaunchedProcess process = launcher.launchTraced(spec, FILTER, confinement)) {
       Tracer tracer = new Tracer(TABLE, guard);
       tracer.seize(process);
       int pid = (int) process.pid();
