@@ -19,10 +19,16 @@ final class OverlayFixture {
   final Path work;
 
   OverlayFixture(Path root) throws IOException {
-    this.lower = Files.createDirectories(root.resolve("lower"));
-    Path action = root.resolve("overlays/action-1");
-    this.upper = Files.createDirectories(action.resolve("upper"));
-    this.work = Files.createDirectories(action.resolve("work"));
+    this(
+        Files.createDirectories(root.resolve("lower")),
+        Files.createDirectories(root.resolve("overlays/action-1/upper")),
+        Files.createDirectories(root.resolve("overlays/action-1/work")));
+  }
+
+  OverlayFixture(Path lower, Path upper, Path work) {
+    this.lower = lower;
+    this.upper = upper;
+    this.work = work;
   }
 
   /** Runs {@code script} with the overlay mounted over {@code lower} as its working directory. */
