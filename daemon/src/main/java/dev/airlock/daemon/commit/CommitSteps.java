@@ -76,12 +76,20 @@ final class CommitSteps {
     }
   }
 
-  /** Removes every temp the steps name, whatever state they are in. */
+  /**
+   * Removes every temp the steps name, whatever state they are in, and syncs their directories so
+   * that no temp outlives the journal entry that names it.
+   */
   static void removeTemps(Path workspace, List<String> temps) throws IOException {
     IOException failure = null;
+    Set<Path> parents = new LinkedHashSet<>();
     for (String temp : temps) {
+      Path path = workspace.resolve(temp);
       try {
-        PosixFiles.deleteTree(workspace.resolve(temp));
+        if (exists(path)) {
+          PosixFiles.deleteTree(path);
+          parents.add(path.getParent());
+        }
       } catch (IOException e) {
         if (failure == null) {
           failure = e;
@@ -92,6 +100,9 @@ final class CommitSteps {
     }
     if (failure != null) {
       throw failure;
+    }
+    for (Path parent : parents) {
+      PosixFiles.fsync(parent);
     }
   }
 

@@ -85,7 +85,6 @@ public final class WorkspaceCommitter {
       if (entry.state() == State.STAGING) {
         try {
           CommitSteps.removeTemps(entry.workspace(), entry.temps());
-          PosixFiles.fsync(entry.workspace());
         } catch (IOException e) {
           throw new CommitException(
               "cannot roll back commit "
