@@ -1,0 +1,136 @@
+package dev.airlock.daemon.commit;
+
+import dev.airlock.daemon.commit.Change.Kind;
+import dev.airlock.daemon.commit.CommitObserver.Phase;
+import dev.airlock.daemon.commit.CommitPlan.Staging;
+import dev.airlock.daemon.commit.PosixFiles.Stat;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/** Stages a plan's creations under their temp names and makes them durable. */
+final class CommitStager {
+  private CommitStager() {}
+
+  /**
+   * Checks that the workspace still has room for the plan: each step's parent is a directory and
+   * nothing a rename cannot replace is in the way. Conflicts are found earlier, by {@link
+   * WorkspaceVersions}; this catches a workspace changed behind the daemon's back.
+   */
+  static void check(Path workspace, CommitPlan plan) throws CommitException {
+    try {
+      for (CommitStep step : plan.steps()) {
+        Path path = workspace.resolve(step.path());
+        Stat parent = PosixFiles.lstatOrNull(path.getParent());
+        if (parent == null || !parent.isDirectory()) {
+          throw new CommitException(
+              "cannot commit " + step.path() + " into " + workspace + ": its parent is gone");
+        }
+        Stat stat = PosixFiles.lstatOrNull(path);
+        if (step.op() == CommitStep.Op.RENAME && stat != null && stat.isDirectory()) {
+          throw new CommitException(
+              "cannot commit "
+                  + step.path()
+                  + " into "
+                  + workspace
+                  + ": a directory is in the way");
+        }
+      }
+    } catch (CommitException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new CommitException(
+          "cannot check " + workspace + " before commit: " + CommitException.reason(e), e);
+    }
+  }
+
+  /** Stages every creation of {@code plan}; throws naming the path that failed. */
+  static void stage(Path workspace, String commitId, CommitPlan plan, CommitObserver observer)
+      throws CommitException {
+    List<Staging> dirs = new ArrayList<>();
+    Set<Path> parents = new LinkedHashSet<>();
+    int n = 0;
+    for (Staging staging : plan.stagings()) {
+      Path destination = workspace.resolve(staging.destination());
+      try {
+        stage(staging.change(), destination);
+      } catch (IOException e) {
+        throw failure(workspace, staging.change(), e);
+      }
+      if (staging.change().kind() == Kind.CREATE_DIR) {
+        dirs.add(staging);
+      }
+      if (staging.topLevel()) {
+        parents.add(destination.getParent());
+      }
+      observer.reached(commitId, Phase.STAGE, n++);
+    }
+    // Children first: a directory's mode may forbid writing into it and adding an entry would
+    // change its mtime again.
+    for (int i = dirs.size() - 1; i >= 0; i--) {
+      Change dir = dirs.get(i).change();
+      Path destination = workspace.resolve(dirs.get(i).destination());
+      try (FileChannel channel = FileChannel.open(destination, StandardOpenOption.READ)) {
+        PosixFiles.chmod(destination, dir.mode());
+        PosixFiles.setMtime(destination, dir.mtime());
+        channel.force(true);
+      } catch (IOException e) {
+        throw failure(workspace, dir, e);
+      }
+    }
+    for (Path parent : parents) {
+      try {
+        PosixFiles.fsync(parent);
+      } catch (IOException e) {
+        throw new CommitException(
+            "cannot sync " + parent + " while staging: " + CommitException.reason(e), e);
+      }
+    }
+  }
+
+  private static void stage(Change change, Path destination) throws IOException {
+    switch (change.kind()) {
+      case CREATE_DIR -> Files.createDirectory(destination);
+      case CREATE_SYMLINK -> Files.createSymbolicLink(destination, Path.of(change.linkTarget()));
+      case CREATE_FILE, REPLACE_FILE -> stageFile(change, destination);
+      default -> throw new IllegalArgumentException("nothing to stage for " + change);
+    }
+  }
+
+  private static void stageFile(Change change, Path destination) throws IOException {
+    try {
+      // Same filesystem (the usual case, see UpperDirs): no data is copied.
+      Files.move(change.source(), destination, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.copy(change.source(), destination, LinkOption.NOFOLLOW_LINKS);
+    }
+    // Opened before the chmod, which may take away the owner's read bit.
+    try (FileChannel channel = FileChannel.open(destination, StandardOpenOption.READ)) {
+      PosixFiles.stripOverlayXattrs(destination);
+      PosixFiles.chmod(destination, change.mode());
+      PosixFiles.setMtime(destination, change.mtime());
+      channel.force(true);
+    }
+  }
+
+  private static CommitException failure(Path workspace, Change change, IOException e) {
+    return new CommitException(
+        "cannot stage "
+            + change.path()
+            + " into "
+            + workspace
+            + ": "
+            + CommitException.reason(e)
+            + "; the commit was abandoned and the workspace left as it was",
+        e);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.airlock.daemon.commit;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.nio.file.attribute.UserDefinedFileAttributeView;
+import java.util.Map;
+
+/** The POSIX file operations the commit engine needs, through the JDK's "unix" attribute view. */
+final class PosixFiles {
+  static final int S_IFMT = 0170000;
+  static final int S_IFDIR = 0040000;
+  static final int S_IFREG = 0100000;
+  static final int S_IFLNK = 0120000;
+  static final int S_IFCHR = 0020000;
+
+  private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+  private PosixFiles() {}
+
+  /** What lstat(2) says about one entry. */
+  record Stat(int type, int mode, long size, FileTime mtime, long rdev, long dev) {
+    boolean isDirectory() {
+      return type == S_IFDIR;
+    }
+
+    boolean isFile() {
+      return type == S_IFREG;
+    }
+
+    boolean isSymlink() {
+      return type == S_IFLNK;
+    }
+
+    /** A char device 0/0, the whiteout overlayfs leaves for a deleted lower name. */
+    boolean isWhiteoutDevice() {
+      return type == S_IFCHR && rdev == 0;
+    }
+  }
+
+  /** lstat(2) of {@code path}, or null when nothing is there. */
+  static Stat lstatOrNull(Path path) throws IOException {
+    Map<String, Object> attributes;
+    try {
+      attributes = Files.readAttributes(path, "unix:mode,size,lastModifiedTime,rdev,dev", NOFOLLOW);
+    } catch (NoSuchFileException e) {
+      return null;
+    }
+    int mode = (Integer) attributes.get("mode");
+    return new Stat(
+        mode & S_IFMT,
+        mode & 07777,
+        (Long) attributes.get("size"),
+        (FileTime) attributes.get("lastModifiedTime"),
+        (Long) attributes.get("rdev"),
+        (Long) attributes.get("dev"));
+  }
+
+  /** lstat(2) of {@code path}, which must exist. */
+  static Stat lstat(Path path) throws IOException {
+    Stat stat = lstatOrNull(path);
+    if (stat == null) {
+      throw new NoSuchFileException(path.toString());
+    }
+    return stat;
+  }
+
+  /** chmod(2) with all twelve permission bits (PosixFilePermission has only nine). */
+  static void chmod(Path path, int mode) throws IOException {
+    Files.setAttribute(path, "unix:mode", mode & 07777);
+  }
+
+  /** Sets the modification time of the entry itself, not a symlink's target. */
+  static void setMtime(Path path, FileTime mtime) throws IOException {
+    Files.getFileAttributeView(path, BasicFileAttributeView.class, NOFOLLOW)
+        .setTimes(mtime, null, null);
+  }
+
+  /** The value of the user xattr {@code name} (without "user."), or null when it is not set. */
+  static String userXattrOrNull(Path path, String name) throws IOException {
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(path, UserDefinedFileAttributeView.class, NOFOLLOW);
+    if (!view.list().contains(name)) {
+      return null;
+    }
+    ByteBuffer value = ByteBuffer.allocate(view.size(name));
+    view.read(name, value);
+    value.flip();
+    return StandardCharsets.UTF_8.decode(value).toString();
+  }
+
+  /**
+   * Removes overlayfs's {@code user.overlay.*} xattrs, which a copied-up file carries and which
+   * would confuse a later overlay that uses the workspace as a layer.
+   */
+  static void stripOverlayXattrs(Path path) throws IOException {
+    UserDefinedFileAttributeView view =
+        Files.getFileAttributeView(path, UserDefinedFileAttributeView.class, NOFOLLOW);
+    for (String name : view.list()) {
+      if (name.startsWith("overlay.")) {
+        view.delete(name);
+      }
+    }
+  }
+
+  /** fsync(2) of a regular file or directory; a read-only descriptor suffices on Linux. */
+  static void fsync(Path path) throws IOException {
+    try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+      channel.force(true);
+    }
+  }
+
+  /**
+   * Removes {@code path} and, for a directory, everything below it, never following symlinks. A
+   * directory without owner rwx (overlayfs leaves {@code work/work} at mode 000) is opened up first
+   * so that a non-root daemon can empty it.
+   */
+  static void deleteTree(Path path) throws IOException {
+    Stat stat = lstatOrNull(path);
+    if (stat == null) {
+      return;
+    }
+    if (stat.isDirectory()) {
+      if ((stat.mode() & 0700) != 0700) {
+        chmod(path, stat.mode() | 0700);
+      }
+      try (DirectoryStream<Path> children = Files.newDirectoryStream(path)) {
+        for (Path child : children) {
+          deleteTree(child);
+        }
+      }
+    }
+    Files.deleteIfExists(path);
+  }
+}
