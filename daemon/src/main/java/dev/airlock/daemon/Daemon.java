@@ -1,11 +1,14 @@
 package dev.airlock.daemon;
 
 import dev.airlock.daemon.action.ActionService;
+import dev.airlock.daemon.action.ActionStores;
 import dev.airlock.daemon.action.DaemonStatus;
+import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.server.DaemonControl;
 import dev.airlock.daemon.server.DaemonServer;
+import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.StatusReply;
@@ -41,6 +44,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
   private CompletableFuture<Integer> shutdown;
   private boolean closed;
   private final Map<String, String> sandboxFeatures = new TreeMap<>();
+  private StateDatabase db;
 
   private Daemon(
       DaemonConfig config,
@@ -62,6 +66,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     AirlockPaths paths = config.paths();
     StateDirectory state = StateDirectory.lock(paths.stateDir());
     Daemon daemon = null;
+    StateDatabase db = null;
     try {
       Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
@@ -77,6 +82,15 @@ final class Daemon implements DaemonControl, AutoCloseable {
             "the kernel refuses a pid namespace with a fresh /proc here (a masked /proc?): actions"
                 + " see the host's processes in /proc; results list their confinement");
       }
+      db = StateDatabase.open(state.root().resolve("db"));
+      boolean overlays = namespaces && overlaysWork(launcher, state.root());
+      if (!overlays) {
+        log.warning(
+            "no copy-on-write layer here (no user namespaces or no overlayfs): actions that may"
+                + " write are refused unless the request allows direct writes");
+      }
+      WriteTransactions writes =
+          WriteTransactions.open(db, state.root(), overlays, CrashInjection.fromEnvironment());
       ActionService actions =
           new ActionService(
               launcher,
@@ -84,12 +98,16 @@ final class Daemon implements DaemonControl, AutoCloseable {
               new PolicyResolver(
                   List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
               new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
+              new ActionStores(writes),
               config.maxParallel(),
               config.maxQueued(),
               config.killGraceMillis(),
               config.pinActions());
       daemon = new Daemon(config, platform, state, logFile, actions);
+      daemon.db = db;
       daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
+      daemon.sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
+      daemon.sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
           DaemonServer.bind(
@@ -110,9 +128,24 @@ final class Daemon implements DaemonControl, AutoCloseable {
       if (daemon != null) {
         daemon.close();
       } else {
+        if (db != null) {
+          db.close();
+        }
         state.close();
       }
       throw e;
+    }
+  }
+
+  /** Probes overlayfs on the state directory's filesystem, where upper dirs will live. */
+  private static boolean overlaysWork(Launcher launcher, Path stateDir) throws IOException {
+    Path scratch = Files.createTempDirectory(stateDir, "probe-overlay-");
+    try {
+      return launcher.overlaysWork(scratch);
+    } finally {
+      try (var walk = Files.walk(scratch)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 
@@ -188,6 +221,9 @@ final class Daemon implements DaemonControl, AutoCloseable {
       }
     }
     actions.close();
+    if (db != null) {
+      db.close(); // after the actions: no transaction may outlive the environment
+    }
     try {
       state.close();
     } catch (IOException e) {

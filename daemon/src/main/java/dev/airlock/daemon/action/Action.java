@@ -6,6 +6,7 @@ import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.LaunchedProcess;
+import java.nio.file.Path;
 import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -66,6 +67,12 @@ public final class Action {
 
   LaunchSpec spec() {
     return spec;
+  }
+
+  /** The workspace root: the request's, resolved against the working directory, or the latter. */
+  Path workspace() {
+    String workspace = request.getWorkspace();
+    return (workspace.isEmpty() ? spec.cwd() : spec.cwd().resolve(workspace)).normalize();
   }
 
   /** The policy the action runs under, expanded for it. */

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.commit.WriteLayer;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyGuard;
@@ -22,6 +23,7 @@ import dev.airlock.sandbox.linux.trace.TraceResult;
 import dev.airlock.sandbox.linux.trace.Tracer;
 import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CancellationException;
@@ -46,6 +48,7 @@ final class ActionRunner implements Runnable {
   private final Action action;
   private final Launcher launcher;
   private final ConfinementPlanner planner;
+  private final ActionStores stores;
   private final CpuPlacement placement;
   private final SyscallTable syscalls = SyscallTable.current();
   private final Runnable onCompleted;
@@ -60,12 +63,14 @@ final class ActionRunner implements Runnable {
       Action action,
       Launcher launcher,
       ConfinementPlanner planner,
+      ActionStores stores,
       CpuPlacement placement,
       ExecutorService io,
       Runnable onCompleted,
       Runnable onDone) {
     this.io = io;
     this.planner = planner;
+    this.stores = stores;
     this.placement = placement;
     this.action = action;
     this.launcher = launcher;
@@ -151,7 +156,45 @@ final class ActionRunner implements Runnable {
     EffectivePolicy policy = action.policy();
     Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
     byte[] filter = filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0);
-    Confinement confinement = planner.plan(policy, action.spec().cwd());
+    List<Path> copyOnWrite = ConfinementPlanner.copyOnWriteRoots(policy, action.workspace());
+    WriteLayer layer = null;
+    if (!copyOnWrite.isEmpty()) {
+      if (stores.writes().overlaysWork()) {
+        try {
+          layer = stores.writes().begin(action.id(), copyOnWrite);
+        } catch (IOException e) {
+          return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
+        }
+      } else if (!action.request().getUnsafeDirectWrites()) {
+        // Never write in place silently: a failed action must leave the workspace as it was.
+        return refused(
+            "this machine cannot give the action a copy-on-write layer (no user namespaces or no"
+                + " overlayfs), so its writes to "
+                + copyOnWrite
+                + " could not be undone; pass --unsafe-direct-writes to let it write in place");
+      }
+    }
+    try {
+      return superviseWithLayer(policy, tracer, filter, layer);
+    } finally {
+      if (layer != null) {
+        layer.close();
+      }
+    }
+  }
+
+  private ActionResult.Builder refused(String message) {
+    return ActionResult.newBuilder()
+        .setOutcome(Outcome.SANDBOX_ERROR)
+        .setPolicy(action.policy().name())
+        .setMessage(message);
+  }
+
+  private ActionResult.Builder superviseWithLayer(
+      EffectivePolicy policy, Tracer tracer, byte[] filter, WriteLayer layer)
+      throws ErrnoException, InterruptedException {
+    Confinement confinement =
+        planner.plan(policy, action.spec().cwd(), layer == null ? List.of() : layer.overlays());
     try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
       // the action can be cancelled (a cancelled launcher could no longer be seized).
@@ -212,7 +255,8 @@ final class ActionRunner implements Runnable {
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
       }
-      return result;
+      CommitStage.Finished writes = CommitStage.finish(action, layer, trace.accesses(), result);
+      return result.setChanges(writes.report());
     }
   }
 

@@ -28,6 +28,7 @@ final class ActionScheduler {
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
 
+  private final ActionStores stores;
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
   private long finished;
@@ -42,8 +43,10 @@ final class ActionScheduler {
       ExecutorService runners,
       ExecutorService io,
       ConfinementPlanner planner,
+      ActionStores stores,
       CpuPlacement placement) {
     this.planner = planner;
+    this.stores = stores;
     this.placement = placement;
     this.runners = runners;
     this.io = io;
@@ -169,6 +172,7 @@ final class ActionScheduler {
             action,
             launcher,
             planner,
+            stores,
             placement,
             io,
             this::markCompleted,

@@ -42,6 +42,7 @@ public final class ActionService implements AutoCloseable {
       Launcher launcher,
       PolicyResolver policies,
       ConfinementPlanner planner,
+      ActionStores stores,
       int maxParallel,
       int maxQueued,
       long killGraceMillis,
@@ -69,6 +70,7 @@ public final class ActionService implements AutoCloseable {
             runners,
             io,
             planner,
+            stores,
             new CpuPlacement(pinActions));
   }
 

@@ -7,6 +7,7 @@ import java.util.List;
 public final class CommitConflictException extends CommitException {
   private static final long serialVersionUID = 1L;
 
+  private final Path workspace;
   private final List<String> paths;
 
   public CommitConflictException(Path workspace, List<String> paths) {
@@ -16,7 +17,13 @@ public final class CommitConflictException extends CommitException {
             + ": another commit since this action started wrote "
             + String.join(", ", paths.subList(0, Math.min(paths.size(), 10)))
             + (paths.size() > 10 ? " and " + (paths.size() - 10) + " more" : ""));
+    this.workspace = workspace;
     this.paths = List.copyOf(paths);
+  }
+
+  /** The workspace (root) the paths are relative to. */
+  public Path workspace() {
+    return workspace;
   }
 
   /** The conflicting workspace-relative paths, sorted. */

@@ -32,8 +32,49 @@ public final class ConfinementPlanner {
     this.landlockAbi = landlockAbi;
   }
 
+  /**
+   * The writable roots whose writes go to a copy-on-write layer: the nearest existing directory of
+   * each of the policy's writable paths, outermost only. "/" (the audit policy) stands for the
+   * workspace alone (writes elsewhere are reported, and made in place); a private /tmp, /dev, /proc
+   * and /sys need none.
+   */
+  public static List<Path> copyOnWriteRoots(EffectivePolicy policy, Path workspace) {
+    List<Path> roots = new ArrayList<>();
+    for (Path p : policy.writable()) {
+      Path dir = p.equals(ROOT) ? workspace : nearestDirectory(p);
+      if (dir == null
+          || dir.equals(ROOT)
+          || dir.startsWith("/dev")
+          || dir.startsWith("/proc")
+          || dir.startsWith("/sys")
+          // A private /tmp is thrown away anyway; a kept tree below it is the host's.
+          || (policy.privateTmp() && dir.equals(TMP))
+          || policy.isHidden(dir)
+          || roots.stream().anyMatch(dir::startsWith)) {
+        continue;
+      }
+      roots.removeIf(r -> r.startsWith(dir));
+      roots.add(dir);
+    }
+    return roots;
+  }
+
+  private static Path nearestDirectory(Path p) {
+    for (Path at = p; at != null; at = at.getParent()) {
+      if (java.nio.file.Files.isDirectory(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return at;
+      }
+    }
+    return null;
+  }
+
   /** The confinement of one action, plus the working directory it must keep visible. */
   public Confinement plan(EffectivePolicy policy, Path cwd) {
+    return plan(policy, cwd, List.of());
+  }
+
+  /** As {@link #plan(EffectivePolicy, Path)}, with these copy-on-write overlays mounted first. */
+  public Confinement plan(EffectivePolicy policy, Path cwd, List<Confinement.Overlay> overlays) {
     if (!namespaces) {
       return Confinement.NONE;
     }
@@ -41,7 +82,12 @@ public final class ConfinementPlanner {
     List<Path> writable = new ArrayList<>();
     for (Path p : policy.writable()) {
       // Device nodes need no bind: a read-only mount does not stop writes to a device.
-      if (!p.equals(ROOT) && !p.startsWith("/dev") && !(policy.privateTmp() && p.startsWith(TMP))) {
+      // Under an overlay the mount itself is writable; a bind would hide it.
+      boolean overlaid = overlays.stream().anyMatch(o -> p.startsWith(o.root()));
+      if (!overlaid
+          && !p.equals(ROOT)
+          && !p.startsWith("/dev")
+          && !(policy.privateTmp() && p.startsWith(TMP))) {
         writable.add(p);
       }
     }
@@ -71,29 +117,30 @@ public final class ConfinementPlanner {
       landlockWrite.add(TMP);
     }
     return new Confinement(
-        true,
-        // The action's own processes only: /proc shows nothing else, and when the command ends
-        // the kernel ends whatever it left behind.
-        pidNamespace,
-        // No network: a namespace of its own, with only its own loopback (a test server the
-        // action starts still works). Loopback: the host's loopback, which no namespace can
-        // give, so the host network stays and the tracer refuses other addresses.
-        policy.network() == Network.NETWORK_NONE
-            ? Confinement.Network.LOOPBACK
-            : Confinement.Network.HOST,
-        // Audit mode allows and reports: nothing becomes read-only there.
-        policy.enforcing() && !everythingWritable,
-        policy.privateTmp(),
-        writable,
-        List.of(),
-        keep,
-        policy.hidden(),
-        limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
-        limits.getMemoryBytes() == 0 ? -1 : limits.getMemoryBytes(),
-        limits.getCpuTimeMs() == 0 ? -1 : (limits.getCpuTimeMs() + 999) / 1000,
-        landlock ? policy.readable() : List.of(),
-        landlock ? policy.executable() : List.of(),
-        landlockWrite);
+            true,
+            // The action's own processes only: /proc shows nothing else, and when the command ends
+            // the kernel ends whatever it left behind.
+            pidNamespace,
+            // No network: a namespace of its own, with only its own loopback (a test server the
+            // action starts still works). Loopback: the host's loopback, which no namespace can
+            // give, so the host network stays and the tracer refuses other addresses.
+            policy.network() == Network.NETWORK_NONE
+                ? Confinement.Network.LOOPBACK
+                : Confinement.Network.HOST,
+            // Audit mode allows and reports: nothing becomes read-only there.
+            policy.enforcing() && !everythingWritable,
+            policy.privateTmp(),
+            writable,
+            List.of(),
+            keep,
+            policy.hidden(),
+            limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
+            limits.getMemoryBytes() == 0 ? -1 : limits.getMemoryBytes(),
+            limits.getCpuTimeMs() == 0 ? -1 : (limits.getCpuTimeMs() + 999) / 1000,
+            landlock ? policy.readable() : List.of(),
+            landlock ? policy.executable() : List.of(),
+            landlockWrite)
+        .withOverlays(overlays);
   }
 
   /** Whether actions get a network namespace of their own when their policy has no network. */
@@ -116,6 +163,9 @@ public final class ConfinementPlanner {
     }
     if (c.readOnlyRoot()) {
       layers.add("read-only-root");
+    }
+    if (!c.overlays().isEmpty()) {
+      layers.add("copy-on-write");
     }
     if (c.landlock()) {
       layers.add("landlock-abi-" + landlockAbi);

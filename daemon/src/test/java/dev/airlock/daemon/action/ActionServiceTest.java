@@ -4,8 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.daemon.commit.CommitObserver;
+import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
+import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ErrorCode;
@@ -16,6 +19,7 @@ import dev.airlock.sandbox.linux.LauncherBinary;
 import dev.airlock.sandbox.linux.LinuxPlatform;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -69,14 +73,19 @@ class ActionServiceTest {
     }
   }
 
+  private StateDatabase db;
+
   @BeforeEach
   void start() throws Exception {
+    Path state = Files.createDirectories(dir.resolve("state"));
+    db = StateDatabase.open(state.resolve("db"));
     service =
         new ActionService(
             new Launcher(LauncherBinary.extractTo(dir.resolve("libexec"))),
-            new PolicyResolver(List.of(dir.resolve("state")), dir),
+            new PolicyResolver(List.of(state), dir),
             // The real kernel layers where this machine has them, as the daemon would.
             new ConfinementPlanner(true, true, LinuxPlatform.probe().landlockAbi()),
+            new ActionStores(WriteTransactions.open(db, state, true, CommitObserver.NONE)),
             1,
             1,
             200,
@@ -87,6 +96,7 @@ class ActionServiceTest {
   void stop() throws Exception {
     service.shutdown(5_000);
     service.close();
+    db.close();
   }
 
   private ExecuteRequest sh(String script) {

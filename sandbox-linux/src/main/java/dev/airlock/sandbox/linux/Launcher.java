@@ -128,6 +128,37 @@ public final class Launcher {
     }
   }
 
+  /**
+   * Whether the launcher can mount a copy-on-write overlay whose layers live under {@code scratch}
+   * (the filesystem the daemon keeps upper dirs on): mounts one over a scratch directory, writes
+   * through it, and checks the write landed in the upper dir only.
+   */
+  public boolean overlaysWork(Path scratch) {
+    try {
+      Path lower = Files.createDirectories(scratch.resolve("lower"));
+      Path layer = scratch.resolve("layer");
+      Files.createDirectories(layer.resolve("upper"));
+      Files.createDirectories(layer.resolve("work"));
+      Confinement probe =
+          Confinement.namespacesOnly(Confinement.Network.HOST)
+              .withOverlays(List.of(new Confinement.Overlay(lower, layer)));
+      try (LaunchedProcess p =
+          launch(
+              new LaunchSpec(
+                  List.of("sh", "-c", ": > probe"), Map.of("PATH", "/usr/bin:/bin"), lower, false),
+              null,
+              probe)) {
+        ExitStatus status = p.awaitExit();
+        return status.exited()
+            && status.exitCode() == 0
+            && Files.exists(layer.resolve("upper/probe"))
+            && !Files.exists(lower.resolve("probe"));
+      }
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram, Confinement confinement)
       throws ErrnoException {
     List<int[]> pipes = new ArrayList<>();

@@ -1,0 +1,208 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.commit.Change;
+import dev.airlock.daemon.commit.CommitConflictException;
+import dev.airlock.daemon.commit.WriteLayer;
+import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.ChangeReport;
+import dev.airlock.protocol.CommitMode;
+import dev.airlock.protocol.CommitOutcome;
+import dev.airlock.protocol.FileChange;
+import dev.airlock.protocol.FileChangeKind;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.sandbox.linux.trace.Access;
+import dev.airlock.sandbox.linux.trace.AccessKind;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The end of an action's life: reads what it changed from its copy-on-write layer, checks that
+ * against its declared outputs, and commits it to the workspace when the action succeeded, or
+ * throws it away (optionally keeping a copy for inspection). The outcome lands in the result.
+ */
+final class CommitStage {
+  private static final Logger log = Logger.getLogger(CommitStage.class.getName());
+
+  /** What makes a path part of the action's read set for conflict checks. */
+  private static final Set<AccessKind> READS =
+      EnumSet.of(
+          AccessKind.READ,
+          AccessKind.EXEC,
+          AccessKind.STAT_PROBE,
+          AccessKind.ABSENT_PROBE,
+          AccessKind.ENUMERATE);
+
+  private CommitStage() {}
+
+  /** Result of {@link #finish}: the report, and the change sets (for the cache). */
+  record Finished(ChangeReport report, List<RootChanges> changes) {}
+
+  /**
+   * Finishes the writes of an action whose {@code result} is known. May turn a completed action
+   * into a POLICY_VIOLATION (undeclared writes under enforce), COMMIT_CONFLICT or SANDBOX_ERROR
+   * (the commit failed).
+   */
+  static Finished finish(
+      Action action, WriteLayer layer, List<Access> accesses, ActionResult.Builder result) {
+    long start = System.nanoTime();
+    ChangeReport.Builder report = ChangeReport.newBuilder();
+    List<RootChanges> changes = List.of();
+    if (layer == null) {
+      report.setOutcome(
+          action.request().getUnsafeDirectWrites()
+              ? CommitOutcome.DIRECT
+              : CommitOutcome.NO_CHANGES);
+      return new Finished(report.build(), changes);
+    }
+    try {
+      changes = layer.collect();
+      describe(changes, report);
+      List<String> undeclared = undeclared(action, report.getChangesList());
+      report.addAllUndeclared(undeclared);
+      if (report.getChangesCount() == 0) {
+        report.setOutcome(CommitOutcome.NO_CHANGES);
+      } else if (!undeclared.isEmpty() && action.policy().enforcing()) {
+        discard(report, "wrote outside its declared outputs");
+        if (result.getOutcome() == Outcome.COMPLETED) {
+          result
+              .setOutcome(Outcome.POLICY_VIOLATION)
+              .setMessage(
+                  "policy '"
+                      + action.policy().name()
+                      + "' refused writes outside the declared outputs: "
+                      + String.join(", ", undeclared.subList(0, Math.min(5, undeclared.size())))
+                      + (undeclared.size() > 5
+                          ? " (and " + (undeclared.size() - 5) + " more)"
+                          : ""));
+        }
+      } else if (action.request().getCommitMode() == CommitMode.DISCARD) {
+        discard(report, "a dry run (--discard)");
+      } else if (!succeeded(result)) {
+        discard(report, failure(result));
+        if (action.request().getCommitMode() == CommitMode.KEEP_FAILED
+            && !action.request().getKeepFailedDir().isEmpty()) {
+          Path dir = action.spec().cwd().resolve(action.request().getKeepFailedDir());
+          report.setKeptAt(layer.keep(changes, dir).toString());
+        }
+      } else {
+        layer.commit(changes, readSet(accesses));
+        report.setOutcome(CommitOutcome.COMMITTED);
+      }
+    } catch (CommitConflictException e) {
+      report
+          .setOutcome(CommitOutcome.CONFLICT)
+          .addAllConflicts(absolute(e.workspace(), e.paths()))
+          .setReason(e.getMessage());
+      result.setOutcome(Outcome.COMMIT_CONFLICT).setMessage(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": commit failed", e);
+      report.setOutcome(CommitOutcome.COMMIT_FAILED).setReason(String.valueOf(e.getMessage()));
+      result
+          .setOutcome(Outcome.SANDBOX_ERROR)
+          .setMessage(
+              "the action's changes could not be committed (nothing was): " + e.getMessage());
+    }
+    report.setCommitTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
+    return new Finished(report.build(), changes);
+  }
+
+  private static void discard(ChangeReport.Builder report, String why) {
+    report.setOutcome(CommitOutcome.DISCARDED).setReason(why);
+  }
+
+  static boolean succeeded(ActionResult.Builder result) {
+    return result.getOutcome() == Outcome.COMPLETED
+        && result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE
+        && result.getExitCode() == 0;
+  }
+
+  private static String failure(ActionResult.Builder result) {
+    if (result.getOutcome() != Outcome.COMPLETED) {
+      return "the action ended " + result.getOutcome().name().toLowerCase().replace('_', ' ');
+    }
+    return result.getTerminationCase() == ActionResult.TerminationCase.SIGNAL
+        ? "the command was killed by signal " + result.getSignal()
+        : "the command exited with status " + result.getExitCode();
+  }
+
+  private static void describe(List<RootChanges> changes, ChangeReport.Builder report) {
+    for (RootChanges rc : changes) {
+      for (Change c : rc.changes().changes()) {
+        FileChange.Builder f =
+            FileChange.newBuilder()
+                .setPath(rc.root().resolve(c.path()).toString())
+                .setKind(kind(c.kind()))
+                .setMode(Math.max(0, c.mode()));
+        if (c.kind() == Change.Kind.CREATE_FILE || c.kind() == Change.Kind.REPLACE_FILE) {
+          f.setSize(c.size());
+        }
+        if (c.linkTarget() != null) {
+          f.setLinkTarget(c.linkTarget());
+        }
+        report.addChanges(f);
+      }
+    }
+  }
+
+  private static FileChangeKind kind(Change.Kind kind) {
+    return switch (kind) {
+      case CREATE_FILE -> FileChangeKind.CREATED;
+      case REPLACE_FILE -> FileChangeKind.MODIFIED;
+      case DELETE -> FileChangeKind.DELETED;
+      case CREATE_DIR -> FileChangeKind.DIRECTORY_CREATED;
+      case CREATE_SYMLINK -> FileChangeKind.SYMLINK_CREATED;
+      case CHMOD -> FileChangeKind.MODE_CHANGED;
+    };
+  }
+
+  /**
+   * Changes outside the declared outputs, when the request declared any (without declared outputs
+   * the policy's writable roots, enforced by the tracer and the kernel, are the declaration).
+   */
+  private static List<String> undeclared(Action action, List<FileChange> changes) {
+    List<String> declared = action.request().getDeclaredOutputsList();
+    if (declared.isEmpty()) {
+      return List.of();
+    }
+    List<Path> outputs = new ArrayList<>();
+    for (String d : declared) {
+      outputs.add(action.spec().cwd().resolve(d).normalize());
+    }
+    List<String> undeclared = new ArrayList<>();
+    for (FileChange c : changes) {
+      Path p = Path.of(c.getPath());
+      boolean covered = outputs.stream().anyMatch(p::startsWith);
+      // A directory made only to hold a declared output is part of it.
+      boolean container =
+          c.getKind() == FileChangeKind.DIRECTORY_CREATED
+              && outputs.stream().anyMatch(o -> o.startsWith(p));
+      if (!covered && !container) {
+        undeclared.add(c.getPath());
+      }
+    }
+    return undeclared;
+  }
+
+  private static Set<String> readSet(List<Access> accesses) {
+    Set<String> reads = new HashSet<>();
+    for (Access a : accesses) {
+      if (READS.contains(a.kind())) {
+        reads.add(a.path());
+      }
+    }
+    return reads;
+  }
+
+  private static List<String> absolute(Path root, List<String> relative) {
+    return relative.stream().map(r -> root.resolve(r).toString()).toList();
+  }
+}

@@ -1,0 +1,156 @@
+package dev.airlock.daemon.commit;
+
+import dev.airlock.sandbox.linux.Confinement;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One action's copy-on-write layer: an overlay per writable root while it runs, then its change
+ * sets, committed as a unit per root (conflict-checked against commits made meanwhile) or
+ * discarded. Closing removes the upper dirs, whatever happened.
+ */
+public final class WriteLayer implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(WriteLayer.class.getName());
+
+  /** One overlaid root: where it is, its dirs, and the commit sequence it started from. */
+  record Root(Path path, UpperDirs.ActionDirs dirs, long startSequence) {}
+
+  /** What the action changed under one root. */
+  public record RootChanges(Path root, ChangeSet changes) {}
+
+  private final WriteTransactions owner;
+  private final List<Root> roots;
+  private boolean closed;
+
+  WriteLayer(WriteTransactions owner, List<Root> roots) {
+    this.owner = owner;
+    this.roots = List.copyOf(roots);
+  }
+
+  /** The overlays the launcher mounts for this action. */
+  public List<Confinement.Overlay> overlays() {
+    return roots.stream().map(r -> new Confinement.Overlay(r.path(), r.dirs().root())).toList();
+  }
+
+  /** The roots whose writes are captured. */
+  public List<Path> roots() {
+    return roots.stream().map(Root::path).toList();
+  }
+
+  /** Reads the net changes under every root; call once the action's mount namespace is gone. */
+  public List<RootChanges> collect() throws IOException {
+    List<RootChanges> all = new ArrayList<>();
+    for (Root r : roots) {
+      all.add(new RootChanges(r.path(), ChangeSetReader.read(r.dirs().upper(), r.path())));
+    }
+    return all;
+  }
+
+  /**
+   * Commits the changes, root by root: each under its workspace's commit lock, after checking that
+   * no commit since the action started wrote a path it read ({@code readPaths}, absolute) or wrote.
+   *
+   * @throws CommitConflictException naming the paths, before anything of that root is committed
+   * @throws CommitException when the commit itself failed (the root is unchanged)
+   */
+  public void commit(List<RootChanges> changes, Set<String> readPaths) throws IOException {
+    WorkspaceVersions versions = owner.versions();
+    for (RootChanges rc : changes) {
+      Root r = root(rc.root());
+      try (WorkspaceVersions.Hold hold = versions.lock(r.path())) {
+        Set<String> written = rc.changes().paths();
+        versions.check(r.path(), r.startSequence(), relativeTo(r.path(), readPaths), written);
+        if (!rc.changes().isEmpty()) {
+          owner.committer().commit(r.path(), rc.changes());
+          versions.record(r.path(), written);
+        }
+      }
+    }
+  }
+
+  /**
+   * Materialises the changes under {@code dir} instead of the workspace (for inspection of a failed
+   * action): files and links are moved there by their root-relative paths, deletions listed in
+   * {@code dir/DELETED}.
+   */
+  public Path keep(List<RootChanges> changes, Path dir) throws IOException {
+    Files.createDirectories(dir);
+    List<String> deleted = new ArrayList<>();
+    for (RootChanges rc : changes) {
+      Path base = changes.size() == 1 ? dir : dir.resolve(rc.root().toString().substring(1));
+      for (Change c : rc.changes().changes()) {
+        Path target = base.resolve(c.path());
+        switch (c.kind()) {
+          case DELETE -> deleted.add(rc.root().resolve(c.path()).toString());
+          case CREATE_DIR -> Files.createDirectories(target);
+          case CREATE_FILE, REPLACE_FILE -> {
+            Files.createDirectories(target.getParent());
+            Files.copy(c.source(), target, StandardCopyOption.REPLACE_EXISTING);
+          }
+          case CREATE_SYMLINK -> {
+            Files.createDirectories(target.getParent());
+            Files.deleteIfExists(target);
+            Files.createSymbolicLink(target, Path.of(c.linkTarget()));
+          }
+          case CHMOD -> {}
+        }
+      }
+    }
+    if (!deleted.isEmpty()) {
+      Files.write(dir.resolve("DELETED"), deleted);
+    }
+    return dir;
+  }
+
+  private Root root(Path path) {
+    for (Root r : roots) {
+      if (r.path().equals(path)) {
+        return r;
+      }
+    }
+    throw new IllegalArgumentException("not a root of this layer: " + path);
+  }
+
+  /** The paths under {@code root}, relative to it ("" for the root itself). */
+  static Set<String> relativeTo(Path root, Set<String> absolute) {
+    String prefix = root.toString().equals("/") ? "/" : root + "/";
+    Set<String> relative = new HashSet<>();
+    for (String p : absolute) {
+      if (p.startsWith(prefix)) {
+        relative.add(p.substring(prefix.length()));
+      } else if (p.equals(root.toString())) {
+        relative.add("");
+      }
+    }
+    return relative;
+  }
+
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Root r : roots) {
+      try {
+        owner.versions().end(r.path(), r.startSequence());
+      } catch (IOException | RuntimeException e) {
+        log.log(Level.WARNING, "cannot end the write layer of " + r.path(), e);
+      }
+      try {
+        owner.upperDirs().remove(r.dirs().actionId());
+      } catch (IOException e) {
+        log.log(
+            Level.WARNING, "cannot remove " + r.dirs().root() + " (collected at next start)", e);
+      }
+    }
+  }
+}

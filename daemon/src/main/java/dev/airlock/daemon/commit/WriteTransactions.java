@@ -1,0 +1,91 @@
+package dev.airlock.daemon.commit;
+
+import dev.airlock.daemon.store.StateDatabase;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Logger;
+
+/**
+ * The daemon's side of copy-on-write writes: it finishes the commits a crash left open, hands each
+ * action its overlay dirs, and commits or discards what the action wrote.
+ */
+public final class WriteTransactions {
+  private static final Logger log = Logger.getLogger(WriteTransactions.class.getName());
+
+  private final UpperDirs upperDirs;
+  private final WorkspaceVersions versions = new WorkspaceVersions();
+  private final WorkspaceCommitter committer;
+  private final boolean overlaysWork;
+
+  private WriteTransactions(
+      UpperDirs upperDirs, WorkspaceCommitter committer, boolean overlaysWork) {
+    this.upperDirs = upperDirs;
+    this.committer = committer;
+    this.overlaysWork = overlaysWork;
+  }
+
+  /**
+   * Recovers every commit a killed daemon left open (wholly old or wholly new) and removes overlay
+   * dirs of actions that no longer run. Call once at start, before any action.
+   *
+   * @param overlaysWork whether the launcher can mount overlayfs here (probed at start)
+   * @param observer told of each commit step (tests pause or kill the daemon there)
+   */
+  public static WriteTransactions open(
+      StateDatabase db, Path stateDir, boolean overlaysWork, CommitObserver observer)
+      throws IOException {
+    int recovered = WorkspaceCommitter.recover(db);
+    if (recovered > 0) {
+      log.warning("finished or rolled back " + recovered + " commit(s) left open by a crash");
+    }
+    UpperDirs dirs = new UpperDirs(stateDir);
+    int removed = dirs.collectLeftovers(Set.of());
+    if (removed > 0) {
+      log.info("removed the overlay dirs of " + removed + " action(s) that ended with a crash");
+    }
+    return new WriteTransactions(dirs, new WorkspaceCommitter(db, observer), overlaysWork);
+  }
+
+  /** Whether actions get copy-on-write layers on this machine. */
+  public boolean overlaysWork() {
+    return overlaysWork;
+  }
+
+  /**
+   * Opens the write layer of one action over {@code roots} (existing directories, none inside
+   * another): empty upper dirs, and the commit sequence each root is at.
+   */
+  public WriteLayer begin(String actionId, List<Path> roots) throws IOException {
+    if (!overlaysWork && !roots.isEmpty()) {
+      throw new IllegalStateException("no overlays on this machine");
+    }
+    List<WriteLayer.Root> opened = new ArrayList<>();
+    try {
+      for (int i = 0; i < roots.size(); i++) {
+        Path root = roots.get(i);
+        String id = roots.size() == 1 ? actionId : actionId + "." + i;
+        UpperDirs.ActionDirs dirs = upperDirs.create(id, root);
+        opened.add(new WriteLayer.Root(root, dirs, versions.begin(root)));
+      }
+    } catch (IOException | RuntimeException e) {
+      new WriteLayer(this, opened).close();
+      throw e;
+    }
+    return new WriteLayer(this, opened);
+  }
+
+  WorkspaceVersions versions() {
+    return versions;
+  }
+
+  WorkspaceCommitter committer() {
+    return committer;
+  }
+
+  UpperDirs upperDirs() {
+    return upperDirs;
+  }
+}
