@@ -17,9 +17,10 @@ import java.util.TreeSet;
 public final class PathSet {
   /**
    * Roots whose state says nothing the daemon can check later: /proc, /sys and /dev are kernel
-   * views that differ per process, and an action's /tmp is a private tmpfs, not the daemon's /tmp.
+   * views that differ per process. An action given a private /tmp (a tmpfs of its own) should also
+   * have "/tmp" ignored: the daemon's /tmp is not what it saw.
    */
-  public static final List<String> DEFAULT_IGNORED_ROOTS = List.of("/proc", "/sys", "/dev", "/tmp");
+  public static final List<String> DEFAULT_IGNORED_ROOTS = List.of("/proc", "/sys", "/dev");
 
   private final List<ObservedPath> paths;
   private final Digest identity;
