@@ -10,8 +10,11 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,11 +36,26 @@ public final class LmdbActionCache implements ActionCache {
   public static final Duration ORPHAN_GRACE = Duration.ofMinutes(15);
 
   private static final int MAX_DIFFERENCES = 20;
+  private static final int DECODED_PATH_SETS = 128;
 
   private final StateDatabase db;
   private final ContentStore cas;
   private final Clock clock;
   private final CacheCounters counters = new CacheCounters();
+
+  // A path set's paths never change under its identity (the identity is their hash), so hot
+  // actions skip parsing theirs on every lookup; access order makes this an LRU.
+  private final Map<Digest, PathSet> decodedPathSets =
+      Collections.synchronizedMap(
+          new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Digest, PathSet> eldest) {
+              return size() > DECODED_PATH_SETS;
+            }
+          });
+
+  /** A stored path set not yet parsed: its identity (from the key) and its value. */
+  private record RawPathSet(Digest identity, byte[] value) {}
 
   /** A cache over {@code db} and {@code cas}, which stay owned (and closed) by the caller. */
   public LmdbActionCache(StateDatabase db, ContentStore cas) {
@@ -54,12 +72,12 @@ public final class LmdbActionCache implements ActionCache {
   public Optional<CacheHit> lookup(WeakFingerprint weak, PathStateReader reader)
       throws IOException {
     Map<ObservedPath, PathState> memo = new HashMap<>();
-    for (byte[] value : pathSetsOf(weak, MAX_PATH_SETS_TRIED)) {
-      Optional<StoredPathSet> stored = decodePathSet(value);
-      if (stored.isEmpty()) {
+    for (RawPathSet raw : pathSetsOf(weak, MAX_PATH_SETS_TRIED)) {
+      Optional<PathSet> decoded = pathSetOf(raw);
+      if (decoded.isEmpty()) {
         continue;
       }
-      PathSet set = stored.get().pathSet();
+      PathSet set = decoded.get();
       StrongFingerprint strong = StrongFingerprint.of(weak, set, statesNow(set, reader, memo));
       byte[] key = strong.digest().bytes();
       byte[] found = db.read(r -> r.get(Table.ACTION_RESULTS, key));
@@ -133,11 +151,11 @@ public final class LmdbActionCache implements ActionCache {
   @Override
   public Optional<Explanation> explain(WeakFingerprint weak, PathStateReader reader)
       throws IOException {
-    List<byte[]> values = pathSetsOf(weak, Integer.MAX_VALUE);
+    List<RawPathSet> values = pathSetsOf(weak, Integer.MAX_VALUE);
     Map<ObservedPath, PathState> memo = new HashMap<>();
     Explanation best = null;
-    for (byte[] value : values) {
-      Optional<StoredPathSet> stored = decodePathSet(value);
+    for (RawPathSet raw : values) {
+      Optional<StoredPathSet> stored = decodePathSet(raw);
       if (stored.isEmpty()) {
         continue;
       }
@@ -167,17 +185,35 @@ public final class LmdbActionCache implements ActionCache {
   }
 
   /** The stored path sets of {@code weak}, most recently recorded first, at most {@code limit}. */
-  private List<byte[]> pathSetsOf(WeakFingerprint weak, int limit) {
+  private List<RawPathSet> pathSetsOf(WeakFingerprint weak, int limit) {
     byte[] prefix = weak.digest().bytes();
-    List<byte[]> values =
+    List<RawPathSet> values =
         db.read(
             r -> {
-              List<byte[]> found = new ArrayList<>();
-              r.scan(Table.PATH_SETS, prefix, (k, v) -> found.add(v));
+              List<RawPathSet> found = new ArrayList<>();
+              r.scan(
+                  Table.PATH_SETS,
+                  prefix,
+                  (k, v) ->
+                      found.add(
+                          new RawPathSet(
+                              Digest.of(Arrays.copyOfRange(k, Digest.LENGTH, k.length)), v)));
               return found;
             });
-    values.sort(Comparator.comparingLong(CacheRecords::recordedAtMillis).reversed());
+    values.sort(
+        Comparator.comparingLong((RawPathSet p) -> CacheRecords.recordedAtMillis(p.value()))
+            .reversed());
     return values.size() > limit ? values.subList(0, limit) : values;
+  }
+
+  private Optional<PathSet> pathSetOf(RawPathSet raw) {
+    PathSet known = decodedPathSets.get(raw.identity());
+    if (known != null) {
+      return Optional.of(known);
+    }
+    Optional<PathSet> decoded = decodePathSet(raw).map(StoredPathSet::pathSet);
+    decoded.ifPresent(set -> decodedPathSets.put(raw.identity(), set));
+    return decoded;
   }
 
   private static List<PathState> statesNow(
@@ -245,10 +281,14 @@ public final class LmdbActionCache implements ActionCache {
     return ByteBuffer.allocate(2 * Digest.LENGTH).put(weak.bytes()).put(identity.bytes()).array();
   }
 
-  // An unreadable record (a newer or damaged format) is skipped as if absent, never served.
-  private static Optional<StoredPathSet> decodePathSet(byte[] value) {
+  // An unreadable record (a newer or damaged format, or one that does not match its key) is
+  // skipped as if absent, never served.
+  private static Optional<StoredPathSet> decodePathSet(RawPathSet raw) {
     try {
-      return Optional.of(CacheRecords.decodePathSet(value));
+      StoredPathSet stored = CacheRecords.decodePathSet(raw.value());
+      return stored.pathSet().identity().equals(raw.identity())
+          ? Optional.of(stored)
+          : Optional.empty();
     } catch (InvalidProtocolBufferException | RuntimeException e) {
       return Optional.empty();
     }
