@@ -89,9 +89,9 @@ final class CacheCollector {
     }
     // Least recently used first; the fingerprint breaks ties so the order is stable.
     live.sort(Comparator.comparingLong(Entry::lastUse).thenComparing(Entry::strong));
-    int kept = 0;
-    while (projected > maxBytes && kept < live.size()) {
-      Entry e = live.get(kept++);
+    int lru = 0;
+    while (projected > maxBytes && lru < live.size()) {
+      Entry e = live.get(lru++);
       evict.add(e);
       for (Digest blob : e.stored().orElseThrow().result().blobs()) {
         if (refs.merge(blob, -1, Integer::sum) == 0) {
@@ -102,7 +102,7 @@ final class CacheCollector {
     }
 
     Set<ByteBuffer> stillUsedPathSets = new HashSet<>();
-    for (Entry e : live.subList(kept, live.size())) {
+    for (Entry e : live.subList(lru, live.size())) {
       stillUsedPathSets.add(pathSetKeyOf(e));
     }
     // Only what is unchanged since the scan: a concurrent record may have renewed it.

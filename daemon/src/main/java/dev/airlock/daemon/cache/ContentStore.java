@@ -82,9 +82,7 @@ public final class ContentStore {
         channel.force(true);
       }
       Path target = pathOf(digest);
-      if (Files.exists(target)) {
-        // A newer mtime tells gc the blob is wanted again, even before its entry is recorded.
-        Files.setLastModifiedTime(target, FileTime.fromMillis(System.currentTimeMillis()));
+      if (refresh(target)) {
         return digest;
       }
       Files.setPosixFilePermissions(temp, READ_ONLY);
@@ -94,6 +92,19 @@ public final class ContentStore {
       return digest;
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Marks an existing blob as just stored: a newer mtime tells gc the blob is wanted again, even
+   * before the entry that needs it is recorded. False if it is not there (or gc just took it).
+   */
+  private static boolean refresh(Path blob) throws IOException {
+    try {
+      Files.setLastModifiedTime(blob, FileTime.fromMillis(System.currentTimeMillis()));
+      return true;
+    } catch (NoSuchFileException absent) {
+      return false;
     }
   }
 

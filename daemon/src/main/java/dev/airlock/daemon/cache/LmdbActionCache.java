@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The action cache in the daemon's LMDB environment: {@code PATH_SETS} maps weak fingerprint ++
@@ -42,6 +43,7 @@ public final class LmdbActionCache implements ActionCache {
   private final ContentStore cas;
   private final Clock clock;
   private final CacheCounters counters = new CacheCounters();
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   // A path set's paths never change under its identity (the identity is their hash), so hot
   // actions skip parsing theirs on every lookup; access order makes this an LRU.
@@ -181,7 +183,9 @@ public final class LmdbActionCache implements ActionCache {
 
   @Override
   public void close() {
-    counters.flush(db);
+    if (closed.compareAndSet(false, true)) {
+      counters.flush(db);
+    }
   }
 
   /** The stored path sets of {@code weak}, most recently recorded first, at most {@code limit}. */
