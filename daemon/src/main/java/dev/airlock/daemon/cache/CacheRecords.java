@@ -1,0 +1,182 @@
+package dev.airlock.daemon.cache;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.airlock.protocol.CachedActionResult;
+import dev.airlock.protocol.CachedFileOutput;
+import dev.airlock.protocol.CachedFileType;
+import dev.airlock.protocol.CachedObservation;
+import dev.airlock.protocol.CachedObservedPath;
+import dev.airlock.protocol.CachedOutput;
+import dev.airlock.protocol.CachedPathSet;
+import dev.airlock.protocol.CachedPathState;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Converts cache values to and from their protobuf storage records (cache.proto). Enum values are
+ * stored as the Java ordinal + 1, since 0 is protobuf's "unspecified".
+ */
+final class CacheRecords {
+  private CacheRecords() {}
+
+  /** A path set record as stored: when it was last recorded, the set, and the states then. */
+  record StoredPathSet(long recordedAtMillis, PathSet pathSet, List<PathState> states) {}
+
+  /** An action result as stored, with the weak fingerprint and path set it hangs from. */
+  record StoredResult(CachedResult result, Digest weak, Digest pathSetIdentity) {}
+
+  static byte[] encodePathSet(long recordedAtMillis, PathSet set, List<PathState> states) {
+    CachedPathSet.Builder b = CachedPathSet.newBuilder();
+    for (ObservedPath p : set.paths()) {
+      b.addPaths(
+          CachedObservedPath.newBuilder()
+              .setPath(p.path())
+              .setObservationValue(p.kind().ordinal() + 1));
+    }
+    for (PathState s : states) {
+      b.addStates(encodeState(s));
+    }
+    byte[] body = b.build().toByteArray();
+    return ByteBuffer.allocate(Long.BYTES + body.length)
+        .putLong(recordedAtMillis)
+        .put(body)
+        .array();
+  }
+
+  /** The recording time alone, without parsing the set. */
+  static long recordedAtMillis(byte[] value) {
+    return ByteBuffer.wrap(value).getLong();
+  }
+
+  static StoredPathSet decodePathSet(byte[] value) throws InvalidProtocolBufferException {
+    CachedPathSet p =
+        CachedPathSet.parser().parseFrom(value, Long.BYTES, value.length - Long.BYTES);
+    List<ObservedPath> paths = new ArrayList<>(p.getPathsCount());
+    for (CachedObservedPath o : p.getPathsList()) {
+      if (o.getObservation() == CachedObservation.CACHED_OBSERVATION_UNSPECIFIED
+          || o.getObservationValue() > ObservationKind.values().length) {
+        throw new InvalidProtocolBufferException("unknown observation of " + o.getPath());
+      }
+      paths.add(
+          new ObservedPath(o.getPath(), ObservationKind.values()[o.getObservationValue() - 1]));
+    }
+    List<PathState> states = new ArrayList<>(p.getStatesCount());
+    for (CachedPathState s : p.getStatesList()) {
+      states.add(decodeState(s));
+    }
+    PathSet set = PathSet.of(paths);
+    if (set.size() != paths.size() || states.size() != paths.size()) {
+      throw new InvalidProtocolBufferException("a stored path set is not in canonical form");
+    }
+    return new StoredPathSet(recordedAtMillis(value), set, List.copyOf(states));
+  }
+
+  static CachedPathState encodeState(PathState state) {
+    CachedPathState.Builder b = CachedPathState.newBuilder();
+    if (state instanceof PathState.Absent) {
+      b.setAbsent(true);
+    } else if (state instanceof PathState.FileContent f) {
+      b.setFileDigest(bytes(f.digest()));
+    } else if (state instanceof PathState.DirectoryListing l) {
+      b.setListingDigest(bytes(l.digest()));
+    } else if (state instanceof PathState.Symlink s) {
+      b.setSymlinkTarget(s.target());
+    } else if (state instanceof PathState.Exists e) {
+      b.setExistsValue(e.type().ordinal() + 1);
+    }
+    return b.build();
+  }
+
+  static PathState decodeState(CachedPathState s) throws InvalidProtocolBufferException {
+    switch (s.getStateCase()) {
+      case ABSENT:
+        return PathState.ABSENT;
+      case FILE_DIGEST:
+        return new PathState.FileContent(digest(s.getFileDigest()));
+      case LISTING_DIGEST:
+        return new PathState.DirectoryListing(digest(s.getListingDigest()));
+      case SYMLINK_TARGET:
+        return new PathState.Symlink(s.getSymlinkTarget());
+      case EXISTS:
+        if (s.getExists() == CachedFileType.CACHED_FILE_TYPE_UNSPECIFIED
+            || s.getExistsValue() > FileType.values().length) {
+          break;
+        }
+        return new PathState.Exists(FileType.values()[s.getExistsValue() - 1]);
+      default:
+        break;
+    }
+    throw new InvalidProtocolBufferException("unknown path state " + s);
+  }
+
+  static byte[] encodeResult(CachedResult r, WeakFingerprint weak, PathSet set) {
+    CachedActionResult.Builder b =
+        CachedActionResult.newBuilder()
+            .setExitCode(r.exitCode())
+            .setStdoutDigest(bytes(r.stdout()))
+            .setStderrDigest(bytes(r.stderr()))
+            .setActionId(r.actionId())
+            .setProducedAtMillis(r.producedAt().toEpochMilli())
+            .setWeakFingerprint(bytes(weak.digest()))
+            .setPathSetIdentity(bytes(set.identity()));
+    r.outputs().forEach((path, output) -> b.addOutputs(encodeOutput(path, output)));
+    return b.build().toByteArray();
+  }
+
+  private static CachedOutput encodeOutput(String path, Output output) {
+    CachedOutput.Builder b = CachedOutput.newBuilder().setPath(path);
+    if (output instanceof Output.RegularFile f) {
+      b.setFile(CachedFileOutput.newBuilder().setDigest(bytes(f.digest())).setMode(f.mode()));
+    } else if (output instanceof Output.Symlink s) {
+      b.setSymlinkTarget(s.target());
+    } else if (output instanceof Output.Directory d) {
+      b.setDirectoryMode(d.mode());
+    } else {
+      b.setDeleted(true);
+    }
+    return b.build();
+  }
+
+  static StoredResult decodeResult(byte[] value) throws InvalidProtocolBufferException {
+    CachedActionResult r = CachedActionResult.parseFrom(value);
+    Map<String, Output> outputs = new TreeMap<>();
+    for (CachedOutput o : r.getOutputsList()) {
+      outputs.put(o.getPath(), decodeOutput(o));
+    }
+    CachedResult result =
+        CachedResult.of(
+            r.getExitCode(),
+            digest(r.getStdoutDigest()),
+            digest(r.getStderrDigest()),
+            outputs,
+            r.getActionId(),
+            Instant.ofEpochMilli(r.getProducedAtMillis()));
+    return new StoredResult(result, digest(r.getWeakFingerprint()), digest(r.getPathSetIdentity()));
+  }
+
+  private static Output decodeOutput(CachedOutput o) throws InvalidProtocolBufferException {
+    return switch (o.getKindCase()) {
+      case FILE -> new Output.RegularFile(digest(o.getFile().getDigest()), o.getFile().getMode());
+      case SYMLINK_TARGET -> new Output.Symlink(o.getSymlinkTarget());
+      case DIRECTORY_MODE -> new Output.Directory(o.getDirectoryMode());
+      case DELETED -> new Output.Deleted();
+      default -> throw new InvalidProtocolBufferException("unknown output at " + o.getPath());
+    };
+  }
+
+  private static ByteString bytes(Digest d) {
+    return ByteString.copyFrom(d.bytes());
+  }
+
+  private static Digest digest(ByteString b) throws InvalidProtocolBufferException {
+    if (b.size() != Digest.LENGTH) {
+      throw new InvalidProtocolBufferException("a stored digest has " + b.size() + " bytes");
+    }
+    return Digest.of(b.toByteArray());
+  }
+}

@@ -1,0 +1,56 @@
+package dev.airlock.daemon.cache;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * What replaying an action must reproduce: exit code, stdout and stderr (as blobs), and its outputs
+ * keyed by path; plus which action produced it, and when.
+ */
+public record CachedResult(
+    int exitCode,
+    Digest stdout,
+    Digest stderr,
+    SortedMap<String, Output> outputs,
+    String actionId,
+    Instant producedAt) {
+  public CachedResult {
+    Objects.requireNonNull(stdout, "stdout");
+    Objects.requireNonNull(stderr, "stderr");
+    Objects.requireNonNull(actionId, "actionId");
+    Objects.requireNonNull(producedAt, "producedAt");
+    outputs = Collections.unmodifiableSortedMap(new TreeMap<>(outputs));
+    producedAt = producedAt.truncatedTo(ChronoUnit.MILLIS);
+  }
+
+  /** A result with outputs given in any order. */
+  public static CachedResult of(
+      int exitCode,
+      Digest stdout,
+      Digest stderr,
+      Map<String, Output> outputs,
+      String actionId,
+      Instant producedAt) {
+    return new CachedResult(exitCode, stdout, stderr, new TreeMap<>(outputs), actionId, producedAt);
+  }
+
+  /** Every blob the result needs in the content store. */
+  public Set<Digest> blobs() {
+    Set<Digest> blobs = new HashSet<>();
+    blobs.add(stdout);
+    blobs.add(stderr);
+    for (Output o : outputs.values()) {
+      if (o instanceof Output.RegularFile f) {
+        blobs.add(f.digest());
+      }
+    }
+    return Set.copyOf(blobs);
+  }
+}

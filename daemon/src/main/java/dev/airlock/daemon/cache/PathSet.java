@@ -1,0 +1,151 @@
+package dev.airlock.daemon.cache;
+
+import dev.airlock.sandbox.linux.trace.Access;
+import dev.airlock.sandbox.linux.trace.AccessKind;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The inputs an action really observed: observed paths sorted by path then kind, without
+ * duplicates, so runs that touch the same files in a different order share one path set. Its {@link
+ * #identity} names it inside a weak fingerprint.
+ */
+public final class PathSet {
+  /**
+   * Roots whose state says nothing the daemon can check later: /proc, /sys and /dev are kernel
+   * views that differ per process. An action given a private /tmp (a tmpfs of its own) should also
+   * have "/tmp" ignored: the daemon's /tmp is not what it saw.
+   */
+  public static final List<String> DEFAULT_IGNORED_ROOTS = List.of("/proc", "/sys", "/dev");
+
+  private final List<ObservedPath> paths;
+  private final Digest identity;
+
+  private PathSet(List<ObservedPath> paths) {
+    this.paths = paths;
+    HashWriter w = new HashWriter("airlock.path-set.v1").int32(paths.size());
+    for (ObservedPath p : paths) {
+      w.string(p.path()).int32(p.kind().ordinal());
+    }
+    this.identity = w.finish();
+  }
+
+  /**
+   * A path set of {@code observed}. An existence observation adds nothing when the same path's
+   * content or listing is observed too (both states say what type is there), so it is dropped.
+   */
+  public static PathSet of(Collection<ObservedPath> observed) {
+    TreeSet<ObservedPath> sorted = new TreeSet<>(observed);
+    sorted.removeIf(
+        o ->
+            o.kind() == ObservationKind.EXISTENCE
+                && (sorted.contains(new ObservedPath(o.path(), ObservationKind.CONTENT))
+                    || sorted.contains(new ObservedPath(o.path(), ObservationKind.LISTING))));
+    return new PathSet(List.copyOf(sorted));
+  }
+
+  /**
+   * The path set of a traced run, from its accesses in order of first access.
+   *
+   * <p>A path the action wrote before observing it is its own output (or scratch file) and is left
+   * out. A path it observed before writing it stays in: its state before the run was an input (a
+   * {@code sed -i} reads what it rewrites), so the caller must read states before the change set is
+   * applied to the workspace.
+   */
+  public static PathSet fromAccesses(List<Access> accesses, List<String> ignoredRoots) {
+    Map<String, Integer> firstWrite = new HashMap<>();
+    for (int i = 0; i < accesses.size(); i++) {
+      Access a = accesses.get(i);
+      if (isWrite(a.kind())) {
+        firstWrite.putIfAbsent(a.path(), i);
+      }
+    }
+    TreeSet<ObservedPath> observed = new TreeSet<>();
+    for (int i = 0; i < accesses.size(); i++) {
+      Access a = accesses.get(i);
+      Optional<ObservationKind> kind = ObservationKind.of(a.kind(), a.errno());
+      if (kind.isEmpty()
+          || !a.path().startsWith("/")
+          || firstWrite.getOrDefault(a.path(), Integer.MAX_VALUE) < i
+          || isUnder(a.path(), ignoredRoots)) {
+        continue;
+      }
+      observed.add(new ObservedPath(a.path(), kind.get()));
+    }
+    return of(observed);
+  }
+
+  /**
+   * Why a traced run must not be cached, if it must not: an escape from tracing or a network
+   * connection makes its result depend on more than its observed paths.
+   */
+  public static Optional<String> uncacheableReason(List<Access> accesses) {
+    for (Access a : accesses) {
+      if (a.kind() == AccessKind.ESCAPE) {
+        return Optional.of("it escaped path tracing (" + a.path() + ")");
+      }
+      if (a.kind() == AccessKind.CONNECT) {
+        return Optional.of("it connected to " + a.path());
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static boolean isWrite(AccessKind kind) {
+    return switch (kind) {
+      case WRITE,
+          CREATE,
+          TRUNCATE,
+          DELETE,
+          RENAME_FROM,
+          RENAME_TO,
+          LINK,
+          SYMLINK,
+          ATTRIBUTE_CHANGE ->
+          true;
+      default -> false;
+    };
+  }
+
+  private static boolean isUnder(String path, List<String> roots) {
+    for (String root : roots) {
+      if (path.equals(root) || path.startsWith(root.endsWith("/") ? root : root + "/")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The observed paths, sorted. */
+  public List<ObservedPath> paths() {
+    return paths;
+  }
+
+  public int size() {
+    return paths.size();
+  }
+
+  /** A digest of the paths and kinds (not their states). */
+  public Digest identity() {
+    return identity;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PathSet other && identity.equals(other.identity);
+  }
+
+  @Override
+  public int hashCode() {
+    return identity.hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "PathSet[" + paths.size() + " paths, " + identity.hex().substring(0, 12) + "]";
+  }
+}

@@ -1,0 +1,89 @@
+package dev.airlock.daemon.cache;
+
+import dev.airlock.daemon.store.StateDatabase;
+import dev.airlock.sandbox.linux.trace.Access;
+import dev.airlock.sandbox.linux.trace.AccessKind;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** A real LMDB environment, content store and cache in a temp directory, as the daemon has them. */
+final class CacheFixture implements AutoCloseable {
+  private final Path stateDir;
+  private final Duration granularity;
+  StateDatabase db;
+  ContentStore cas;
+  StatCache statCache;
+  PathStateReader reader;
+  LmdbActionCache cache;
+
+  CacheFixture(Path stateDir, Duration granularity) throws IOException {
+    this.stateDir = stateDir;
+    this.granularity = granularity;
+    open();
+  }
+
+  private void open() throws IOException {
+    db = StateDatabase.open(stateDir.resolve("db"));
+    cas = ContentStore.open(stateDir);
+    statCache = new StatCache(db, granularity);
+    reader = new PathStateReader(statCache);
+    cache = new LmdbActionCache(db, cas);
+  }
+
+  /** Closes everything in reverse order and opens it again, as a daemon restart does. */
+  void reopen() throws IOException {
+    close();
+    open();
+  }
+
+  static WeakFingerprint weak(String... argv) {
+    return WeakFingerprint.builder()
+        .argv(List.of(argv))
+        .environment(Map.of("PATH", "/usr/bin"))
+        .cwd("/")
+        .policy(new byte[0])
+        .platform(Platform.current())
+        .build();
+  }
+
+  /**
+   * Records a successful run that made {@code accesses} and printed {@code stdout}, reading the
+   * observed paths' states as they are now (before any commit).
+   */
+  CachedResult record(WeakFingerprint weak, List<Access> accesses, String stdout)
+      throws IOException {
+    return record(weak, accesses, stdout, Map.of());
+  }
+
+  CachedResult record(
+      WeakFingerprint weak, List<Access> accesses, String stdout, Map<String, Output> outputs)
+      throws IOException {
+    PathSet set = PathSet.fromAccesses(accesses, PathSet.DEFAULT_IGNORED_ROOTS);
+    List<PathState> states = reader.readAll(set.paths());
+    CachedResult result =
+        CachedResult.of(
+            0,
+            cas.put(stdout.getBytes(StandardCharsets.UTF_8)),
+            cas.put(new byte[0]),
+            outputs,
+            "action-" + stdout,
+            Instant.now());
+    cache.record(weak, set, states, result);
+    return result;
+  }
+
+  static Access access(AccessKind kind, Path path) {
+    return new Access(kind, path.toString(), 0, 100);
+  }
+
+  @Override
+  public void close() {
+    cache.close();
+    db.close();
+  }
+}
