@@ -3,6 +3,9 @@ package dev.airlock.client;
 import dev.airlock.protocol.Access;
 import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.ChangeReport;
+import dev.airlock.protocol.FileChange;
+import dev.airlock.protocol.FileChangeKind;
 import dev.airlock.protocol.ProcessInfo;
 import java.util.List;
 import java.util.Locale;
@@ -45,7 +48,9 @@ public final class ReportJson {
       json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ").append(e.getValue());
       first = false;
     }
-    json.append("},\n  \"accesses\": [");
+    json.append("},\n  \"changes\": ");
+    changes(json, result.getChanges());
+    json.append(",\n  \"accesses\": [");
     first = true;
     for (Access a : report.getAccessesList()) {
       json.append(first ? "\n" : ",\n")
@@ -77,6 +82,42 @@ public final class ReportJson {
     json.append(first ? "]" : "\n  ]");
     json.append("\n}\n");
     return json.toString();
+  }
+
+  private static void changes(StringBuilder json, ChangeReport report) {
+    json.append("{\"outcome\": ")
+        .append(quote(report.getOutcome().name().toLowerCase(Locale.ROOT)));
+    if (!report.getReason().isEmpty()) {
+      json.append(", \"reason\": ").append(quote(report.getReason()));
+    }
+    if (!report.getKeptAt().isEmpty()) {
+      json.append(", \"kept_at\": ").append(quote(report.getKeptAt()));
+    }
+    json.append(", \"undeclared\": ");
+    strings(json, report.getUndeclaredList());
+    json.append(", \"conflicts\": ");
+    strings(json, report.getConflictsList());
+    json.append(", \"files\": [");
+    boolean first = true;
+    for (FileChange c : report.getChangesList()) {
+      json.append(first ? "\n" : ",\n")
+          .append("    {\"kind\": ")
+          .append(quote(c.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-')))
+          .append(", \"path\": ")
+          .append(quote(c.getPath()));
+      if (c.getKind() == FileChangeKind.CREATED || c.getKind() == FileChangeKind.MODIFIED) {
+        json.append(", \"size\": ").append(c.getSize());
+      }
+      if (c.getKind() != FileChangeKind.DELETED) {
+        json.append(", \"mode\": ").append(quote(String.format(Locale.ROOT, "%04o", c.getMode())));
+      }
+      if (!c.getLinkTarget().isEmpty()) {
+        json.append(", \"target\": ").append(quote(c.getLinkTarget()));
+      }
+      json.append('}');
+      first = false;
+    }
+    json.append(first ? "]}" : "\n  ]}");
   }
 
   /** The kind as reports name it: "read", "absent-probe", ... */

@@ -5,6 +5,7 @@ import dev.airlock.client.AirlockClient;
 import dev.airlock.client.DaemonStarter;
 import dev.airlock.client.DeclaredPaths;
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.StdinMode;
 import java.io.IOException;
@@ -71,6 +72,29 @@ final class ActionOptions {
   @Option(names = "--no-start", description = "Fail instead of starting airlockd when none runs.")
   boolean noStart;
 
+  @Option(
+      names = "--commit",
+      description = "Commit the action's changes to the workspace when it succeeds (the default).")
+  boolean commit;
+
+  @Option(
+      names = "--discard",
+      description = "A dry run: report the action's changes and keep none of them.")
+  boolean discard;
+
+  @Option(
+      names = "--keep-failed",
+      paramLabel = "DIR",
+      description = "When the action fails, put its changes in DIR for inspection.")
+  Path keepFailed;
+
+  @Option(
+      names = "--unsafe-direct-writes",
+      description =
+          "Let the action write in place when this machine has no copy-on-write layer"
+              + " (a failed action's writes then stay).")
+  boolean unsafeDirectWrites;
+
   /** The working directory of the action, absolute. */
   Path workingDirectory() {
     return (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize();
@@ -98,6 +122,17 @@ final class ActionOptions {
     if (workspace != null) {
       request.setWorkspace(dir.resolve(workspace).normalize().toString());
     }
+    if (discard && (commit || keepFailed != null)) {
+      throw new IllegalArgumentException("--discard goes with neither --commit nor --keep-failed");
+    }
+    if (discard) {
+      request.setCommitMode(CommitMode.DISCARD);
+    } else if (keepFailed != null) {
+      request
+          .setCommitMode(CommitMode.KEEP_FAILED)
+          .setKeepFailedDir(dir.resolve(keepFailed).normalize().toString());
+    }
+    request.setUnsafeDirectWrites(unsafeDirectWrites);
     return request;
   }
 

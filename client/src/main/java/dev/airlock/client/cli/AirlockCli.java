@@ -41,6 +41,9 @@ public final class AirlockCli {
   static final int EXIT_AIRLOCK_ERROR = 125;
   static final int EXIT_EXEC_FAILED = 127;
 
+  /** The command succeeded but another commit changed what it read or wrote: nothing committed. */
+  static final int EXIT_CONFLICT = 75;
+
   @Option(
       names = "--socket",
       scope = CommandLine.ScopeType.INHERIT,

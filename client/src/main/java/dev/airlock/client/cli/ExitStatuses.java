@@ -24,6 +24,10 @@ final class ExitStatuses {
       case POLICY_VIOLATION:
         err.println("airlock: " + command + ": " + result.getMessage());
         return AirlockCli.EXIT_POLICY_VIOLATION;
+      case COMMIT_CONFLICT:
+        err.println(
+            "airlock: " + command + ": its changes were not committed: " + result.getMessage());
+        return AirlockCli.EXIT_CONFLICT;
       case CANCELLED:
         err.println("airlock: " + command + ": " + result.getMessage());
         return result.getTerminationCase() == ActionResult.TerminationCase.TERMINATION_NOT_SET
