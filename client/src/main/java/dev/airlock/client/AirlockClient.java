@@ -1,6 +1,8 @@
 package dev.airlock.client;
 
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.CacheReply;
+import dev.airlock.protocol.CacheRequest;
 import dev.airlock.protocol.ClientMessage;
 import dev.airlock.protocol.DaemonMessage;
 import dev.airlock.protocol.ExecuteRequest;
@@ -73,6 +75,11 @@ public final class AirlockClient {
     return request(envelope().setShutdown(ShutdownRequest.getDefaultInstance()).build())
         .getShutdown()
         .getCancelledActions();
+  }
+
+  /** Asks the daemon's action cache (stats, gc or explain). */
+  public CacheReply cache(CacheRequest request) throws IOException {
+    return request(envelope().setCache(request).build()).getCache();
   }
 
   private DaemonMessage request(ClientMessage message) throws IOException {

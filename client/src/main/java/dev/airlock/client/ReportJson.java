@@ -3,6 +3,7 @@ package dev.airlock.client;
 import dev.airlock.protocol.Access;
 import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.ChangeReport;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
@@ -48,7 +49,9 @@ public final class ReportJson {
       json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ").append(e.getValue());
       first = false;
     }
-    json.append("},\n  \"changes\": ");
+    json.append("},\n  \"cache\": ");
+    cache(json, result.getCache());
+    json.append(",\n  \"changes\": ");
     changes(json, result.getChanges());
     json.append(",\n  \"accesses\": [");
     first = true;
@@ -82,6 +85,23 @@ public final class ReportJson {
     json.append(first ? "]" : "\n  ]");
     json.append("\n}\n");
     return json.toString();
+  }
+
+  private static void cache(StringBuilder json, CacheReport cache) {
+    String status = cache.getStatus().name().toLowerCase(Locale.ROOT);
+    json.append("{\"status\": ")
+        .append(quote(status.startsWith("cache_") ? status.substring(6) : status));
+    if (!cache.getReason().isEmpty()) {
+      json.append(", \"reason\": ").append(quote(cache.getReason()));
+    }
+    if (!cache.getSourceAction().isEmpty()) {
+      json.append(", \"source_action\": ").append(quote(cache.getSourceAction()));
+      json.append(", \"source_time_ms\": ").append(cache.getSourceTimeMs());
+    }
+    json.append(", \"path_set_size\": ").append(cache.getPathSetSize());
+    json.append(", \"lookup_time_ms\": ")
+        .append(String.format(Locale.ROOT, "%.3f", cache.getLookupTimeUs() / 1000.0));
+    json.append('}');
   }
 
   private static void changes(StringBuilder json, ChangeReport report) {

@@ -5,6 +5,7 @@ import dev.airlock.client.AirlockClient;
 import dev.airlock.client.DaemonStarter;
 import dev.airlock.client.DeclaredPaths;
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.StdinMode;
@@ -89,6 +90,23 @@ final class ActionOptions {
   Path keepFailed;
 
   @Option(
+      names = "--cache",
+      paramLabel = "MODE",
+      description =
+          "readwrite (default), read, write or off: may the result come from / go to the cache.")
+  String cache;
+
+  @Option(
+      names = "--cache-failures",
+      description = "Record a failing action in the cache too (replayed with its exit status).")
+  boolean cacheFailures;
+
+  @Option(
+      names = "--network-cacheable",
+      description = "Cache the action even though it used the network (you vouch it is pure).")
+  boolean networkCacheable;
+
+  @Option(
       names = "--unsafe-direct-writes",
       description =
           "Let the action write in place when this machine has no copy-on-write layer"
@@ -133,6 +151,19 @@ final class ActionOptions {
           .setKeepFailedDir(dir.resolve(keepFailed).normalize().toString());
     }
     request.setUnsafeDirectWrites(unsafeDirectWrites);
+    request.setCacheFailures(cacheFailures).setNetworkCacheable(networkCacheable);
+    if (cache != null) {
+      request.setCacheMode(
+          switch (cache) {
+            case "readwrite" -> CacheMode.CACHE_READ_WRITE;
+            case "read" -> CacheMode.CACHE_READ;
+            case "write" -> CacheMode.CACHE_WRITE;
+            case "off" -> CacheMode.CACHE_OFF;
+            default ->
+                throw new IllegalArgumentException(
+                    "--cache takes readwrite, read, write or off, not '" + cache + "'");
+          });
+    }
     return request;
   }
 

@@ -19,6 +19,7 @@ import picocli.CommandLine.Option;
       RunCommand.class,
       AuditCommand.class,
       StatusCommand.class,
+      CacheCommand.class,
       StopCommand.class,
       DaemonCommand.class
     },

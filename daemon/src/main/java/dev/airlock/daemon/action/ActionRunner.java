@@ -1,12 +1,17 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.CachedResult;
+import dev.airlock.daemon.commit.CommitConflictException;
 import dev.airlock.daemon.commit.WriteLayer;
+import dev.airlock.daemon.commit.WriteLayer.RootChanges;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyGuard;
 import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.Finished;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.Protocol;
@@ -24,8 +29,10 @@ import dev.airlock.sandbox.linux.trace.Tracer;
 import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -154,32 +161,95 @@ final class ActionRunner implements Runnable {
   private ActionResult.Builder superviseOnThisCpu() throws ErrnoException, InterruptedException {
     action.markStarting();
     EffectivePolicy policy = action.policy();
-    Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
-    byte[] filter = filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0);
+    CacheStage cache = new CacheStage(stores.caching(), action);
+    Optional<CacheHit> hit = cache.lookup();
     List<Path> copyOnWrite = ConfinementPlanner.copyOnWriteRoots(policy, action.workspace());
-    WriteLayer layer = null;
-    if (!copyOnWrite.isEmpty()) {
-      if (stores.writes().overlaysWork()) {
-        try {
-          layer = stores.writes().begin(action.id(), copyOnWrite);
-        } catch (IOException e) {
-          return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
-        }
-      } else if (!action.request().getUnsafeDirectWrites()) {
-        // Never write in place silently: a failed action must leave the workspace as it was.
-        return refused(
-            "this machine cannot give the action a copy-on-write layer (no user namespaces or no"
-                + " overlayfs), so its writes to "
-                + copyOnWrite
-                + " could not be undone; pass --unsafe-direct-writes to let it write in place");
-      }
+    boolean overlays = !copyOnWrite.isEmpty() && stores.writes().overlaysWork();
+    if (!copyOnWrite.isEmpty() && !overlays && !action.request().getUnsafeDirectWrites()) {
+      // Never write in place silently: a failed action must leave the workspace as it was.
+      return refused(
+          "this machine cannot give the action a copy-on-write layer (no user namespaces or no"
+              + " overlayfs), so its writes to "
+              + copyOnWrite
+              + " could not be undone; pass --unsafe-direct-writes to let it write in place");
     }
+    WriteLayer layer = null;
     try {
-      return superviseWithLayer(policy, tracer, filter, layer);
+      layer = overlays ? stores.writes().begin(action.id(), copyOnWrite) : null;
+      if (hit.isPresent()) {
+        ActionResult.Builder replayed = replay(hit.get(), layer, cache);
+        if (replayed != null) {
+          return replayed;
+        }
+        if (layer != null) {
+          // The replay may have staged content in the upper dirs: start the run from empty ones.
+          layer.close();
+          layer = stores.writes().begin(action.id(), copyOnWrite);
+        }
+      }
+      Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
+      byte[] filter = filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0);
+      return superviseWithLayer(policy, tracer, filter, layer, cache).setCache(cache.report());
+    } catch (IOException e) {
+      return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
     } finally {
       if (layer != null) {
         layer.close();
       }
+    }
+  }
+
+  /**
+   * Replays a cache hit through the commit path: its outputs committed to the workspace as the run
+   * would have, then its output streams. Null when it cannot be replayed (a blob is missing or
+   * corrupt, an output lies outside today's writable roots), and the action runs instead.
+   */
+  private ActionResult.Builder replay(CacheHit hit, WriteLayer layer, CacheStage cache) {
+    CachedResult cached = hit.result();
+    try {
+      byte[] stdout = stores.caching().cas().read(cached.stdout());
+      byte[] stderr = stores.caching().cas().read(cached.stderr());
+      List<RootChanges> changes = List.of();
+      if (layer == null && !cached.outputs().isEmpty()) {
+        return null;
+      }
+      if (layer != null) {
+        Optional<List<RootChanges>> planned = CacheReplay.changes(hit, layer, stores.caching());
+        if (planned.isEmpty()) {
+          return null;
+        }
+        changes = planned.get();
+        layer.commit(changes, Set.of());
+      }
+      action
+          .listener()
+          .deliver(
+              ActionEvent.newBuilder()
+                  .setActionId(action.id())
+                  .setStarted(Started.newBuilder().setPid(0))
+                  .build());
+      cache.send(stdout, dev.airlock.protocol.OutputStream.STDOUT);
+      cache.send(stderr, dev.airlock.protocol.OutputStream.STDERR);
+      cache.hit(hit);
+      return ActionResult.newBuilder()
+          .setOutcome(Outcome.COMPLETED)
+          .setPolicy(action.policy().name())
+          .setExitCode(cached.exitCode())
+          .setMessage("replayed from the cache (action " + cached.actionId() + ")")
+          .setChanges(CommitStage.replayed(changes))
+          .setCache(cache.report());
+    } catch (CommitConflictException e) {
+      cache.hit(hit);
+      return ActionResult.newBuilder()
+          .setOutcome(Outcome.COMMIT_CONFLICT)
+          .setPolicy(action.policy().name())
+          .setMessage(e.getMessage())
+          .setCache(cache.report());
+    } catch (IOException | RuntimeException e) {
+      log.log(
+          Level.WARNING, "action " + action.id() + ": cannot replay its cache hit; running it", e);
+      cache.report().setReason("replay failed: " + e.getMessage());
+      return null;
     }
   }
 
@@ -191,7 +261,7 @@ final class ActionRunner implements Runnable {
   }
 
   private ActionResult.Builder superviseWithLayer(
-      EffectivePolicy policy, Tracer tracer, byte[] filter, WriteLayer layer)
+      EffectivePolicy policy, Tracer tracer, byte[] filter, WriteLayer layer, CacheStage cache)
       throws ErrnoException, InterruptedException {
     Confinement confinement =
         planner.plan(policy, action.spec().cwd(), layer == null ? List.of() : layer.overlays());
@@ -220,11 +290,13 @@ final class ActionRunner implements Runnable {
                   .setActionId(action.id())
                   .setStarted(Started.newBuilder().setPid(process.pid()))
                   .build());
+      OutputCapture capture = new OutputCapture(CacheStage.MAX_CAPTURED_OUTPUT);
       Future<?> output =
           new OutputPump(
                   action.id(),
                   process.outputReader(Protocol.MAX_OUTPUT_CHUNK_BYTES),
-                  action.listener())
+                  action.listener(),
+                  capture)
               .start(io);
       Future<?> stdin = startStdinPump(process);
 
@@ -255,8 +327,39 @@ final class ActionRunner implements Runnable {
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
       }
-      CommitStage.Finished writes = CommitStage.finish(action, layer, trace.accesses(), result);
-      return result.setChanges(writes.report());
+      boolean succeeded = CommitStage.succeeded(result);
+      Optional<String> uncacheable = cache.uncacheable(trace, result, capture, succeeded);
+      List<CacheStage.Pending> pending = new ArrayList<>(1);
+      CommitStage.Finished writes =
+          CommitStage.finish(
+              action,
+              layer,
+              trace.accesses(),
+              result,
+              changes -> {
+                // Before the commit: outputs are still in the upper dirs, inputs as they were.
+                if (uncacheable.isEmpty()) {
+                  cache.prepare(trace, changes, capture, 0).ifPresent(pending::add);
+                }
+              });
+      result.setChanges(writes.report());
+      CommitOutcome committed = writes.report().getOutcome();
+      if (uncacheable.isPresent()) {
+        cache.notRecorded(uncacheable.get());
+      } else if (!succeeded) {
+        // --cache-failures: no outputs (they were discarded), the status and output replayed.
+        if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
+          cache.prepare(trace, List.of(), capture, result.getExitCode()).ifPresent(cache::record);
+        } else {
+          cache.notRecorded("it was killed by a signal");
+        }
+      } else if (!pending.isEmpty()
+          && (committed == CommitOutcome.COMMITTED || committed == CommitOutcome.NO_CHANGES)) {
+        cache.record(pending.get(0));
+      } else if (pending.isEmpty() && cache.report().getReason().isEmpty()) {
+        cache.notRecorded("its changes were not committed");
+      }
+      return result;
     }
   }
 

@@ -6,14 +6,20 @@ import dev.airlock.daemon.policy.PolicyException;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
+import dev.airlock.protocol.CacheReply;
+import dev.airlock.protocol.CacheRequest;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.StdinMode;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +44,8 @@ public final class ActionService implements AutoCloseable {
 
   private final PolicyResolver policies;
 
+  private final CacheQueries queries;
+
   public ActionService(
       Launcher launcher,
       PolicyResolver policies,
@@ -48,6 +56,7 @@ public final class ActionService implements AutoCloseable {
       long killGraceMillis,
       boolean pinActions) {
     this.policies = policies;
+    this.queries = new CacheQueries(stores.caching());
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
     }
@@ -105,6 +114,36 @@ public final class ActionService implements AutoCloseable {
     log.info(
         () -> "action " + action.id() + " accepted: " + String.join(" ", request.getArgvList()));
     return action;
+  }
+
+  /**
+   * Answers a cache request on a pooled thread (gc and explain read files).
+   *
+   * @throws ActionRejectedException (through the future) for an invalid request
+   */
+  public CompletableFuture<CacheReply> cache(CacheRequest request) {
+    return CompletableFuture.supplyAsync(
+        () -> {
+          try {
+            if (request.getOpCase() != CacheRequest.OpCase.EXPLAIN) {
+              return queries.answer(request);
+            }
+            ExecuteRequest explain = request.getExplain();
+            validate(explain);
+            EffectivePolicy policy = policies.resolve(explain);
+            Action action =
+                new Action(
+                    "explain", explain, launchSpec(explain, policy), policy, event -> {}, null);
+            return queries.explain(action);
+          } catch (ActionRejectedException e) {
+            throw new CompletionException(e);
+          } catch (PolicyException | IllegalArgumentException e) {
+            throw new CompletionException(invalid(e.getMessage()));
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        },
+        io);
   }
 
   /** Cancels an action on behalf of a client (explicit Cancel, or the client went away). */

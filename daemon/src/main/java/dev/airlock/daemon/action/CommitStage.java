@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -52,15 +53,20 @@ final class CommitStage {
    * (the commit failed).
    */
   static Finished finish(
-      Action action, WriteLayer layer, List<Access> accesses, ActionResult.Builder result) {
+      Action action,
+      WriteLayer layer,
+      List<Access> accesses,
+      ActionResult.Builder result,
+      Consumer<List<RootChanges>> beforeCommit) {
     long start = System.nanoTime();
     ChangeReport.Builder report = ChangeReport.newBuilder();
     List<RootChanges> changes = List.of();
     if (layer == null) {
-      report.setOutcome(
-          action.request().getUnsafeDirectWrites()
-              ? CommitOutcome.DIRECT
-              : CommitOutcome.NO_CHANGES);
+      boolean direct = action.request().getUnsafeDirectWrites();
+      report.setOutcome(direct ? CommitOutcome.DIRECT : CommitOutcome.NO_CHANGES);
+      if (!direct && succeeded(result)) {
+        beforeCommit.accept(changes);
+      }
       return new Finished(report.build(), changes);
     }
     try {
@@ -68,9 +74,7 @@ final class CommitStage {
       describe(changes, report);
       List<String> undeclared = undeclared(action, report.getChangesList());
       report.addAllUndeclared(undeclared);
-      if (report.getChangesCount() == 0) {
-        report.setOutcome(CommitOutcome.NO_CHANGES);
-      } else if (!undeclared.isEmpty() && action.policy().enforcing()) {
+      if (!undeclared.isEmpty() && action.policy().enforcing()) {
         discard(report, "wrote outside its declared outputs");
         if (result.getOutcome() == Outcome.COMPLETED) {
           result
@@ -87,15 +91,22 @@ final class CommitStage {
       } else if (action.request().getCommitMode() == CommitMode.DISCARD) {
         discard(report, "a dry run (--discard)");
       } else if (!succeeded(result)) {
-        discard(report, failure(result));
+        if (report.getChangesCount() == 0) {
+          report.setOutcome(CommitOutcome.NO_CHANGES).setReason(failure(result));
+        } else {
+          discard(report, failure(result));
+        }
         if (action.request().getCommitMode() == CommitMode.KEEP_FAILED
             && !action.request().getKeepFailedDir().isEmpty()) {
           Path dir = action.spec().cwd().resolve(action.request().getKeepFailedDir());
           report.setKeptAt(layer.keep(changes, dir).toString());
         }
       } else {
+        beforeCommit.accept(changes);
+        // Even with no changes: the conflict check tells whether what it read is still current.
         layer.commit(changes, readSet(accesses));
-        report.setOutcome(CommitOutcome.COMMITTED);
+        report.setOutcome(
+            report.getChangesCount() == 0 ? CommitOutcome.NO_CHANGES : CommitOutcome.COMMITTED);
       }
     } catch (CommitConflictException e) {
       report
@@ -113,6 +124,16 @@ final class CommitStage {
     }
     report.setCommitTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
     return new Finished(report.build(), changes);
+  }
+
+  /** The change report of a replay: the changes it committed. */
+  static ChangeReport replayed(List<RootChanges> changes) {
+    ChangeReport.Builder report = ChangeReport.newBuilder();
+    describe(changes, report);
+    return report
+        .setOutcome(
+            report.getChangesCount() == 0 ? CommitOutcome.NO_CHANGES : CommitOutcome.COMMITTED)
+        .build();
   }
 
   private static void discard(ChangeReport.Builder report, String why) {

@@ -18,11 +18,16 @@ final class OutputPump implements Runnable {
   private final String actionId;
   private final OutputReader reader;
   private final ActionListener listener;
+  private final OutputCapture capture;
 
-  OutputPump(String actionId, OutputReader reader, ActionListener listener) {
+  /**
+   * @param capture keeps a copy of the output (for the action cache), or null
+   */
+  OutputPump(String actionId, OutputReader reader, ActionListener listener, OutputCapture capture) {
     this.actionId = actionId;
     this.reader = reader;
     this.listener = listener;
+    this.capture = capture;
   }
 
   /** Runs the pump on a pooled thread; the future completes at end-of-file of both pipes. */
@@ -34,15 +39,19 @@ final class OutputPump implements Runnable {
   public void run() {
     try {
       reader.run(
-          (stderr, data, length) ->
-              listener.deliver(
-                  ActionEvent.newBuilder()
-                      .setActionId(actionId)
-                      .setOutput(
-                          OutputChunk.newBuilder()
-                              .setStream(stderr ? OutputStream.STDERR : OutputStream.STDOUT)
-                              .setData(ByteString.copyFrom(data, 0, length)))
-                      .build()));
+          (stderr, data, length) -> {
+            if (capture != null) {
+              capture.append(stderr, data, length);
+            }
+            listener.deliver(
+                ActionEvent.newBuilder()
+                    .setActionId(actionId)
+                    .setOutput(
+                        OutputChunk.newBuilder()
+                            .setStream(stderr ? OutputStream.STDERR : OutputStream.STDOUT)
+                            .setData(ByteString.copyFrom(data, 0, length)))
+                    .build());
+          });
     } catch (IOException e) {
       log.log(Level.WARNING, "action " + actionId + ": reading its output failed", e);
     }

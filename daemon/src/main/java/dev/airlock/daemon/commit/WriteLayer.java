@@ -45,6 +45,11 @@ public final class WriteLayer implements AutoCloseable {
     return roots.stream().map(Root::path).toList();
   }
 
+  /** The upper dir of {@code root}: where content staged for it must be placed. */
+  public Path upper(Path root) {
+    return root(root).dirs().upper();
+  }
+
   /** Reads the net changes under every root; call once the action's mount namespace is gone. */
   public List<RootChanges> collect() throws IOException {
     List<RootChanges> all = new ArrayList<>();

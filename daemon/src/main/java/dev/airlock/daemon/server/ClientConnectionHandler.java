@@ -101,6 +101,25 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
                                 ctx.close();
                                 control.stopServing();
                               }));
+      case CACHE ->
+          actions
+              .cache(message.getCache())
+              .whenComplete(
+                  (answer, error) -> {
+                    if (error == null) {
+                      reply(ctx, DaemonMessage.newBuilder().setCache(answer));
+                      return;
+                    }
+                    Throwable cause = error.getCause() != null ? error.getCause() : error;
+                    if (cause instanceof ActionRejectedException rejected) {
+                      fail(ctx, rejected.code(), rejected.getMessage());
+                    } else {
+                      fail(
+                          ctx,
+                          ErrorCode.INTERNAL,
+                          "the cache request failed: " + cause.getMessage());
+                    }
+                  });
       case BODY_NOT_SET -> fail(ctx, ErrorCode.INVALID_REQUEST, "empty request");
     }
   }

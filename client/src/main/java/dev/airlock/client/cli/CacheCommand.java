@@ -1,0 +1,161 @@
+package dev.airlock.client.cli;
+
+import dev.airlock.client.AirlockClient;
+import dev.airlock.protocol.CacheGcRequest;
+import dev.airlock.protocol.CacheReply;
+import dev.airlock.protocol.CacheRequest;
+import dev.airlock.protocol.CacheStatsRequest;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code airlock cache stats | gc | explain}: the daemon's action cache. */
+@Command(
+    name = "cache",
+    description = "Inspects and maintains the action cache.",
+    subcommands = {CacheCommand.Stats.class, CacheCommand.Gc.class, CacheCommand.Explain.class})
+final class CacheCommand {
+  @ParentCommand AirlockCli parent;
+
+  @Command(name = "stats", description = "Entries, size, hits, misses and hit rate.")
+  static final class Stats implements Callable<Integer> {
+    @ParentCommand CacheCommand cache;
+
+    @Override
+    public Integer call() throws Exception {
+      CacheReply r =
+          AirlockClient.forPaths(cache.parent.paths())
+              .cache(
+                  CacheRequest.newBuilder()
+                      .setStats(CacheStatsRequest.getDefaultInstance())
+                      .build());
+      printStats(r);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "gc",
+      description =
+          "Evicts least recently used entries until the content store fits SIZE; blobs a live"
+              + " entry needs stay.")
+  static final class Gc implements Callable<Integer> {
+    @ParentCommand CacheCommand cache;
+
+    @Option(
+        names = "--max-size",
+        required = true,
+        paramLabel = "SIZE",
+        description = "e.g. 10G, 500M, 64K or plain bytes.")
+    String maxSize;
+
+    @Override
+    public Integer call() throws Exception {
+      CacheReply r =
+          AirlockClient.forPaths(cache.parent.paths())
+              .cache(
+                  CacheRequest.newBuilder()
+                      .setGc(CacheGcRequest.newBuilder().setMaxBytes(parseSize(maxSize)))
+                      .build());
+      System.out.printf(
+          Locale.ROOT,
+          "removed %d entries and %d blobs: %s -> %s%n",
+          r.getEntriesRemoved(),
+          r.getBlobsRemoved(),
+          human(r.getBytesBefore()),
+          human(r.getBytesAfter()));
+      printStats(r);
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "explain",
+      description =
+          "Says whether COMMAND would be replayed from the cache and, if not, the first recorded"
+              + " input that differs. Runs nothing.")
+  static final class Explain implements Callable<Integer> {
+    @ParentCommand CacheCommand cache;
+
+    @Mixin ActionOptions action;
+
+    @Option(names = "--policy", paramLabel = "NAME|FILE", description = "As for run.")
+    String policy;
+
+    @Parameters(arity = "1..*", paramLabel = "COMMAND")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+      var request = action.request(command);
+      if (policy != null) {
+        request.setPolicyName(policy);
+      }
+      CacheReply r =
+          AirlockClient.forPaths(cache.parent.paths())
+              .cache(CacheRequest.newBuilder().setExplain(request).build());
+      System.out.println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
+      return r.getWouldHit() ? 0 : 1;
+    }
+  }
+
+  static void printStats(CacheReply r) {
+    long lookups = r.getHits() + r.getMisses();
+    System.out.printf(
+        Locale.ROOT,
+        "entries:   %d (%d path sets)%n"
+            + "size:      %s%n"
+            + "hits:      %d%n"
+            + "misses:    %d%n"
+            + "hit rate:  %s%n",
+        r.getEntries(),
+        r.getPathSets(),
+        human(r.getCasBytes()),
+        r.getHits(),
+        r.getMisses(),
+        lookups == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * r.getHits() / lookups));
+  }
+
+  /** "10G", "500M", "64K", "123" → bytes. */
+  static long parseSize(String text) {
+    String t = text.trim().toUpperCase(Locale.ROOT);
+    long unit = 1;
+    if (t.endsWith("B")) {
+      t = t.substring(0, t.length() - 1);
+    }
+    switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+      case 'K' -> unit = 1L << 10;
+      case 'M' -> unit = 1L << 20;
+      case 'G' -> unit = 1L << 30;
+      case 'T' -> unit = 1L << 40;
+      default -> unit = 1;
+    }
+    if (unit != 1) {
+      t = t.substring(0, t.length() - 1);
+    }
+    try {
+      return Math.multiplyExact(Long.parseLong(t.trim()), unit);
+    } catch (NumberFormatException | ArithmeticException e) {
+      throw new IllegalArgumentException("not a size: '" + text + "' (e.g. 10G, 500M)");
+    }
+  }
+
+  static String human(long bytes) {
+    if (bytes < 1024) {
+      return bytes + " B";
+    }
+    String[] units = {"KiB", "MiB", "GiB", "TiB"};
+    double v = bytes;
+    int i = -1;
+    while (v >= 1024 && i < units.length - 1) {
+      v /= 1024;
+      i++;
+    }
+    return String.format(Locale.ROOT, "%.1f %s", v, units[i]);
+  }
+}

@@ -1,0 +1,107 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.cache.ActionCaching;
+import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.Output;
+import dev.airlock.daemon.commit.Change;
+import dev.airlock.daemon.commit.ChangeSet;
+import dev.airlock.daemon.commit.WriteLayer;
+import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Turns a cache hit's outputs into change sets against the workspace as it is now, with the content
+ * materialised from the content store into the action's upper dirs, so a replay commits through the
+ * same path (atomic, conflict-checked) as a run.
+ */
+final class CacheReplay {
+  private CacheReplay() {}
+
+  /**
+   * The change sets that reproduce {@code hit}'s outputs under {@code layer}'s roots; empty when an
+   * output lies outside every root (the action would now run with different writable roots).
+   *
+   * @throws IOException when a blob is missing or corrupt (the caller then runs the action)
+   */
+  static Optional<List<RootChanges>> changes(CacheHit hit, WriteLayer layer, ActionCaching caching)
+      throws IOException {
+    Map<Path, List<Change>> byRoot = new LinkedHashMap<>();
+    for (Path root : layer.roots()) {
+      byRoot.put(root, new ArrayList<>());
+    }
+    FileTime now = FileTime.from(java.time.Instant.now());
+    Set<String> deleted = new HashSet<>();
+    for (Map.Entry<String, Output> e : hit.result().outputs().entrySet()) {
+      Path target = Path.of(e.getKey());
+      Path root = rootOf(target, layer.roots());
+      if (root == null) {
+        return Optional.empty();
+      }
+      String rel = root.relativize(target).toString();
+      List<Change> changes = byRoot.get(root);
+      boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+      boolean isDir = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
+      boolean underDeleted = deleted.stream().anyMatch(d -> rel.startsWith(d + "/"));
+      boolean present = exists && !underDeleted;
+      Output output = e.getValue();
+      if (output instanceof Output.RegularFile f) {
+        Path staged = layer.upper(root).resolve(rel);
+        Files.createDirectories(staged.getParent());
+        caching.cas().materialize(f.digest(), staged, f.mode());
+        long size = Files.size(staged);
+        if (present && isDir) {
+          changes.add(Change.delete(rel));
+          deleted.add(rel);
+          changes.add(Change.createFile(rel, staged, f.mode(), size, now));
+        } else if (present) {
+          changes.add(Change.replaceFile(rel, staged, f.mode(), size, now));
+        } else {
+          changes.add(Change.createFile(rel, staged, f.mode(), size, now));
+        }
+      } else if (output instanceof Output.Directory d) {
+        if (present && !isDir) {
+          changes.add(Change.delete(rel));
+          deleted.add(rel);
+          changes.add(Change.createDir(rel, d.mode(), now));
+        } else if (!present) {
+          changes.add(Change.createDir(rel, d.mode(), now));
+        }
+      } else if (output instanceof Output.Symlink s) {
+        if (present) {
+          changes.add(Change.delete(rel));
+          deleted.add(rel);
+        }
+        changes.add(Change.createSymlink(rel, s.target()));
+      } else if (present) { // Output.Deleted
+        changes.add(Change.delete(rel));
+        deleted.add(rel);
+      }
+    }
+    List<RootChanges> all = new ArrayList<>();
+    for (Map.Entry<Path, List<Change>> e : byRoot.entrySet()) {
+      all.add(new RootChanges(e.getKey(), ChangeSet.of(e.getValue())));
+    }
+    return Optional.of(all);
+  }
+
+  private static Path rootOf(Path target, List<Path> roots) {
+    Path best = null;
+    for (Path r : roots) {
+      if (target.startsWith(r) && !target.equals(r) && (best == null || r.startsWith(best))) {
+        best = r;
+      }
+    }
+    return best;
+  }
+}
