@@ -144,6 +144,11 @@ final class Daemon implements DaemonControl, AutoCloseable {
     try {
       return launcher.overlaysWork(scratch);
     } finally {
+      // overlayfs leaves work/work with mode 000, which even its owner cannot walk into.
+      Path inner = scratch.resolve("layer/work/work");
+      if (Files.isDirectory(inner)) {
+        Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwx------"));
+      }
       try (var walk = Files.walk(scratch)) {
         walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }

@@ -176,7 +176,8 @@ class ProtocolRobustnessTest {
 
   @Test
   void badFramesDoNotDisturbAnActionOfAnotherClient() throws Exception {
-    Path release = Files.createTempDirectory(dir, "bystander").resolve("release");
+    // Outside the workspace, which the action sees through a copy-on-write overlay.
+    Path release = Files.createTempDirectory("airlock-bystander-").resolve("release");
     ExecuteRequest request =
         daemon
             .request(

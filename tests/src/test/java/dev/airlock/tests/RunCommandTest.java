@@ -73,7 +73,10 @@ class RunCommandTest {
 
   @Test
   void outputArrivesWhileTheCommandStillRuns() throws Exception {
-    Path release = dir.resolve("release-streaming");
+    // Outside the workspace: the action sees its workspace through a copy-on-write overlay,
+    // which need not show files the host creates there while it runs.
+    Path rendezvous = Files.createTempDirectory("airlock-release-");
+    Path release = rendezvous.resolve("release-streaming");
     try (CliProcess cli =
         daemon.cli(
             "run",
@@ -91,6 +94,9 @@ class RunCommandTest {
       CliProcess.Result r = cli.await(CLIENT_TIMEOUT);
       assertEquals(0, r.status(), r::toString);
       assertEquals("first\nsecond\n", r.stdout(), r::toString);
+    } finally {
+      Files.deleteIfExists(release);
+      Files.delete(rendezvous);
     }
   }
 

@@ -41,7 +41,12 @@ public final class ConfinementPlanner {
   public static List<Path> copyOnWriteRoots(EffectivePolicy policy, Path workspace) {
     List<Path> roots = new ArrayList<>();
     for (Path p : policy.writable()) {
-      Path dir = p.equals(ROOT) ? workspace : nearestDirectory(p);
+      // The workspace stands for "/" only when it exists: a missing working directory must fail
+      // as such, at the launcher's chdir.
+      Path dir =
+          p.equals(ROOT)
+              ? (java.nio.file.Files.isDirectory(workspace) ? workspace : null)
+              : nearestDirectory(p);
       if (dir == null
           || dir.equals(ROOT)
           || dir.startsWith("/dev")
