@@ -167,7 +167,8 @@ class SchedulingTest {
 
   @Test
   void aQueuedActionStartsWhenASlotFrees() throws Exception {
-    Path release = dir.resolve("release-first");
+    // Outside the workspace, which the action sees through a copy-on-write overlay.
+    Path release = Files.createTempDirectory("airlock-release-").resolve("release-first");
     try (DaemonFixture daemon = DaemonFixture.start(dir, "--max-parallel", "1");
         ActionCall first =
             daemon
