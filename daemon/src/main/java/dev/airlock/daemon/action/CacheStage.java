@@ -20,6 +20,7 @@ import dev.airlock.protocol.CacheStatus;
 import dev.airlock.protocol.OutputChunk;
 import dev.airlock.protocol.OutputStream;
 import dev.airlock.protocol.Protocol;
+import dev.airlock.protocol.StdinMode;
 import dev.airlock.sandbox.linux.trace.Access;
 import dev.airlock.sandbox.linux.trace.AccessKind;
 import dev.airlock.sandbox.linux.trace.TraceResult;
@@ -81,6 +82,11 @@ final class CacheStage {
       report.setStatus(CacheStatus.CACHE_DISABLED).setReason("--cache=off");
       return Optional.empty();
     }
+    if (action.request().getStdinMode() == StdinMode.STDIN_STREAM) {
+      // What arrives on stdin is an input no path set can see.
+      report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("it reads the client's stdin");
+      return Optional.empty();
+    }
     long start = System.nanoTime();
     try {
       weak = CacheKeys.weak(action, caching.statCache());
@@ -134,6 +140,9 @@ final class CacheStage {
    */
   Optional<String> uncacheable(
       TraceResult trace, ActionResult.Builder result, OutputCapture output, boolean succeeded) {
+    if (weak == null && !report.getReason().isEmpty()) {
+      return Optional.of(report.getReason());
+    }
     if (weak == null || !CacheKeys.writes(action.request().getCacheMode())) {
       return Optional.of("the request does not write to the cache");
     }
