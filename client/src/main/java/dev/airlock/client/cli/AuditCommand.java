@@ -3,6 +3,7 @@ package dev.airlock.client.cli;
 import dev.airlock.client.ActionCall;
 import dev.airlock.client.AuditReport;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -57,7 +58,12 @@ final class AuditCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ExecuteRequest request = action.request(command).setPolicyName("declared").build();
+    // An audit must watch the command really run: it may record in the cache, never replay.
+    ExecuteRequest.Builder builder = action.request(command).setPolicyName("declared");
+    if (builder.getCacheMode() != CacheMode.CACHE_OFF) {
+      builder.setCacheMode(CacheMode.CACHE_WRITE);
+    }
+    ExecuteRequest request = builder.build();
     OutputStream out = new FileOutputStream(FileDescriptor.out);
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request)) {
