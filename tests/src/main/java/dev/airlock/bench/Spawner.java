@@ -3,6 +3,7 @@ package dev.airlock.bench;
 import dev.airlock.client.ActionCall;
 import dev.airlock.client.AirlockClient;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.ExitStatus;
@@ -188,6 +189,8 @@ interface Spawner {
               .putAllEnv(Map.of("PATH", path))
               .setCwd(CWD.toString())
               .setLabel("bench-latency")
+              // The run path, every time: a replayed `true` would measure the cache instead.
+              .setCacheMode(CacheMode.CACHE_OFF)
               .build();
     }
 
