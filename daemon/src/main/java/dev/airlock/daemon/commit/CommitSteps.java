@@ -58,21 +58,10 @@ final class CommitSteps {
     }
   }
 
-  /** Makes the steps' effects durable: fsync of each affected directory and chmod-ed entry. */
+  /** Makes the steps' effects durable: one syncfs of the workspace's filesystem. */
   static void sync(Path workspace, List<CommitStep> steps) throws IOException {
-    Set<Path> syncs = new LinkedHashSet<>();
-    for (CommitStep step : steps) {
-      Path path = workspace.resolve(step.path());
-      syncs.add(path.getParent());
-      if (step.op() == CommitStep.Op.CHMOD) {
-        syncs.add(path);
-      }
-    }
-    for (Path path : syncs) {
-      Stat stat = PosixFiles.lstatOrNull(path);
-      if (stat != null && (stat.isDirectory() || stat.isFile())) {
-        PosixFiles.fsync(path);
-      }
+    if (!steps.isEmpty()) {
+      PosixFiles.syncFileSystem(workspace);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.commit;
 
+import dev.airlock.sandbox.linux.FileSystemSync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -110,6 +111,11 @@ final class PosixFiles {
         view.delete(name);
       }
     }
+  }
+
+  /** syncfs(2) of the filesystem holding {@code path}. */
+  static void syncFileSystem(Path path) throws IOException {
+    FileSystemSync.syncFileSystemOf(path);
   }
 
   /** fsync(2) of a regular file or directory; a read-only descriptor suffices on Linux. */

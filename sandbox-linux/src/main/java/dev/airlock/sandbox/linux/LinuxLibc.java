@@ -107,6 +107,11 @@ final class LinuxLibc {
 
   static native int close(int fd);
 
+  static native int open(String path, int flags);
+
+  /** syncfs(2): commits the whole filesystem holding {@code fd} to disk. */
+  static native int syncfs(int fd);
+
   static native long read(int fd, Pointer buf, long count);
 
   static native long write(int fd, Pointer buf, long count);
