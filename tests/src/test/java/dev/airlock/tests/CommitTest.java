@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -31,13 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Copy-on-write commits through the CLI: an action's writes reach the workspace all together when
- * it succeeds, and not at all when it fails, is cancelled, breaks its policy, is a dry run, loses a
- * conflict or runs out of disk space.
+ * it succeeds, and not at all when it fails, is cancelled, breaks its policy, is a dry run or runs
+ * out of disk space (conflicts: {@link CommitConflictTest}; crashes: {@link CrashRecoveryTest}).
  */
 @Timeout(120)
 class CommitTest {
-  private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
-
   /** Appends to one file and rewrites others until killed; creates $1 once it is well under way. */
   private static final String WRITE_LOOP =
       """
@@ -52,10 +49,12 @@ class CommitTest {
 
   @TempDir static Path dir;
   private static DaemonFixture daemon;
+  private static ReportedRuns runs;
 
   @BeforeAll
   static void startDaemon() throws Exception {
     daemon = DaemonFixture.start(dir);
+    runs = new ReportedRuns(daemon, dir);
   }
 
   @AfterAll
@@ -72,7 +71,7 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
     EveryKindOfChange.runNatively(reference, EveryKindOfChange.SCRIPT);
 
-    CliProcess.Result r = run(ws, "commit", "--", "sh", "-c", EveryKindOfChange.SCRIPT);
+    CliProcess.Result r = runs.run(ws, "commit", "--", "sh", "-c", EveryKindOfChange.SCRIPT);
 
     assertEquals(0, r.status(), r::toString);
     // Exactly what the script does when run directly: content, type, mode and link targets.
@@ -89,7 +88,7 @@ class CommitTest {
     for (String untouched : List.of("untouched.txt", "keep", "keep/inner.txt")) {
       assertEquals(before.entries().get(untouched), after.entries().get(untouched), untouched);
     }
-    ReportChanges changes = changes("commit");
+    ReportChanges changes = runs.changes("commit");
     assertEquals("committed", changes.outcome(), changes::toString);
     assertEquals(EveryKindOfChange.REPORTED, changes.sortedFilesRelativeTo(ws));
     assertEquals(List.of(), TreeSnapshot.airlockTemps(ws));
@@ -100,7 +99,7 @@ class CommitTest {
     Path ws = Files.createDirectories(dir.resolve("wider/sub")).getParent();
 
     CliProcess.Result r =
-        run(
+        runs.run(
             ws.resolve("sub"),
             "wider",
             "--workspace",
@@ -113,7 +112,7 @@ class CommitTest {
     assertEquals(0, r.status(), r::toString);
     assertEquals("top\n", Files.readString(ws.resolve("top.txt")));
     assertEquals("here\n", Files.readString(ws.resolve("sub/here.txt")));
-    ReportChanges changes = changes("wider");
+    ReportChanges changes = runs.changes("wider");
     assertEquals("committed", changes.outcome(), changes::toString);
     assertEquals(
         List.of("created sub/here.txt", "created top.txt"), changes.sortedFilesRelativeTo(ws));
@@ -125,11 +124,11 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(ws, "failing", "--", "sh", "-c", EveryKindOfChange.SCRIPT + "exit 1\n");
+        runs.run(ws, "failing", "--", "sh", "-c", EveryKindOfChange.SCRIPT + "exit 1\n");
 
     assertEquals(1, r.status(), r::toString);
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("failing");
+    ReportChanges changes = runs.changes("failing");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals("the command exited with status 1", changes.reason());
     assertEquals(EveryKindOfChange.REPORTED, changes.sortedFilesRelativeTo(ws));
@@ -142,15 +141,15 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     try (CliProcess cli =
-        daemon.cli(runArgs(ws, "interrupted", "sh", "-c", WRITE_LOOP, "sh", underWay.toString()))) {
+        runs.start(ws, "interrupted", "sh", "-c", WRITE_LOOP, "sh", underWay.toString())) {
       Procs.await("the action to be writing", Duration.ofSeconds(30), () -> Files.exists(underWay));
       cli.signal("INT");
-      CliProcess.Result r = cli.await(CLIENT_TIMEOUT);
+      CliProcess.Result r = cli.await(ReportedRuns.CLIENT_TIMEOUT);
 
       assertEquals(130, r.status(), r::toString);
     }
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("interrupted");
+    ReportChanges changes = runs.changes("interrupted");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertTrue(changes.files().contains("modified " + ws.resolve("append.txt")), changes::toString);
   }
@@ -162,12 +161,13 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(ws, "timed-out", "--timeout", "2s", "--", "sh", "-c", WRITE_LOOP, "sh", "" + underWay);
+        runs.run(
+            ws, "timed-out", "--timeout", "2s", "--", "sh", "-c", WRITE_LOOP, "sh", "" + underWay);
 
     assertEquals(124, r.status(), r::toString);
     assertTrue(Files.exists(underWay), "the action should have been writing when it timed out");
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("timed-out");
+    ReportChanges changes = runs.changes("timed-out");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals("the action ended timed out", changes.reason());
   }
@@ -179,7 +179,7 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(
+        runs.run(
             ws,
             "undeclared",
             "--policy",
@@ -195,7 +195,7 @@ class CommitTest {
     assertTrue(r.stderr().contains("refused writes outside the declared outputs"), r::toString);
     assertTrue(r.stderr().contains(ws.resolve("stray.txt").toString()), r::toString);
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("undeclared");
+    ReportChanges changes = runs.changes("undeclared");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals(
         Set.of(ws.resolve("append.txt").toString(), ws.resolve("stray.txt").toString()),
@@ -220,7 +220,7 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(
+        runs.run(
             ws,
             "denied",
             "--policy",
@@ -233,7 +233,7 @@ class CommitTest {
     assertEquals(126, r.status(), r::toString);
     assertTrue(r.stderr().contains("write " + ws.resolve("stray.txt")), r::toString);
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("denied");
+    ReportChanges changes = runs.changes("denied");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals(List.of("created out/ok.txt"), changes.sortedFilesRelativeTo(ws));
   }
@@ -244,11 +244,11 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(ws, "dry-run", "--discard", "--", "sh", "-c", EveryKindOfChange.SCRIPT);
+        runs.run(ws, "dry-run", "--discard", "--", "sh", "-c", EveryKindOfChange.SCRIPT);
 
     assertEquals(0, r.status(), r::toString);
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("dry-run");
+    ReportChanges changes = runs.changes("dry-run");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals("a dry run (--discard)", changes.reason());
     assertEquals(EveryKindOfChange.REPORTED, changes.sortedFilesRelativeTo(ws));
@@ -261,7 +261,7 @@ class CommitTest {
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
-        run(
+        runs.run(
             ws,
             "keep-failed",
             "--keep-failed",
@@ -273,7 +273,7 @@ class CommitTest {
 
     assertEquals(3, r.status(), r::toString);
     assertUnchanged(before, ws);
-    ReportChanges changes = changes("keep-failed");
+    ReportChanges changes = runs.changes("keep-failed");
     assertEquals("discarded", changes.outcome(), changes::toString);
     assertEquals(kept.toString(), changes.keptAt());
     assertEquals("new content\n", Files.readString(kept.resolve("overwrite.txt")));
@@ -335,68 +335,6 @@ class CommitTest {
   }
 
   @Test
-  void ofTwoActionsWritingOnePathTheSecondToFinishExits75NamingIt() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("write-write"));
-    Files.writeString(ws.resolve("shared.txt"), "base\n");
-    Path sync = Files.createDirectory(dir.resolve("write-write.sync"));
-    String script =
-        "echo \"$1\" > shared.txt; : > \"$2/$1.ready\";"
-            + " until [ -e \"$2/$1.go\" ]; do sleep 0.02; done";
-
-    try (CliProcess a = daemon.cli(runArgs(ws, "ww-a", "sh", "-c", script, "sh", "A", "" + sync));
-        CliProcess b = daemon.cli(runArgs(ws, "ww-b", "sh", "-c", script, "sh", "B", "" + sync))) {
-      Procs.await(
-          "both actions to have written",
-          Duration.ofSeconds(30),
-          () -> Files.exists(sync.resolve("A.ready")) && Files.exists(sync.resolve("B.ready")));
-      Files.createFile(sync.resolve("A.go"));
-      CliProcess.Result first = a.await(CLIENT_TIMEOUT);
-      Files.createFile(sync.resolve("B.go"));
-      CliProcess.Result second = b.await(CLIENT_TIMEOUT);
-
-      assertEquals(0, first.status(), first::toString);
-      assertEquals("committed", changes("ww-a").outcome());
-      assertEquals(75, second.status(), second::toString);
-      assertTrue(second.stderr().contains("wrote shared.txt"), second::toString);
-      ReportChanges conflict = changes("ww-b");
-      assertEquals("conflict", conflict.outcome(), conflict::toString);
-      assertEquals(List.of(ws.resolve("shared.txt").toString()), conflict.conflicts());
-    }
-    assertEquals("A\n", Files.readString(ws.resolve("shared.txt")));
-    assertEquals(List.of(), TreeSnapshot.airlockTemps(ws));
-  }
-
-  @Test
-  void anActionWhoseInputWasRewrittenMeanwhileExits75NamingIt() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("read-write"));
-    Files.writeString(ws.resolve("in.txt"), "v1\n");
-    Path sync = Files.createDirectory(dir.resolve("read-write.sync"));
-    String reader =
-        "cat in.txt > /dev/null; : > \"$1/a.ready\";"
-            + " until [ -e \"$1/a.go\" ]; do sleep 0.02; done; echo derived > out.txt";
-
-    try (CliProcess a = daemon.cli(runArgs(ws, "rw-a", "sh", "-c", reader, "sh", "" + sync))) {
-      Procs.await(
-          "A to have read in.txt",
-          Duration.ofSeconds(30),
-          () -> Files.exists(sync.resolve("a.ready")));
-      CliProcess.Result writer = run(ws, "rw-b", "--", "sh", "-c", "echo v2 > in.txt");
-      assertEquals(0, writer.status(), writer::toString);
-      assertEquals("committed", changes("rw-b").outcome());
-      Files.createFile(sync.resolve("a.go"));
-      CliProcess.Result r = a.await(CLIENT_TIMEOUT);
-
-      assertEquals(75, r.status(), r::toString);
-      assertTrue(r.stderr().contains("wrote in.txt"), r::toString);
-      ReportChanges conflict = changes("rw-a");
-      assertEquals("conflict", conflict.outcome(), conflict::toString);
-      assertEquals(List.of(ws.resolve("in.txt").toString()), conflict.conflicts());
-    }
-    assertEquals("v2\n", Files.readString(ws.resolve("in.txt")));
-    assertFalse(Files.exists(ws.resolve("out.txt")), "a conflicting action commits nothing");
-  }
-
-  @Test
   void aCommitThatRunsOutOfDiskSpaceFailsWholeAndLeavesNoTemp() throws Exception {
     Path ws = Files.createDirectory(dir.resolve("full-at-commit"));
     // The workspace is the filesystem's root, so the upper dirs stay in the state dir on another
@@ -409,7 +347,7 @@ class CommitTest {
 
       // Staged in path order: f and nd before zz-big.bin runs out of space.
       CliProcess.Result r =
-          run(
+          runs.run(
               ws,
               "full-at-commit",
               "--",
@@ -419,7 +357,7 @@ class CommitTest {
 
       assertEquals(125, r.status(), r::toString);
       assertTrue(r.stderr().contains("No space left on device"), r::toString);
-      ReportChanges changes = changes("full-at-commit");
+      ReportChanges changes = runs.changes("full-at-commit");
       assertEquals("commit_failed", changes.outcome(), changes::toString);
       assertTrue(changes.reason().contains("No space left on device"), changes::toString);
       // Staging made temps beside their targets and removed them: only directory mtimes moved.
@@ -441,7 +379,7 @@ class CommitTest {
       TreeSnapshot before = TreeSnapshot.of(ws);
 
       CliProcess.Result r =
-          run(
+          runs.run(
               ws,
               "full-in-action",
               "--",
@@ -451,7 +389,7 @@ class CommitTest {
 
       assertEquals(1, r.status(), r::toString);
       assertTrue(r.stderr().contains("No space left on device"), r::toString);
-      assertEquals("discarded", changes("full-in-action").outcome());
+      assertEquals("discarded", runs.changes("full-in-action").outcome());
       assertUnchanged(before, ws);
       assertEquals(List.of(), TreeSnapshot.airlockTemps(ws));
       try (Stream<Path> overlays = Files.list(top.resolve(".airlock-overlays"))) {
@@ -479,39 +417,6 @@ class CommitTest {
     Path ws = Files.createDirectory(dir.resolve(name));
     EveryKindOfChange.populate(ws);
     return ws;
-  }
-
-  /** {@code run --no-start --cwd WS --report DIR/REPORT.json OPTIONS...}. */
-  private static CliProcess.Result run(Path ws, String report, String... options)
-      throws IOException, InterruptedException {
-    try (CliProcess cli = daemon.cli(runOptions(ws, report, options))) {
-      return cli.await(CLIENT_TIMEOUT);
-    }
-  }
-
-  /** Like {@link #runOptions}, for a command with no options of its own. */
-  private static String[] runArgs(Path ws, String report, String... command) {
-    List<String> args = new ArrayList<>(List.of("--"));
-    args.addAll(List.of(command));
-    return runOptions(ws, report, args.toArray(String[]::new));
-  }
-
-  private static String[] runOptions(Path ws, String report, String... options) {
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "run",
-                "--no-start",
-                "--cwd",
-                ws.toString(),
-                "--report",
-                dir.resolve(report + ".json").toString()));
-    args.addAll(List.of(options));
-    return args.toArray(String[]::new);
-  }
-
-  private static ReportChanges changes(String report) throws IOException {
-    return ReportChanges.parse(Files.readString(dir.resolve(report + ".json")));
   }
 
   private static void assertUnchanged(TreeSnapshot before, Path ws) throws IOException {
