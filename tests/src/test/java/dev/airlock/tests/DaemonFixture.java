@@ -75,13 +75,36 @@ final class DaemonFixture implements AutoCloseable {
   }
 
   /**
+   * Like {@link #start(Path, String...)}, with {@code env} added to the daemon's environment (test
+   * hooks such as AIRLOCK_TEST_CRASH_AT).
+   */
+  static DaemonFixture start(Path dir, Map<String, String> env, String... options)
+      throws IOException, InterruptedException {
+    Path stateDir = dir.resolve("state");
+    Path socket = dir.resolve("d.sock");
+    assertTrue(
+        socket.toString().getBytes(StandardCharsets.UTF_8).length < 100,
+        "test socket path too long: " + socket);
+    return started(
+        launchUnchecked(List.of(AIRLOCKD.toString()), env, dir, stateDir, socket, options),
+        dir,
+        stateDir,
+        socket);
+  }
+
+  /**
    * Starts a daemon with another command line than scripts/airlockd (e.g. java run as another
    * user); it must exec the daemon so that the started process is the daemon.
    */
   static DaemonFixture start(
       List<String> daemonCommand, Path dir, Path stateDir, Path socket, String... options)
       throws IOException, InterruptedException {
-    Launched launched = launch(daemonCommand, dir, stateDir, socket, options);
+    return started(launch(daemonCommand, dir, stateDir, socket, options), dir, stateDir, socket);
+  }
+
+  /** Waits for a launched daemon to be ready; kills it when it is not. */
+  private static DaemonFixture started(Launched launched, Path dir, Path stateDir, Path socket)
+      throws IOException, InterruptedException {
     try {
       DaemonFixture daemon = awaitReady(launched, dir, stateDir, socket);
       if (daemon.pid != launched.process().pid()) {
@@ -188,6 +211,17 @@ final class DaemonFixture implements AutoCloseable {
   private static Launched launchUnchecked(
       List<String> daemonCommand, Path dir, Path stateDir, Path socket, String... options)
       throws IOException {
+    return launchUnchecked(daemonCommand, Map.of(), dir, stateDir, socket, options);
+  }
+
+  private static Launched launchUnchecked(
+      List<String> daemonCommand,
+      Map<String, String> env,
+      Path dir,
+      Path stateDir,
+      Path socket,
+      String... options)
+      throws IOException {
     List<String> command = new ArrayList<>(daemonCommand);
     command.addAll(List.of("--state-dir", stateDir.toString(), "--socket", socket.toString()));
     if (!List.of(options).contains("--kill-grace-ms")) {
@@ -204,6 +238,8 @@ final class DaemonFixture implements AutoCloseable {
             .redirectError(err.toFile());
     builder.environment().remove("AIRLOCK_STATE_DIR");
     builder.environment().remove("AIRLOCK_SOCKET");
+    builder.environment().remove("AIRLOCK_TEST_CRASH_AT");
+    builder.environment().putAll(env);
     return new Launched(builder.start(), out, err);
   }
 

@@ -2,6 +2,7 @@ package dev.airlock.daemon.commit;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableSet;
@@ -15,63 +16,74 @@ import java.util.concurrent.locks.ReentrantLock;
  * Optimistic concurrency for workspaces: actions run without locks, and at commit time an action is
  * refused if a commit made since it started wrote a path it read or wrote.
  *
- * <p>Per workspace (by canonical path) this keeps a commit sequence, the paths each recent commit
- * wrote, and the start sequences of running actions; history older than the oldest running action
- * is dropped. Commits to one workspace are serialised by {@link #lock}; {@link #validate}, the
+ * <p>Workspaces nest (each working directory is one, so actions in {@code ws} and {@code ws/sub}
+ * share {@code ws/sub}), so what is kept is daemon-wide, by canonical absolute path: one commit
+ * sequence, the paths each recent commit wrote, and the start sequences of running actions; history
+ * older than the oldest running action is dropped. {@link #lock} serialises the commits to a
+ * workspace and to every workspace that contains it or lies inside it; {@link #validate}, the
  * commit itself and {@link #record} belong under one hold of it. Nothing here is persistent: after
  * a restart no action is running, so no history is needed.
  */
 public final class WorkspaceVersions {
-  private final Map<Path, Workspace> workspaces = new ConcurrentHashMap<>();
+  /** The commit lock of each workspace (by canonical path) that an action began on or locked. */
+  private final Map<Path, ReentrantLock> locks = new ConcurrentHashMap<>();
 
-  /** A held commit lock of one workspace; closing it (once or more) releases it. */
+  // Guarded by this.
+  private long sequence;
+  private final TreeMap<Long, NavigableSet<String>> history = new TreeMap<>();
+  private final TreeMap<Long, Integer> running = new TreeMap<>();
+
+  /**
+   * The held commit locks of a workspace and its overlaps; closing (once or more) releases them.
+   */
   public interface Hold extends AutoCloseable {
     @Override
     void close();
   }
 
-  private static final class Workspace {
-    final ReentrantLock commitLock = new ReentrantLock();
-    long sequence;
-    final TreeMap<Long, NavigableSet<String>> history = new TreeMap<>();
-    final TreeMap<Long, Integer> running = new TreeMap<>();
-
-    synchronized void trim() {
-      long floor = running.isEmpty() ? sequence : running.firstKey();
-      history.headMap(floor, true).clear();
-    }
-  }
-
   /** Registers an action starting on {@code workspace}; returns its start sequence. */
   public long begin(Path workspace) throws IOException {
-    Workspace state = state(workspace);
-    synchronized (state) {
-      state.running.merge(state.sequence, 1, Integer::sum);
-      return state.sequence;
+    lockOf(canonical(workspace));
+    synchronized (this) {
+      running.merge(sequence, 1, Integer::sum);
+      return sequence;
     }
   }
 
   /** Unregisters an action (committed, discarded or failed) that began at {@code startSequence}. */
   public void end(Path workspace, long startSequence) throws IOException {
-    Workspace state = state(workspace);
-    synchronized (state) {
-      state.running.computeIfPresent(startSequence, (k, n) -> n == 1 ? null : n - 1);
-      state.trim();
+    synchronized (this) {
+      running.computeIfPresent(startSequence, (k, n) -> n == 1 ? null : n - 1);
+      trim();
     }
   }
 
-  /** Takes the commit lock of {@code workspace}, waiting for a commit in progress. */
+  /**
+   * Takes the commit lock of {@code workspace} and of every known workspace that contains it or
+   * lies inside it, waiting for commits in progress there.
+   */
   public Hold lock(Path workspace) throws IOException {
-    ReentrantLock lock = state(workspace).commitLock;
-    lock.lock();
+    Path root = canonical(workspace);
+    lockOf(root);
+    // In path order, so that two commits never each hold a lock the other waits for. A workspace
+    // registered after this snapshot takes its locks later, so it waits for this one's.
+    List<ReentrantLock> held = new ArrayList<>();
+    for (Map.Entry<Path, ReentrantLock> e : new TreeMap<>(locks).entrySet()) {
+      if (e.getKey().startsWith(root) || root.startsWith(e.getKey())) {
+        e.getValue().lock();
+        held.add(e.getValue());
+      }
+    }
     return new Hold() {
-      private boolean held = true;
+      private boolean open = true;
 
       @Override
       public void close() {
-        if (held) {
-          held = false;
-          lock.unlock();
+        if (open) {
+          open = false;
+          for (int i = held.size() - 1; i >= 0; i--) {
+            held.get(i).unlock();
+          }
         }
       }
     };
@@ -85,23 +97,25 @@ public final class WorkspaceVersions {
   public List<String> validate(
       Path workspace, long startSequence, Set<String> readPaths, Set<String> writtenPaths)
       throws IOException {
-    Workspace state = state(workspace);
-    requireHeld(state, workspace);
+    Path root = canonical(workspace);
+    requireHeld(root);
     NavigableSet<String> conflicts = new TreeSet<>();
-    synchronized (state) {
-      if (!state.running.containsKey(startSequence)) {
+    synchronized (this) {
+      if (!running.containsKey(startSequence)) {
         throw new IllegalStateException("no action began at " + startSequence + " on " + workspace);
       }
-      for (NavigableSet<String> written : state.history.tailMap(startSequence, false).values()) {
+      for (NavigableSet<String> written : history.tailMap(startSequence, false).values()) {
         for (String path : readPaths) {
-          if (written.contains(path) || hasAncestorIn(path, written)) {
+          String absolute = absolute(root, path);
+          if (written.contains(absolute) || hasAncestorIn(absolute, written)) {
             conflicts.add(path);
           }
         }
         for (String path : writtenPaths) {
-          if (written.contains(path)
-              || hasAncestorIn(path, written)
-              || hasDescendantIn(path, written)) {
+          String absolute = absolute(root, path);
+          if (written.contains(absolute)
+              || hasAncestorIn(absolute, written)
+              || hasDescendantIn(absolute, written)) {
             conflicts.add(path);
           }
         }
@@ -122,40 +136,52 @@ public final class WorkspaceVersions {
 
   /** Records a successful commit that wrote {@code writtenPaths}; returns its sequence. */
   public long record(Path workspace, Set<String> writtenPaths) throws IOException {
-    Workspace state = state(workspace);
-    requireHeld(state, workspace);
-    synchronized (state) {
-      state.sequence++;
-      state.history.put(state.sequence, new TreeSet<>(writtenPaths));
-      state.trim();
-      return state.sequence;
+    Path root = canonical(workspace);
+    requireHeld(root);
+    NavigableSet<String> written = new TreeSet<>();
+    for (String path : writtenPaths) {
+      written.add(absolute(root, path));
+    }
+    synchronized (this) {
+      sequence++;
+      history.put(sequence, written);
+      trim();
+      return sequence;
     }
   }
 
-  /** The sequence of the last commit to {@code workspace} (0 before any). */
-  public long sequence(Path workspace) throws IOException {
-    Workspace state = state(workspace);
-    synchronized (state) {
-      return state.sequence;
-    }
+  /** The sequence of the last commit, to any workspace (0 before any). */
+  public synchronized long sequence() {
+    return sequence;
   }
 
-  /** How many commits' path sets are kept for {@code workspace}. */
-  int historySize(Path workspace) throws IOException {
-    Workspace state = state(workspace);
-    synchronized (state) {
-      return state.history.size();
-    }
+  /** How many commits' path sets are kept. */
+  synchronized int historySize() {
+    return history.size();
   }
 
-  private Workspace state(Path workspace) throws IOException {
+  private synchronized void trim() {
+    long floor = running.isEmpty() ? sequence : running.firstKey();
+    history.headMap(floor, true).clear();
+  }
+
+  private ReentrantLock lockOf(Path root) {
+    return locks.computeIfAbsent(root, k -> new ReentrantLock());
+  }
+
+  private static Path canonical(Path workspace) throws IOException {
     // Two spellings of one directory (a symlink, "..") must share one lock and one history.
-    return workspaces.computeIfAbsent(workspace.toRealPath(), k -> new Workspace());
+    return workspace.toRealPath();
   }
 
-  private static void requireHeld(Workspace state, Path workspace) {
-    if (!state.commitLock.isHeldByCurrentThread()) {
-      throw new IllegalStateException("the commit lock of " + workspace + " is not held");
+  private static String absolute(Path root, String relative) {
+    return relative.isEmpty() ? root.toString() : root.resolve(relative).toString();
+  }
+
+  private void requireHeld(Path root) {
+    ReentrantLock lock = locks.get(root);
+    if (lock == null || !lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("the commit lock of " + root + " is not held");
     }
   }
 

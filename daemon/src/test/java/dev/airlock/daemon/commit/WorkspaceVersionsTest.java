@@ -94,10 +94,10 @@ class WorkspaceVersionsTest {
     for (int i = 0; i < 5; i++) {
       commit(versions.begin(workspace), Set.of(), Set.of("f" + i));
     }
-    assertEquals(5, versions.historySize(workspace), "the old action may still conflict");
+    assertEquals(5, versions.historySize(), "the old action may still conflict");
     versions.end(workspace, old);
-    assertEquals(0, versions.historySize(workspace));
-    assertEquals(5, versions.sequence(workspace));
+    assertEquals(0, versions.historySize());
+    assertEquals(5, versions.sequence());
   }
 
   @Test
@@ -128,6 +128,74 @@ class WorkspaceVersionsTest {
     } finally {
       Files.delete(alias);
     }
+  }
+
+  @Test
+  void commitsToNestedWorkspacesConflictThroughTheirCommonPaths() throws Exception {
+    // Each working directory is a workspace: an action in ws and one in ws/sub share ws/sub.
+    Path sub = Files.createDirectory(workspace.resolve("sub"));
+    long outer = versions.begin(workspace);
+    long inner = versions.begin(sub);
+    long innerLate = versions.begin(sub);
+    try (WorkspaceVersions.Hold hold = versions.lock(sub)) {
+      versions.check(sub, inner, Set.of(), Set.of("in.txt"));
+      versions.record(sub, Set.of("in.txt"));
+    } finally {
+      versions.end(sub, inner);
+    }
+    try (WorkspaceVersions.Hold hold = versions.lock(workspace)) {
+      assertEquals(
+          List.of("sub/in.txt"),
+          versions.validate(workspace, outer, Set.of("sub/in.txt", "in.txt"), Set.of("out")));
+      assertEquals(
+          List.of("sub"),
+          versions.validate(workspace, outer, Set.of(), Set.of("sub")),
+          "deleting the directory the inner commit wrote into");
+      versions.record(workspace, Set.of("sub"));
+    }
+    try (WorkspaceVersions.Hold hold = versions.lock(sub)) {
+      assertEquals(
+          List.of("in.txt", "x"),
+          versions.validate(sub, innerLate, Set.of("x"), Set.of("in.txt")),
+          "the outer commit replaced the whole inner workspace");
+    }
+  }
+
+  @Test
+  void aCommitLocksOutCommitsToWorkspacesInsideOrAroundItButNotBesideIt() throws Exception {
+    Path a = Files.createDirectory(workspace.resolve("a"));
+    Path inside = Files.createDirectory(a.resolve("inside"));
+    Path beside = Files.createDirectory(workspace.resolve("b"));
+    versions.begin(inside);
+    try (WorkspaceVersions.Hold hold = versions.lock(a)) {
+      assertTrue(lockableElsewhere(beside), "a commit beside it does not wait");
+      // Last: a waiting commit around both holds the lock of their parent meanwhile.
+      assertFalse(lockableElsewhere(inside), "a commit inside waits");
+      assertFalse(lockableElsewhere(workspace), "a commit around it waits");
+    }
+    assertTrue(lockableElsewhere(inside));
+  }
+
+  /** Whether another thread gets the commit lock of {@code path} within 200 ms. */
+  private boolean lockableElsewhere(Path path) throws Exception {
+    CountDownLatch locked = new CountDownLatch(1);
+    Thread other =
+        new Thread(
+            () -> {
+              try (WorkspaceVersions.Hold hold = versions.lock(path)) {
+                locked.countDown();
+              } catch (Exception e) {
+                throw new AssertionError(e);
+              }
+            });
+    other.setDaemon(true);
+    other.start();
+    boolean got = locked.await(200, TimeUnit.MILLISECONDS);
+    if (got) {
+      other.join();
+    }
+    // Otherwise it gets the lock, and lets it go, once the holder releases it.
+    return got;
   }
 
   @Test
