@@ -112,12 +112,13 @@ int confine_mounts(const struct confinement *c) {
     return errno;
   /* Copy-on-write roots, before anything hides the state directory that holds their upper
    * dirs: the mount keeps its own references. userxattr keeps overlay metadata in user.*
-   * xattrs, which a user namespace may write. */
+   * xattrs, which a user namespace may write; volatile spares the unmount at the action's end a
+   * sync of the whole upper filesystem (the daemon syncs what it commits). */
   if (c->n_ovl_lower != c->n_ovl_dir) return EINVAL;
   for (int i = 0; i < c->n_ovl_lower; i++) {
     char options[3 * 4096 + 64];
     int n = snprintf(options, sizeof options,
-                     "userxattr,lowerdir=%s,upperdir=%s/upper,workdir=%s/work", c->ovl_lower[i],
+                     "userxattr,volatile,lowerdir=%s,upperdir=%s/upper,workdir=%s/work", c->ovl_lower[i],
                      c->ovl_dir[i], c->ovl_dir[i]);
     if (n < 0 || (size_t)n >= sizeof options) return ENAMETOOLONG;
     if (mount("overlay", c->ovl_lower[i], "overlay", 0, options) != 0) return errno;

@@ -175,7 +175,9 @@ final class ActionRunner implements Runnable {
     }
     WriteLayer layer = null;
     try {
+      long tb = System.nanoTime();
       layer = overlays ? stores.writes().begin(action.id(), copyOnWrite) : null;
+      log.warning("TIMING begin " + (System.nanoTime() - tb) / 1000);
       if (hit.isPresent()) {
         ActionResult.Builder replayed = replay(hit.get(), layer, cache);
         if (replayed != null) {
@@ -193,9 +195,11 @@ final class ActionRunner implements Runnable {
     } catch (IOException e) {
       return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
     } finally {
+      long tc = System.nanoTime();
       if (layer != null) {
         layer.close();
       }
+      log.warning("TIMING close " + (System.nanoTime() - tc) / 1000);
     }
   }
 
@@ -300,7 +304,9 @@ final class ActionRunner implements Runnable {
               .start(io);
       Future<?> stdin = startStdinPump(process);
 
+      long tr = System.nanoTime();
       TraceResult trace = tracer.run(process);
+      log.warning("TIMING trace " + (System.nanoTime() - tr) / 1000);
       ExitStatus status = trace.rootStatus();
 
       if (!drained(output, OUTPUT_DRAIN_GRACE_MS)) {
@@ -327,6 +333,7 @@ final class ActionRunner implements Runnable {
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
       }
+      long tf = System.nanoTime();
       boolean succeeded = CommitStage.succeeded(result);
       Optional<String> uncacheable = cache.uncacheable(trace, result, capture, succeeded);
       List<CacheStage.Pending> pending = new ArrayList<>(1);
@@ -343,6 +350,7 @@ final class ActionRunner implements Runnable {
                 }
               });
       result.setChanges(writes.report());
+      log.warning("TIMING finish " + (System.nanoTime() - tf) / 1000);
       CommitOutcome committed = writes.report().getOutcome();
       if (uncacheable.isPresent()) {
         cache.notRecorded(uncacheable.get());
