@@ -3,6 +3,7 @@ package dev.airlock.daemon.commit;
 import dev.airlock.sandbox.linux.Confinement;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
@@ -72,7 +73,16 @@ public final class WriteLayer implements AutoCloseable {
       Root r = root(rc.root());
       try (WorkspaceVersions.Hold hold = versions.lock(r.path())) {
         Set<String> written = rc.changes().paths();
-        versions.check(r.path(), r.startSequence(), relativeTo(r.path(), readPaths), written);
+        Set<String> read = relativeTo(r.path(), readPaths);
+        List<String> conflicts = new ArrayList<>();
+        for (String p : versions.validate(r.path(), r.startSequence(), read, written)) {
+          if (read.contains(p) || !alreadyThere(r.path(), rc.changes(), p)) {
+            conflicts.add(p);
+          }
+        }
+        if (!conflicts.isEmpty()) {
+          throw new CommitConflictException(r.path(), conflicts);
+        }
         if (!rc.changes().isEmpty()) {
           owner.committer().commit(r.path(), rc.changes());
           versions.record(r.path(), written);
@@ -113,6 +123,31 @@ public final class WriteLayer implements AutoCloseable {
       Files.write(dir.resolve("DELETED"), deleted);
     }
     return dir;
+  }
+
+  /**
+   * Whether the workspace already holds, at {@code path}, the very file this change set writes
+   * there. A later commit that wrote the same bytes to a file the action never read does not
+   * conflict: committed in either order, the two leave the same workspace, so identical actions
+   * running at once (and cache replays of them) do not refuse each other.
+   */
+  static boolean alreadyThere(Path root, ChangeSet changes, String path) throws IOException {
+    for (Change c : changes.changes()) {
+      if (!c.path().equals(path)) {
+        continue;
+      }
+      // Files only: a rename replaces a file, but not a directory that gained entries meanwhile.
+      if (c.kind() != Change.Kind.CREATE_FILE && c.kind() != Change.Kind.REPLACE_FILE) {
+        return false;
+      }
+      Path target = root.resolve(path);
+      return Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
+          && ((Integer) Files.getAttribute(target, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777)
+              == c.mode()
+          && Files.size(target) == c.size()
+          && Files.mismatch(target, c.source()) == -1;
+    }
+    return false;
   }
 
   private Root root(Path path) {
