@@ -46,6 +46,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
   private boolean closed;
   private final Map<String, String> sandboxFeatures = new TreeMap<>();
   private StateDatabase db;
+  private WriteTransactions writes;
 
   private Daemon(
       DaemonConfig config,
@@ -106,6 +107,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
               config.pinActions());
       daemon = new Daemon(config, platform, state, logFile, actions);
       daemon.db = db;
+      daemon.writes = writes;
       daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
       daemon.sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
       daemon.sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
@@ -227,6 +229,13 @@ final class Daemon implements DaemonControl, AutoCloseable {
       }
     }
     actions.close();
+    if (writes != null) {
+      try {
+        writes.close();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (db != null) {
       db.close(); // after the actions: no transaction may outlive the environment
     }

@@ -30,6 +30,7 @@ import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -162,7 +163,6 @@ final class ActionRunner implements Runnable {
     action.markStarting();
     EffectivePolicy policy = action.policy();
     CacheStage cache = new CacheStage(stores.caching(), action);
-    Optional<CacheHit> hit = cache.lookup();
     List<Path> copyOnWrite = ConfinementPlanner.copyOnWriteRoots(policy, action.workspace());
     boolean overlays = !copyOnWrite.isEmpty() && stores.writes().overlaysWork();
     if (!copyOnWrite.isEmpty() && !overlays && !action.request().getUnsafeDirectWrites()) {
@@ -175,9 +175,10 @@ final class ActionRunner implements Runnable {
     }
     WriteLayer layer = null;
     try {
-      long tb = System.nanoTime();
       layer = overlays ? stores.writes().begin(action.id(), copyOnWrite) : null;
-      log.warning("TIMING begin " + (System.nanoTime() - tb) / 1000);
+      // After the layer began: a commit landing from now on is caught by the replay's
+      // conflict check on the hit's path set.
+      Optional<CacheHit> hit = cache.lookup();
       if (hit.isPresent()) {
         ActionResult.Builder replayed = replay(hit.get(), layer, cache);
         if (replayed != null) {
@@ -186,7 +187,7 @@ final class ActionRunner implements Runnable {
         if (layer != null) {
           // The replay may have staged content in the upper dirs: start the run from empty ones.
           layer.close();
-          layer = stores.writes().begin(action.id(), copyOnWrite);
+          layer = stores.writes().begin(action.id() + "-run", copyOnWrite);
         }
       }
       Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
@@ -195,11 +196,9 @@ final class ActionRunner implements Runnable {
     } catch (IOException e) {
       return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
     } finally {
-      long tc = System.nanoTime();
       if (layer != null) {
         layer.close();
       }
-      log.warning("TIMING close " + (System.nanoTime() - tc) / 1000);
     }
   }
 
@@ -223,7 +222,9 @@ final class ActionRunner implements Runnable {
           return null;
         }
         changes = planned.get();
-        layer.commit(changes, Set.of());
+        Set<String> inputs = new HashSet<>();
+        hit.pathSet().paths().forEach(p -> inputs.add(p.path()));
+        layer.commit(changes, inputs);
       }
       action
           .listener()
@@ -243,12 +244,16 @@ final class ActionRunner implements Runnable {
           .setChanges(CommitStage.replayed(changes))
           .setCache(cache.report());
     } catch (CommitConflictException e) {
-      cache.hit(hit);
-      return ActionResult.newBuilder()
-          .setOutcome(Outcome.COMMIT_CONFLICT)
-          .setPolicy(action.policy().name())
-          .setMessage(e.getMessage())
-          .setCache(cache.report());
+      // An input changed since the lookup (or a concurrent commit wrote an output): the hit is
+      // not trustworthy any more, a run decides.
+      log.info(
+          "action "
+              + action.id()
+              + ": its cache hit conflicts ("
+              + e.getMessage()
+              + "); running it");
+      cache.report().setReason("the hit conflicted with a commit; ran instead");
+      return null;
     } catch (IOException | RuntimeException e) {
       log.log(
           Level.WARNING, "action " + action.id() + ": cannot replay its cache hit; running it", e);
@@ -304,9 +309,7 @@ final class ActionRunner implements Runnable {
               .start(io);
       Future<?> stdin = startStdinPump(process);
 
-      long tr = System.nanoTime();
       TraceResult trace = tracer.run(process);
-      log.warning("TIMING trace " + (System.nanoTime() - tr) / 1000);
       ExitStatus status = trace.rootStatus();
 
       if (!drained(output, OUTPUT_DRAIN_GRACE_MS)) {
@@ -333,7 +336,6 @@ final class ActionRunner implements Runnable {
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
       }
-      long tf = System.nanoTime();
       boolean succeeded = CommitStage.succeeded(result);
       Optional<String> uncacheable = cache.uncacheable(trace, result, capture, succeeded);
       List<CacheStage.Pending> pending = new ArrayList<>(1);
@@ -350,7 +352,6 @@ final class ActionRunner implements Runnable {
                 }
               });
       result.setChanges(writes.report());
-      log.warning("TIMING finish " + (System.nanoTime() - tf) / 1000);
       CommitOutcome committed = writes.report().getOutcome();
       if (uncacheable.isPresent()) {
         cache.notRecorded(uncacheable.get());

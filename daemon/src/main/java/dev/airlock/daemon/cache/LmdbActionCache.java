@@ -94,7 +94,7 @@ public final class LmdbActionCache implements ActionCache {
       if (counters.hit(strong, clock.millis())) {
         counters.flush(db);
       }
-      return Optional.of(new CacheHit(strong, result.get()));
+      return Optional.of(new CacheHit(strong, set, result.get()));
     }
     if (counters.miss()) {
       counters.flush(db);

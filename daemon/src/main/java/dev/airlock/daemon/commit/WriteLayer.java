@@ -180,21 +180,14 @@ public final class WriteLayer implements AutoCloseable {
     }
     closed = true;
     for (Root r : roots) {
-      long t0 = System.nanoTime();
       try {
         owner.versions().end(r.path(), r.startSequence());
       } catch (IOException | RuntimeException e) {
         log.log(Level.WARNING, "cannot end the write layer of " + r.path(), e);
       }
-      long t1 = System.nanoTime();
-      try {
-        owner.upperDirs().remove(r.dirs().actionId());
-        log.warning(
-            "TIMING end " + (t1 - t0) / 1000 + " remove " + (System.nanoTime() - t1) / 1000);
-      } catch (IOException e) {
-        log.log(
-            Level.WARNING, "cannot remove " + r.dirs().root() + " (collected at next start)", e);
-      }
+      // Off the action's critical path: nothing reads the dirs again, and a crash before they
+      // are gone leaves them for collectLeftovers at the next start.
+      owner.removeLater(r.dirs());
     }
   }
 }

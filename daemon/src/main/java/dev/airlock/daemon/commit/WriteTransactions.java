@@ -6,6 +6,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -19,6 +23,13 @@ public final class WriteTransactions {
   private final WorkspaceVersions versions = new WorkspaceVersions();
   private final WorkspaceCommitter committer;
   private final boolean overlaysWork;
+  private final ExecutorService cleanup =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "airlock-overlay-cleanup");
+            t.setDaemon(true);
+            return t;
+          });
 
   private WriteTransactions(
       UpperDirs upperDirs, WorkspaceCommitter committer, boolean overlaysWork) {
@@ -75,6 +86,25 @@ public final class WriteTransactions {
       throw e;
     }
     return new WriteLayer(this, opened);
+  }
+
+  /** Removes an action's overlay dirs on the cleanup thread. */
+  void removeLater(UpperDirs.ActionDirs dirs) {
+    cleanup.execute(
+        () -> {
+          try {
+            upperDirs.remove(dirs.actionId());
+          } catch (IOException | RuntimeException e) {
+            log.log(
+                Level.WARNING, "cannot remove " + dirs.root() + " (collected at next start)", e);
+          }
+        });
+  }
+
+  /** Waits for pending removals (at shutdown). */
+  public void close() throws InterruptedException {
+    cleanup.shutdown();
+    cleanup.awaitTermination(30, TimeUnit.SECONDS);
   }
 
   WorkspaceVersions versions() {
