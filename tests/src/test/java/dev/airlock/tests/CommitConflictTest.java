@@ -74,6 +74,42 @@ class CommitConflictTest {
   }
 
   @Test
+  void withRetryOnConflictAnActionWhoseInputWasRewrittenRunsAgainOnTheNewInput() throws Exception {
+    Path ws = Files.createDirectory(dir.resolve("retry"));
+    Files.writeString(ws.resolve("in.txt"), "v1\n");
+    Path sync = Files.createDirectory(dir.resolve("retry.sync"));
+    // The first attempt waits after reading; the rerun finds a.go there and goes straight on.
+    String reader =
+        "v=$(cat in.txt); : > \"$1/a.ready\";"
+            + " until [ -e \"$1/a.go\" ]; do sleep 0.02; done; echo \"$v\" > out.txt";
+    try (CliProcess a =
+        daemon.cli(
+            "run",
+            "--no-start",
+            "--cwd",
+            ws.toString(),
+            "--retry-on-conflict",
+            "1",
+            "--",
+            "sh",
+            "-c",
+            reader,
+            "sh",
+            sync.toString())) {
+      Procs.await(
+          "A to have read in.txt",
+          Duration.ofSeconds(30),
+          () -> Files.exists(sync.resolve("a.ready")));
+      CliProcess.Result writer = runs.run(ws, "retry-b", "--", "sh", "-c", "echo v2 > in.txt");
+      assertEquals(0, writer.status(), writer::toString);
+      Files.createFile(sync.resolve("a.go"));
+      CliProcess.Result r = a.await(ReportedRuns.CLIENT_TIMEOUT);
+      assertEquals(0, r.status(), r::toString);
+    }
+    assertEquals("v2\n", Files.readString(ws.resolve("out.txt")), "the rerun read the new input");
+  }
+
+  @Test
   void anActionWhoseInputWasRewrittenMeanwhileExits75NamingIt() throws Exception {
     Path ws = Files.createDirectory(dir.resolve("read-write"));
     Files.writeString(ws.resolve("in.txt"), "v1\n");

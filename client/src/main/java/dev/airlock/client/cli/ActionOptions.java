@@ -107,6 +107,13 @@ final class ActionOptions {
   boolean networkCacheable;
 
   @Option(
+      names = "--retry-on-conflict",
+      paramLabel = "N",
+      description =
+          "Run the action again, up to N times, when its commit conflicts with another commit.")
+  int retryOnConflict;
+
+  @Option(
       names = "--unsafe-direct-writes",
       description =
           "Let the action write in place when this machine has no copy-on-write layer"
@@ -150,7 +157,10 @@ final class ActionOptions {
           .setCommitMode(CommitMode.KEEP_FAILED)
           .setKeepFailedDir(dir.resolve(keepFailed).normalize().toString());
     }
-    request.setUnsafeDirectWrites(unsafeDirectWrites);
+    if (retryOnConflict < 0) {
+      throw new IllegalArgumentException("--retry-on-conflict wants 0 or more");
+    }
+    request.setUnsafeDirectWrites(unsafeDirectWrites).setRetryOnConflict(retryOnConflict);
     request.setCacheFailures(cacheFailures).setNetworkCacheable(networkCacheable);
     if (cache != null) {
       request.setCacheMode(

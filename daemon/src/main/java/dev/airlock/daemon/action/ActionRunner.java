@@ -92,6 +92,16 @@ final class ActionRunner implements Runnable {
     ActionResult.Builder result;
     try {
       result = supervise();
+      // --retry-on-conflict: a run whose commit lost to another runs again from the workspace as
+      // it is now (its output is streamed again; the client sees each attempt's Started).
+      for (int retries = action.request().getRetryOnConflict();
+          result.getOutcome() == Outcome.COMMIT_CONFLICT
+              && retries > 0
+              && action.cancellation().isEmpty();
+          retries--) {
+        log.info("action " + action.id() + ": " + result.getMessage() + "; running it again");
+        result = supervise();
+      }
     } catch (ErrnoException | RuntimeException e) {
       log.log(Level.SEVERE, "action " + action.id() + " failed in the sandbox", e);
       result =
