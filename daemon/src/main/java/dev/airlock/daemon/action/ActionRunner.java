@@ -197,7 +197,7 @@ final class ActionRunner implements Runnable {
         if (layer != null) {
           // The replay may have staged content in the upper dirs: start the run from empty ones.
           layer.close();
-          layer = stores.writes().begin(action.id() + "-run", copyOnWrite);
+          layer = stores.writes().begin(action.id(), copyOnWrite);
         }
       }
       Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -23,6 +24,7 @@ public final class WriteTransactions {
   private final WorkspaceVersions versions = new WorkspaceVersions();
   private final WorkspaceCommitter committer;
   private final boolean overlaysWork;
+  private final AtomicLong layers = new AtomicLong();
   private final ExecutorService cleanup =
       Executors.newSingleThreadExecutor(
           r -> {
@@ -77,7 +79,9 @@ public final class WriteTransactions {
     try {
       for (int i = 0; i < roots.size(); i++) {
         Path root = roots.get(i);
-        String id = roots.size() == 1 ? actionId : actionId + "." + i;
+        // Unique per layer: an action may open several (a replay that fell back, a retry), and
+        // the dirs of a closed one are removed in the background.
+        String id = actionId + "." + layers.incrementAndGet() + (roots.size() == 1 ? "" : "." + i);
         UpperDirs.ActionDirs dirs = upperDirs.create(id, root);
         opened.add(new WriteLayer.Root(root, dirs, versions.begin(root)));
       }
