@@ -4,6 +4,7 @@ import dev.airlock.daemon.action.ActionService;
 import dev.airlock.daemon.action.ActionStores;
 import dev.airlock.daemon.action.DaemonStatus;
 import dev.airlock.daemon.cache.ActionCaching;
+import dev.airlock.daemon.commit.OverlayProbe;
 import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
@@ -85,7 +86,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
                 + " see the host's processes in /proc; results list their confinement");
       }
       db = StateDatabase.open(state.root().resolve("db"));
-      boolean overlays = namespaces && overlaysWork(launcher, state.root());
+      boolean overlays = namespaces && OverlayProbe.works(launcher, state.root());
       if (!overlays) {
         log.warning(
             "no copy-on-write layer here (no user namespaces or no overlayfs): actions that may"
@@ -137,23 +138,6 @@ final class Daemon implements DaemonControl, AutoCloseable {
         state.close();
       }
       throw e;
-    }
-  }
-
-  /** Probes overlayfs on the state directory's filesystem, where upper dirs will live. */
-  private static boolean overlaysWork(Launcher launcher, Path stateDir) throws IOException {
-    Path scratch = Files.createTempDirectory(stateDir, "probe-overlay-");
-    try {
-      return launcher.overlaysWork(scratch);
-    } finally {
-      // overlayfs leaves work/work with mode 000, which even its owner cannot walk into.
-      Path inner = scratch.resolve("layer/work/work");
-      if (Files.isDirectory(inner)) {
-        Files.setPosixFilePermissions(inner, PosixFilePermissions.fromString("rwx------"));
-      }
-      try (var walk = Files.walk(scratch)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
     }
   }
 
