@@ -327,6 +327,9 @@ static void exit_like(int status) {
  * the launcher ends as the init did. */
 static void relay(pid_t init, int status_fd) {
   survive_signals();
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
   close_all_but(status_fd);
   int status;
   while (waitpid(init, &status, 0) < 0) {
@@ -343,7 +346,18 @@ static void relay(pid_t init, int status_fd) {
 /* The init's part under --pidns: reaps every process of the namespace until the command (pid)
  * ends, then reports its status and exits, which kills the rest of the namespace. */
 static void init_loop(pid_t command, int status_fd) {
+  /* What arrived while signals were blocked (during setup) was meant for the command. */
+  sigset_t pending;
+  sigemptyset(&pending);
+  sigpending(&pending);
+  for (int sig = 1; sig < 32; sig++) {
+    if (sig != SIGCHLD && sig != SIGKILL && sig != SIGSTOP && sigismember(&pending, sig))
+      kill(command, sig);
+  }
   survive_signals();
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
   close_all_but(status_fd);
   for (;;) {
     int status;
@@ -404,6 +418,12 @@ int main(int argc, char **argv) {
      * instruction; no filter is installed in this process, which runs no command code. */
     if (sync_fd >= 0) await_tracer(sync_fd);
     if (pipe2(status_pipe, O_CLOEXEC) != 0) fail(STAGE_NAMESPACE, errno);
+    /* Blocked until the command exists: the init ignores a default-action signal (it is pid 1),
+     * so a cancel arriving during setup would otherwise be lost; blocked, it stays pending and
+     * the init passes it on once the command is forked. */
+    sigset_t all;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, NULL);
     pid_t init = fork();
     if (init < 0) fail(STAGE_NAMESPACE, errno);
     if (init > 0) relay(init, status_pipe[0]);
@@ -426,6 +446,9 @@ int main(int argc, char **argv) {
     if (command < 0) fail(STAGE_SETUP, errno);
     if (command > 0) init_loop(command, status_pipe[1]);
     close(status_pipe[1]);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
   }
   execvp(argv[i], &argv[i]);
   fail(STAGE_EXEC, errno);
