@@ -1,17 +1,13 @@
 package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheHit;
-import dev.airlock.daemon.cache.CachedResult;
-import dev.airlock.daemon.commit.CommitConflictException;
 import dev.airlock.daemon.commit.WriteLayer;
-import dev.airlock.daemon.commit.WriteLayer.RootChanges;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyGuard;
 import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
-import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.Finished;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.Protocol;
@@ -30,10 +26,8 @@ import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -190,7 +184,8 @@ final class ActionRunner implements Runnable {
       // conflict check on the hit's path set.
       Optional<CacheHit> hit = cache.lookup();
       if (hit.isPresent()) {
-        ActionResult.Builder replayed = replay(hit.get(), layer, cache);
+        ActionResult.Builder replayed =
+            CacheReplay.replay(action, hit.get(), layer, cache, stores.caching());
         if (replayed != null) {
           return replayed;
         }
@@ -209,66 +204,6 @@ final class ActionRunner implements Runnable {
       if (layer != null) {
         layer.close();
       }
-    }
-  }
-
-  /**
-   * Replays a cache hit through the commit path: its outputs committed to the workspace as the run
-   * would have, then its output streams. Null when it cannot be replayed (a blob is missing or
-   * corrupt, an output lies outside today's writable roots), and the action runs instead.
-   */
-  private ActionResult.Builder replay(CacheHit hit, WriteLayer layer, CacheStage cache) {
-    CachedResult cached = hit.result();
-    try {
-      byte[] stdout = stores.caching().cas().read(cached.stdout());
-      byte[] stderr = stores.caching().cas().read(cached.stderr());
-      List<RootChanges> changes = List.of();
-      if (layer == null && !cached.outputs().isEmpty()) {
-        return null;
-      }
-      if (layer != null) {
-        Optional<List<RootChanges>> planned = CacheReplay.changes(hit, layer, stores.caching());
-        if (planned.isEmpty()) {
-          return null;
-        }
-        changes = planned.get();
-        Set<String> inputs = new HashSet<>();
-        hit.pathSet().paths().forEach(p -> inputs.add(p.path()));
-        layer.commit(changes, inputs);
-      }
-      action
-          .listener()
-          .deliver(
-              ActionEvent.newBuilder()
-                  .setActionId(action.id())
-                  .setStarted(Started.newBuilder().setPid(0))
-                  .build());
-      cache.send(stdout, dev.airlock.protocol.OutputStream.STDOUT);
-      cache.send(stderr, dev.airlock.protocol.OutputStream.STDERR);
-      cache.hit(hit);
-      return ActionResult.newBuilder()
-          .setOutcome(Outcome.COMPLETED)
-          .setPolicy(action.policy().name())
-          .setExitCode(cached.exitCode())
-          .setMessage("replayed from the cache (action " + cached.actionId() + ")")
-          .setChanges(CommitStage.replayed(changes))
-          .setCache(cache.report());
-    } catch (CommitConflictException e) {
-      // An input changed since the lookup (or a concurrent commit wrote an output): the hit is
-      // not trustworthy any more, a run decides.
-      log.info(
-          "action "
-              + action.id()
-              + ": its cache hit conflicts ("
-              + e.getMessage()
-              + "); running it");
-      cache.report().setReason("the hit conflicted with a commit; ran instead");
-      return null;
-    } catch (IOException | RuntimeException e) {
-      log.log(
-          Level.WARNING, "action " + action.id() + ": cannot replay its cache hit; running it", e);
-      cache.report().setReason("replay failed: " + e.getMessage());
-      return null;
     }
   }
 
@@ -362,22 +297,7 @@ final class ActionRunner implements Runnable {
                 }
               });
       result.setChanges(writes.report());
-      CommitOutcome committed = writes.report().getOutcome();
-      if (uncacheable.isPresent()) {
-        cache.notRecorded(uncacheable.get());
-      } else if (!succeeded) {
-        // --cache-failures: no outputs (they were discarded), the status and output replayed.
-        if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
-          cache.prepare(trace, List.of(), capture, result.getExitCode()).ifPresent(cache::record);
-        } else {
-          cache.notRecorded("it was killed by a signal");
-        }
-      } else if (!pending.isEmpty()
-          && (committed == CommitOutcome.COMMITTED || committed == CommitOutcome.NO_CHANGES)) {
-        cache.record(pending.get(0));
-      } else if (pending.isEmpty() && cache.report().getReason().isEmpty()) {
-        cache.notRecorded("its changes were not committed");
-      }
+      cache.afterCommit(result, trace, capture, succeeded, uncacheable, pending);
       return result;
     }
   }

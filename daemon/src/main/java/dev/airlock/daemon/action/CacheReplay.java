@@ -2,11 +2,17 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.ActionCaching;
 import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.CachedResult;
 import dev.airlock.daemon.cache.Output;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.ChangeSet;
+import dev.airlock.daemon.commit.CommitConflictException;
 import dev.airlock.daemon.commit.WriteLayer;
 import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import dev.airlock.protocol.ActionEvent;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.Started;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Turns a cache hit's outputs into change sets against the workspace as it is now, with the content
@@ -26,6 +34,8 @@ import java.util.Set;
  * same path (atomic, conflict-checked) as a run.
  */
 final class CacheReplay {
+  private static final Logger log = Logger.getLogger(CacheReplay.class.getName());
+
   private CacheReplay() {}
 
   /**
@@ -93,6 +103,67 @@ final class CacheReplay {
       all.add(new RootChanges(e.getKey(), ChangeSet.of(e.getValue())));
     }
     return Optional.of(all);
+  }
+
+  /**
+   * Replays a cache hit through the commit path: its outputs committed to the workspace as the run
+   * would have, then its output streams. Null when it cannot be replayed (a blob is missing or
+   * corrupt, an output lies outside today's writable roots), and the action runs instead.
+   */
+  static ActionResult.Builder replay(
+      Action action, CacheHit hit, WriteLayer layer, CacheStage cache, ActionCaching caching) {
+    CachedResult cached = hit.result();
+    try {
+      byte[] stdout = caching.cas().read(cached.stdout());
+      byte[] stderr = caching.cas().read(cached.stderr());
+      List<RootChanges> changes = List.of();
+      if (layer == null && !cached.outputs().isEmpty()) {
+        return null;
+      }
+      if (layer != null) {
+        Optional<List<RootChanges>> planned = changes(hit, layer, caching);
+        if (planned.isEmpty()) {
+          return null;
+        }
+        changes = planned.get();
+        Set<String> inputs = new HashSet<>();
+        hit.pathSet().paths().forEach(p -> inputs.add(p.path()));
+        layer.commit(changes, inputs);
+      }
+      action
+          .listener()
+          .deliver(
+              ActionEvent.newBuilder()
+                  .setActionId(action.id())
+                  .setStarted(Started.newBuilder().setPid(0))
+                  .build());
+      cache.send(stdout, dev.airlock.protocol.OutputStream.STDOUT);
+      cache.send(stderr, dev.airlock.protocol.OutputStream.STDERR);
+      cache.hit(hit);
+      return ActionResult.newBuilder()
+          .setOutcome(Outcome.COMPLETED)
+          .setPolicy(action.policy().name())
+          .setExitCode(cached.exitCode())
+          .setMessage("replayed from the cache (action " + cached.actionId() + ")")
+          .setChanges(CommitStage.replayed(changes))
+          .setCache(cache.report());
+    } catch (CommitConflictException e) {
+      // An input changed since the lookup (or a concurrent commit wrote an output): the hit is
+      // not trustworthy any more, a run decides.
+      log.info(
+          "action "
+              + action.id()
+              + ": its cache hit conflicts ("
+              + e.getMessage()
+              + "); running it");
+      cache.report().setReason("the hit conflicted with a commit; ran instead");
+      return null;
+    } catch (IOException | RuntimeException e) {
+      log.log(
+          Level.WARNING, "action " + action.id() + ": cannot replay its cache hit; running it", e);
+      cache.report().setReason("replay failed: " + e.getMessage());
+      return null;
+    }
   }
 
   private static Path rootOf(Path target, List<Path> roots) {

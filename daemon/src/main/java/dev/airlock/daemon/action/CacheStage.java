@@ -17,6 +17,7 @@ import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.CacheStatus;
+import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.OutputChunk;
 import dev.airlock.protocol.OutputStream;
 import dev.airlock.protocol.Protocol;
@@ -265,6 +266,35 @@ final class CacheStage {
   private Optional<Pending> skip(String why) {
     report.setStatus(CacheStatus.CACHE_SKIPPED).setReason(why);
     return Optional.empty();
+  }
+
+  /**
+   * After the commit stage: records what was prepared if the changes landed, records a failure
+   * (--cache-failures) with its status and output only, or says why nothing was recorded.
+   */
+  void afterCommit(
+      ActionResult.Builder result,
+      TraceResult trace,
+      OutputCapture capture,
+      boolean succeeded,
+      Optional<String> uncacheable,
+      List<Pending> pending) {
+    CommitOutcome committed = result.getChanges().getOutcome();
+    if (uncacheable.isPresent()) {
+      notRecorded(uncacheable.get());
+    } else if (!succeeded) {
+      // --cache-failures: no outputs (they were discarded), the status and output replayed.
+      if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
+        prepare(trace, List.of(), capture, result.getExitCode()).ifPresent(this::record);
+      } else {
+        notRecorded("it was killed by a signal");
+      }
+    } else if (!pending.isEmpty()
+        && (committed == CommitOutcome.COMMITTED || committed == CommitOutcome.NO_CHANGES)) {
+      record(pending.get(0));
+    } else if (pending.isEmpty() && report.getReason().isEmpty()) {
+      notRecorded("its changes were not committed");
+    }
   }
 
   /** Records a prepared entry (after its commit landed). */
