@@ -84,10 +84,28 @@ final class CommitStager {
         throw failure(workspace, dir, e);
       }
     }
-    // One syncfs for everything staged (data, inodes, the temps' directory entries): an fsync
-    // per file costs a journal commit each, seconds for ten thousand files.
+    // Everything staged (data, inodes, the temps' directory entries) made durable: one by one
+    // for a few, else one syncfs (an fsync per file costs a journal commit each, seconds for ten
+    // thousand files).
     try {
-      PosixFiles.syncFileSystem(workspace);
+      if (plan.stagings().size() > PosixFiles.FSYNC_LIMIT) {
+        PosixFiles.syncFileSystem(workspace);
+      } else {
+        try {
+          for (Staging staging : plan.stagings()) {
+            Path staged = workspace.resolve(staging.destination());
+            if (staging.change().kind() != Kind.CREATE_SYMLINK) {
+              PosixFiles.fsync(staged);
+            }
+          }
+          for (Path parent : parents) {
+            PosixFiles.fsync(parent);
+          }
+        } catch (java.nio.file.AccessDeniedException e) {
+          // A mode without the owner's read bit cannot be opened to fsync (not as root).
+          PosixFiles.syncFileSystem(workspace);
+        }
+      }
     } catch (IOException e) {
       throw new CommitException(
           "cannot sync " + workspace + " while staging: " + CommitException.reason(e), e);

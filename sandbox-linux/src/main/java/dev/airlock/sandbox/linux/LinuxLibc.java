@@ -109,6 +109,9 @@ final class LinuxLibc {
 
   static native int open(String path, int flags);
 
+  /** statx(2) into a struct statx of 256 bytes. */
+  static native int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf);
+
   /** syncfs(2): commits the whole filesystem holding {@code fd} to disk. */
   static native int syncfs(int fd);
 
