@@ -58,33 +58,9 @@ final class CommitSteps {
     }
   }
 
-  /**
-   * Makes the steps' effects durable: an fsync of each affected directory and chmod-ed entry for a
-   * few steps, one syncfs of the workspace's filesystem for many (each fsync waits for a journal
-   * commit of its own; a syncfs costs one, but also flushes whatever else is dirty there).
-   */
+  /** Makes the steps' effects durable: one syncfs of the workspace's filesystem. */
   static void sync(Path workspace, List<CommitStep> steps) throws IOException {
-    if (steps.size() > PosixFiles.FSYNC_LIMIT) {
-      PosixFiles.syncFileSystem(workspace);
-      return;
-    }
-    Set<Path> syncs = new LinkedHashSet<>();
-    for (CommitStep step : steps) {
-      Path path = workspace.resolve(step.path());
-      syncs.add(path.getParent());
-      if (step.op() == CommitStep.Op.CHMOD) {
-        syncs.add(path);
-      }
-    }
-    try {
-      for (Path path : syncs) {
-        Stat stat = PosixFiles.lstatOrNull(path);
-        if (stat != null && (stat.isDirectory() || stat.isFile())) {
-          PosixFiles.fsync(path);
-        }
-      }
-    } catch (java.nio.file.AccessDeniedException e) {
-      // A mode without the owner's read bit cannot be opened to fsync (not as root).
+    if (!steps.isEmpty()) {
       PosixFiles.syncFileSystem(workspace);
     }
   }

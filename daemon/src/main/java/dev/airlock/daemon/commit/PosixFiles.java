@@ -116,9 +116,6 @@ final class PosixFiles {
     }
   }
 
-  /** Up to this many entries are synced one by one; beyond, one syncfs is cheaper. */
-  static final int FSYNC_LIMIT = 8;
-
   /** syncfs(2) of the filesystem holding {@code path}. */
   static void syncFileSystem(Path path) throws IOException {
     FileSystemSync.syncFileSystemOf(path);
