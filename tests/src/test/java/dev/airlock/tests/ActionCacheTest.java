@@ -264,6 +264,10 @@ class ActionCacheTest {
     assertTrue(replayed.cli().stderr().contains("error: bad value\n"), replayed::toString);
     assertEquals(first.cli().stderr(), replayed.cli().stderr());
     assertEquals(2, Files.readAllLines(runLog).size(), "the replayed failure must not run");
+
+    // Without the flag a recorded failure is not served: the command runs again.
+    CachedRun again = CachedRun.launch(daemon, ws, List.of(), argv).await().assertExit(3);
+    assertEquals(3, Files.readAllLines(runLog).size(), again::toString);
   }
 
   @Test

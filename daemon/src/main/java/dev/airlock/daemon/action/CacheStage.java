@@ -95,6 +95,13 @@ final class CacheStage {
         return Optional.empty();
       }
       Optional<CacheHit> hit = caching.cache().lookup(weak, caching.reader());
+      if (hit.isPresent()
+          && hit.get().result().exitCode() != 0
+          && !action.request().getCacheFailures()) {
+        // A failure is served only to a request that asks for recorded failures.
+        report.setStatus(CacheStatus.CACHE_MISS).setReason("a recorded failure; not replayed");
+        return Optional.empty();
+      }
       report.setStatus(hit.isPresent() ? CacheStatus.CACHE_HIT : CacheStatus.CACHE_MISS);
       return hit;
     } catch (IOException | RuntimeException e) {
