@@ -97,17 +97,7 @@ public final class Launcher {
    * containers refuse): starts {@code true} under them and checks it ran.
    */
   public boolean namespacesWork() {
-    Confinement probe = Confinement.namespacesOnly(Confinement.Network.NONE);
-    try (LaunchedProcess p =
-        launch(
-            new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
-            null,
-            probe)) {
-      ExitStatus status = p.awaitExit();
-      return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
-    } catch (ErrnoException e) {
-      return false;
-    }
+    return runsTrue(Confinement.namespacesOnly(Confinement.Network.NONE));
   }
 
   /**
@@ -115,12 +105,16 @@ public final class Launcher {
    * partly masked refuses the mount): starts {@code true} under one and checks it ran.
    */
   public boolean pidNamespaceWorks() {
-    Confinement probe = Confinement.namespacesOnly(Confinement.Network.HOST).withPidNamespace(true);
+    return runsTrue(Confinement.namespacesOnly(Confinement.Network.HOST).withPidNamespace(true));
+  }
+
+  /** Whether {@code true} runs and exits 0 under {@code confinement}. */
+  private boolean runsTrue(Confinement confinement) {
     try (LaunchedProcess p =
         launch(
             new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
             null,
-            probe)) {
+            confinement)) {
       ExitStatus status = p.awaitExit();
       return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
     } catch (ErrnoException e) {
