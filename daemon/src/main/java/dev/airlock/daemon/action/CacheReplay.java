@@ -29,9 +29,9 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Turns a cache hit's outputs into change sets against the workspace as it is now, with the content
- * materialised from the content store into the action's upper dirs, so a replay commits through the
- * same path (atomic, conflict-checked) as a run.
+ * Replays a cache hit: its outputs become change sets against the workspace as it is now, with the
+ * content materialised from the content store into the action's upper dirs, and commit through the
+ * same path (atomic, conflict-checked) as a run; then its output streams are sent.
  */
 final class CacheReplay {
   private static final Logger log = Logger.getLogger(CacheReplay.class.getName());
