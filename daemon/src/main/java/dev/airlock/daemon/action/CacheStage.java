@@ -23,14 +23,12 @@ import dev.airlock.protocol.OutputStream;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.StdinMode;
 import dev.airlock.sandbox.linux.trace.Access;
-import dev.airlock.sandbox.linux.trace.AccessKind;
 import dev.airlock.sandbox.linux.trace.TraceResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -54,17 +52,6 @@ final class CacheStage {
 
   /** File bytes an action may write and still be cached. */
   static final long MAX_CACHED_OUTPUT_BYTES = 512L << 20;
-
-  /** Accesses that make a path an output of the action. */
-  private static final Set<AccessKind> WRITES =
-      EnumSet.of(
-          AccessKind.WRITE,
-          AccessKind.CREATE,
-          AccessKind.TRUNCATE,
-          AccessKind.RENAME_TO,
-          AccessKind.LINK,
-          AccessKind.SYMLINK,
-          AccessKind.ATTRIBUTE_CHANGE);
 
   private final ActionCaching caching;
   private final Action action;
@@ -167,14 +154,10 @@ final class CacheStage {
       return Optional.of(
           "the tracer could not observe all of it: " + trace.observationGaps().get(0));
     }
-    for (Access a : trace.accesses()) {
-      if (a.kind() == AccessKind.ESCAPE) {
-        return Optional.of("it escaped path tracing (" + a.path() + ")");
-      }
-      if (a.kind() == AccessKind.CONNECT && !action.request().getNetworkCacheable()) {
-        return Optional.of(
-            "it used the network (" + a.path() + "); declare it cacheable to cache it");
-      }
+    Optional<String> escapedOrNetworked =
+        PathSet.uncacheableReason(trace.accesses(), action.request().getNetworkCacheable());
+    if (escapedOrNetworked.isPresent()) {
+      return escapedOrNetworked;
     }
     if (output.overflowed()) {
       return Optional.of("its output exceeded " + (MAX_CAPTURED_OUTPUT >> 20) + " MiB");
@@ -218,7 +201,7 @@ final class CacheStage {
       // A file it wrote with the content it already had is no net change, but it is an output:
       // a replay must restore it even if it differs by then.
       for (Access a : trace.accesses()) {
-        if (!WRITES.contains(a.kind()) || a.errno() != 0 || outputs.containsKey(a.path())) {
+        if (!PathSet.isWrite(a.kind()) || a.errno() != 0 || outputs.containsKey(a.path())) {
           continue;
         }
         for (RootChanges rc : changes) {

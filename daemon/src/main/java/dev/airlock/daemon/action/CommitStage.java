@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import dev.airlock.daemon.cache.ObservationKind;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.CommitConflictException;
 import dev.airlock.daemon.commit.WriteLayer;
@@ -12,11 +13,9 @@ import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.trace.Access;
-import dev.airlock.sandbox.linux.trace.AccessKind;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -32,15 +31,6 @@ import java.util.logging.Logger;
  */
 final class CommitStage {
   private static final Logger log = Logger.getLogger(CommitStage.class.getName());
-
-  /** What makes a path part of the action's read set for conflict checks. */
-  private static final Set<AccessKind> READS =
-      EnumSet.of(
-          AccessKind.READ,
-          AccessKind.EXEC,
-          AccessKind.STAT_PROBE,
-          AccessKind.ABSENT_PROBE,
-          AccessKind.ENUMERATE);
 
   private CommitStage() {}
 
@@ -216,7 +206,8 @@ final class CommitStage {
   private static Set<String> readSet(List<Access> accesses) {
     Set<String> reads = new HashSet<>();
     for (Access a : accesses) {
-      if (READS.contains(a.kind())) {
+      // What the cache keys on is what the action depended on: its read set.
+      if (ObservationKind.of(a.kind(), a.errno()).isPresent()) {
         reads.add(a.path());
       }
     }

@@ -84,18 +84,29 @@ public final class PathSet {
    * connection makes its result depend on more than its observed paths.
    */
   public static Optional<String> uncacheableReason(List<Access> accesses) {
+    return uncacheableReason(accesses, false);
+  }
+
+  /**
+   * As {@link #uncacheableReason(List)}; with {@code networkCacheable} the request vouches that
+   * what the action fetched does not change its result, so only escapes count.
+   */
+  public static Optional<String> uncacheableReason(
+      List<Access> accesses, boolean networkCacheable) {
     for (Access a : accesses) {
       if (a.kind() == AccessKind.ESCAPE) {
         return Optional.of("it escaped path tracing (" + a.path() + ")");
       }
-      if (a.kind() == AccessKind.CONNECT) {
-        return Optional.of("it connected to " + a.path());
+      if (a.kind() == AccessKind.CONNECT && !networkCacheable) {
+        return Optional.of(
+            "it used the network (" + a.path() + "); declare it cacheable to cache it");
       }
     }
     return Optional.empty();
   }
 
-  private static boolean isWrite(AccessKind kind) {
+  /** Whether an access of this kind makes its path an output of the action. */
+  public static boolean isWrite(AccessKind kind) {
     return switch (kind) {
       case WRITE,
           CREATE,

@@ -42,9 +42,7 @@ class ActionCacheGcTest {
     Digest onlyA = f.cas.put("only a".repeat(500).getBytes());
     Digest onlyB = f.cas.put("only b".repeat(500).getBytes());
     CachedResult resultA = recordWithOutputs(a, input, "A", shared, onlyA);
-    Thread.sleep(5);
     CachedResult resultB = recordWithOutputs(b, input, "B", shared, onlyB);
-    Thread.sleep(5);
     assertTrue(f.cache.lookup(a, f.reader).isPresent(), "a hit makes A the most recently used");
     Digest oldOrphan = f.cas.put("left by a crash".getBytes());
     ageAllBlobs();
@@ -79,7 +77,6 @@ class ActionCacheGcTest {
     for (int i = 0; i < runs; i++) {
       Path input = Files.writeString(work.resolve("in" + i), "i" + i);
       f.record(weak, List.of(access(AccessKind.READ, input)), "run" + i);
-      Thread.sleep(2);
     }
     CacheStats before = f.cache.stats();
     assertEquals(runs, before.entries());

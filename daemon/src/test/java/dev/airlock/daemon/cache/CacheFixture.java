@@ -6,6 +6,7 @@ import dev.airlock.sandbox.linux.trace.AccessKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -32,7 +33,34 @@ final class CacheFixture implements AutoCloseable {
     cas = ContentStore.open(stateDir);
     statCache = new StatCache(db, granularity);
     reader = new PathStateReader(statCache);
-    cache = new LmdbActionCache(db, cas);
+    // A millisecond per reading: records and hits get distinct times without sleeping between them.
+    cache = new LmdbActionCache(db, cas, new TickingClock());
+  }
+
+  /** Wall-clock time, one millisecond later at every reading. */
+  private static final class TickingClock extends Clock {
+    private final java.util.concurrent.atomic.AtomicLong last =
+        new java.util.concurrent.atomic.AtomicLong();
+
+    @Override
+    public long millis() {
+      return last.updateAndGet(previous -> Math.max(previous + 1, System.currentTimeMillis()));
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.ofEpochMilli(millis());
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
   }
 
   /** Closes everything in reverse order and opens it again, as a daemon restart does. */

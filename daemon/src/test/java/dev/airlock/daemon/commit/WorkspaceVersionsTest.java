@@ -120,7 +120,12 @@ class WorkspaceVersionsTest {
               });
       other.start();
       locked.await();
-      Thread.sleep(100);
+      // Parked on the lock (a ReentrantLock parks: WAITING), not merely not scheduled yet.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+      while (other.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertEquals(Thread.State.WAITING, other.getState(), "the second commit waits for the lock");
       assertFalse(entered.get(), "the second commit waits");
       hold.close();
       other.join(TimeUnit.SECONDS.toMillis(5));
