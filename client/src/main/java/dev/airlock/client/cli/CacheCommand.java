@@ -22,6 +22,11 @@ import picocli.CommandLine.ParentCommand;
 final class CacheCommand {
   @ParentCommand AirlockCli parent;
 
+  /** Sends one cache request to the daemon. */
+  CacheReply ask(CacheRequest request) throws java.io.IOException {
+    return AirlockClient.forPaths(parent.paths()).cache(request);
+  }
+
   @Command(name = "stats", description = "Entries, size, hits, misses and hit rate.")
   static final class Stats implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
@@ -29,11 +34,8 @@ final class CacheCommand {
     @Override
     public Integer call() throws Exception {
       CacheReply r =
-          AirlockClient.forPaths(cache.parent.paths())
-              .cache(
-                  CacheRequest.newBuilder()
-                      .setStats(CacheStatsRequest.getDefaultInstance())
-                      .build());
+          cache.ask(
+              CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build());
       printStats(r);
       return 0;
     }
@@ -57,11 +59,10 @@ final class CacheCommand {
     @Override
     public Integer call() throws Exception {
       CacheReply r =
-          AirlockClient.forPaths(cache.parent.paths())
-              .cache(
-                  CacheRequest.newBuilder()
-                      .setGc(CacheGcRequest.newBuilder().setMaxBytes(parseSize(maxSize)))
-                      .build());
+          cache.ask(
+              CacheRequest.newBuilder()
+                  .setGc(CacheGcRequest.newBuilder().setMaxBytes(parseSize(maxSize)))
+                  .build());
       System.out.printf(
           Locale.ROOT,
           "removed %d entries and %d blobs: %s -> %s%n",
@@ -96,9 +97,7 @@ final class CacheCommand {
       if (policy != null) {
         request.setPolicyName(policy);
       }
-      CacheReply r =
-          AirlockClient.forPaths(cache.parent.paths())
-              .cache(CacheRequest.newBuilder().setExplain(request).build());
+      CacheReply r = cache.ask(CacheRequest.newBuilder().setExplain(request).build());
       System.out.println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
       return r.getWouldHit() ? 0 : 1;
     }

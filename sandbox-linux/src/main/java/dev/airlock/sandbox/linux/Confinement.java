@@ -93,29 +93,18 @@ public record Confinement(
 
   /** This confinement with (or without) a pid namespace of its own. */
   public Confinement withPidNamespace(boolean pid) {
-    return new Confinement(
-        namespaces,
-        pid,
-        network,
-        readOnlyRoot,
-        privateTmp,
-        writable,
-        overlays,
-        keep,
-        hidden,
-        maxProcesses,
-        maxMemoryBytes,
-        maxCpuSeconds,
-        landlockRead,
-        landlockExecute,
-        landlockWrite);
+    return with(pid, overlays);
   }
 
   /** This confinement with these copy-on-write roots. */
   public Confinement withOverlays(List<Overlay> layers) {
+    return with(pidNamespace, layers);
+  }
+
+  private Confinement with(boolean pid, List<Overlay> layers) {
     return new Confinement(
         namespaces,
-        pidNamespace,
+        pid,
         network,
         readOnlyRoot,
         privateTmp,
