@@ -5,7 +5,9 @@ import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.DaemonMessage;
 import dev.airlock.protocol.Protocol;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends an action's events to its client's channel. Output waits while the channel is over its high
@@ -13,6 +15,9 @@ import io.netty.channel.ChannelFutureListener;
  * growing the daemon's memory; once the channel is closed events are dropped.
  */
 final class ChannelActionListener implements ActionListener {
+  /** How long a runner waits for its result to reach the socket (a client that reads nothing). */
+  private static final long RESULT_WRITE_TIMEOUT_MS = 5_000;
+
   private final Channel channel;
   private final Object writable = new Object();
 
@@ -46,7 +51,14 @@ final class ChannelActionListener implements ActionListener {
         DaemonMessage.newBuilder().setProtocolVersion(Protocol.VERSION).setEvent(event).build();
     if (event.hasFinished()) {
       // One connection, one action: the daemon closes once the result is out.
-      channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+      ChannelFuture written =
+          channel.writeAndFlush(message).addListener(ChannelFutureListener.CLOSE);
+      // The action counts as done only once its result is on the socket: a daemon shutting down
+      // right after would otherwise close the channel with the write still queued on its event
+      // loop (which closes channels before it runs what is left in its queue).
+      if (!channel.eventLoop().inEventLoop()) {
+        written.awaitUninterruptibly(RESULT_WRITE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+      }
     } else {
       channel.writeAndFlush(message);
     }
