@@ -3,6 +3,7 @@ package dev.airlock.client;
 import dev.airlock.protocol.Access;
 import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Violation;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,15 +45,15 @@ public final class AuditReport {
     for (Access a : result.getAccessReport().getAccessesList()) {
       if (a.getErrno() == 0
           && (a.getKind() == AccessKind.CREATE || a.getKind() == AccessKind.RENAME_TO)) {
-        created.add(a.getPath());
+        created.add(PathBytes.fromWire(a.getPath()));
       } else if (a.getErrno() == 0
           && (a.getKind() == AccessKind.DELETE || a.getKind() == AccessKind.RENAME_FROM)) {
-        deleted.add(a.getPath());
+        deleted.add(PathBytes.fromWire(a.getPath()));
       }
     }
     for (Violation v : result.getAccessReport().getViolationsList()) {
-      boolean own = created.contains(v.getPath());
-      boolean temporary = own && deleted.contains(v.getPath());
+      boolean own = created.contains(PathBytes.fromWire(v.getPath()));
+      boolean temporary = own && deleted.contains(PathBytes.fromWire(v.getPath()));
       switch (v.getKind()) {
         case READ, ENUMERATE -> {
           if (!own) {
@@ -69,7 +70,7 @@ public final class AuditReport {
       }
     }
     for (Access a : result.getAccessReport().getAccessesList()) {
-      String path = a.getPath();
+      String path = PathBytes.fromWire(a.getPath());
       switch (a.getKind()) {
         case READ -> {
           if (a.getErrno() == 0 && inToolchain(path)) {
@@ -77,7 +78,7 @@ public final class AuditReport {
           }
         }
         case ABSENT_PROBE -> {
-          if (Path.of(path).startsWith(workspace)) {
+          if (PathBytes.toPath(path).startsWith(workspace)) {
             absentInWorkspace.add(path);
           }
         }
@@ -115,7 +116,8 @@ public final class AuditReport {
     }
     if (!undeclaredExecs.isEmpty()) {
       out.append("\nUndeclared executables (").append(undeclaredExecs.size()).append("):\n");
-      undeclaredExecs.forEach(v -> out.append("  ").append(v.getPath()).append('\n'));
+      undeclaredExecs.forEach(
+          v -> out.append("  ").append(PathBytes.fromWire(v.getPath())).append('\n'));
     }
     out.append("\nSystem toolchain reads: ").append(toolchainReads.size()).append(" files");
     if (verbose) {
@@ -134,7 +136,7 @@ public final class AuditReport {
             out.append("  ")
                 .append(label(v.getKind()))
                 .append(' ')
-                .append(v.getPath())
+                .append(PathBytes.fromWire(v.getPath()))
                 .append('\n'));
     section(
         out,
@@ -144,16 +146,17 @@ public final class AuditReport {
     section(out, "Executed tools", executed, Integer.MAX_VALUE);
     section(out, "Network use", network, Integer.MAX_VALUE);
     section(out, "Denied escape attempts", escapes, Integer.MAX_VALUE);
-    return out.toString();
+    // A name that is not UTF-8 is shown with \xNN escapes (a terminal would show '?').
+    return PathBytes.display(out.toString());
   }
 
   /** The report for machines. */
   public String json() {
     StringBuilder json = new StringBuilder("{\n");
     json.append("  \"undeclared_reads\": ");
-    paths(json, undeclaredReads.stream().map(Violation::getPath).toList());
+    paths(json, undeclaredReads.stream().map(v -> PathBytes.fromWire(v.getPath())).toList());
     json.append(",\n  \"undeclared_executables\": ");
-    paths(json, undeclaredExecs.stream().map(Violation::getPath).toList());
+    paths(json, undeclaredExecs.stream().map(v -> PathBytes.fromWire(v.getPath())).toList());
     json.append(",\n  \"undeclared_writes\": [");
     for (int i = 0; i < undeclaredWrites.size(); i++) {
       Violation v = undeclaredWrites.get(i);
@@ -161,7 +164,7 @@ public final class AuditReport {
           .append("{\"kind\": ")
           .append(ReportJson.quote(label(v.getKind())))
           .append(", \"path\": ")
-          .append(ReportJson.quote(v.getPath()))
+          .append(ReportJson.quote(PathBytes.fromWire(v.getPath())))
           .append('}');
     }
     json.append("],\n  \"toolchain_reads\": ");
@@ -197,10 +200,10 @@ public final class AuditReport {
   private static Map<String, List<String>> byDirectory(List<Violation> violations) {
     Map<String, List<String>> dirs = new TreeMap<>();
     for (Violation v : violations) {
-      Path p = Path.of(v.getPath());
-      String dir = p.getParent() == null ? "/" : p.getParent().toString();
+      Path p = PathBytes.toPath(PathBytes.fromWire(v.getPath()));
+      String dir = p.getParent() == null ? "/" : PathBytes.of(p.getParent());
       dirs.computeIfAbsent(dir, d -> new ArrayList<>())
-          .add(p.getFileName() == null ? "/" : p.getFileName().toString());
+          .add(p.getFileName() == null ? "/" : PathBytes.of(p.getFileName()));
     }
     return dirs;
   }
@@ -208,7 +211,7 @@ public final class AuditReport {
   private List<String> usedToolchainRoots() {
     List<String> used = new ArrayList<>();
     for (String root : TOOLCHAIN) {
-      if (toolchainReads.stream().anyMatch(p -> Path.of(p).startsWith(root))) {
+      if (toolchainReads.stream().anyMatch(p -> PathBytes.toPath(p).startsWith(root))) {
         used.add(root);
       }
     }
@@ -216,7 +219,7 @@ public final class AuditReport {
   }
 
   private static boolean inToolchain(String path) {
-    Path p = Path.of(path);
+    Path p = PathBytes.toPath(path);
     return TOOLCHAIN.stream().anyMatch(p::startsWith);
   }
 

@@ -7,6 +7,7 @@ import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.ChangeReport;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.ProcessInfo;
 import java.util.List;
 import java.util.Locale;
@@ -60,7 +61,7 @@ public final class ReportJson {
           .append("    {\"kind\": ")
           .append(quote(label(a)))
           .append(", \"path\": ")
-          .append(quote(a.getPath()))
+          .append(quote(PathBytes.fromWire(a.getPath())))
           .append(", \"errno\": ")
           .append(a.getErrno())
           .append(", \"pid\": ")
@@ -78,7 +79,7 @@ public final class ReportJson {
           .append(", \"parent_pid\": ")
           .append(p.getParentPid())
           .append(", \"argv\": ");
-      strings(json, p.getArgvList());
+      strings(json, PathBytes.fromWire(p.getArgvList()));
       json.append(", \"exit_status\": ").append(p.getExitStatus()).append('}');
       first = false;
     }
@@ -111,12 +112,12 @@ public final class ReportJson {
       json.append(", \"reason\": ").append(quote(report.getReason()));
     }
     if (!report.getKeptAt().isEmpty()) {
-      json.append(", \"kept_at\": ").append(quote(report.getKeptAt()));
+      json.append(", \"kept_at\": ").append(quote(PathBytes.fromWire(report.getKeptAt())));
     }
     json.append(", \"undeclared\": ");
-    strings(json, report.getUndeclaredList());
+    strings(json, PathBytes.fromWire(report.getUndeclaredList()));
     json.append(", \"conflicts\": ");
-    strings(json, report.getConflictsList());
+    strings(json, PathBytes.fromWire(report.getConflictsList()));
     json.append(", \"files\": [");
     boolean first = true;
     for (FileChange c : report.getChangesList()) {
@@ -124,7 +125,7 @@ public final class ReportJson {
           .append("    {\"kind\": ")
           .append(quote(c.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-')))
           .append(", \"path\": ")
-          .append(quote(c.getPath()));
+          .append(quote(PathBytes.fromWire(c.getPath())));
       if (c.getKind() == FileChangeKind.CREATED || c.getKind() == FileChangeKind.MODIFIED) {
         json.append(", \"size\": ").append(c.getSize());
       }
@@ -132,7 +133,7 @@ public final class ReportJson {
         json.append(", \"mode\": ").append(quote(String.format(Locale.ROOT, "%04o", c.getMode())));
       }
       if (!c.getLinkTarget().isEmpty()) {
-        json.append(", \"target\": ").append(quote(c.getLinkTarget()));
+        json.append(", \"target\": ").append(quote(PathBytes.fromWire(c.getLinkTarget())));
       }
       json.append('}');
       first = false;
@@ -153,6 +154,11 @@ public final class ReportJson {
     json.append(']');
   }
 
+  /**
+   * A JSON string. A byte of a file name that is not UTF-8 (see {@link PathBytes}) is written as
+   * the escape {@code \\udcXX}, where XX is the byte: valid JSON, and exactly the string Python's
+   * {@code os.fsdecode} gives for the name, so {@code os.fsencode} returns the original bytes.
+   */
   static String quote(String s) {
     StringBuilder q = new StringBuilder(s.length() + 2).append('"');
     for (int i = 0; i < s.length(); i++) {
@@ -164,7 +170,7 @@ public final class ReportJson {
         case '\r' -> q.append("\\r");
         case '\t' -> q.append("\\t");
         default -> {
-          if (c < 0x20) {
+          if (c < 0x20 || Character.isSurrogate(c) && !isPairedAt(s, i)) {
             q.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
           } else {
             q.append(c);
@@ -173,5 +179,13 @@ public final class ReportJson {
       }
     }
     return q.append('"').toString();
+  }
+
+  /** Whether the surrogate at {@code i} is half of a valid pair (an emoji, say), not a lone one. */
+  private static boolean isPairedAt(String s, int i) {
+    char c = s.charAt(i);
+    return Character.isHighSurrogate(c)
+        ? i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))
+        : i > 0 && Character.isHighSurrogate(s.charAt(i - 1));
   }
 }

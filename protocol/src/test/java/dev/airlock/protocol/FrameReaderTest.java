@@ -46,7 +46,7 @@ class FrameReaderTest {
   void refusesAFrameLargerThanTheLimitBeforeReadingIt() throws Exception {
     ClientMessage big =
         ClientMessage.newBuilder()
-            .setExecute(ExecuteRequest.newBuilder().addArgv("x".repeat(2000)))
+            .setExecute(ExecuteRequest.newBuilder().addArgv(PathBytes.toWire("x".repeat(2000))))
             .build();
     assertThrows(InvalidProtocolBufferException.class, () -> reader(frames(big), 1000).read());
   }
@@ -56,7 +56,7 @@ class FrameReaderTest {
     byte[] whole =
         frames(
             ClientMessage.newBuilder()
-                .setExecute(ExecuteRequest.newBuilder().addArgv("true"))
+                .setExecute(ExecuteRequest.newBuilder().addArgv(PathBytes.toWire("true")))
                 .build());
     assertThrows(
         EOFException.class, () -> reader(Arrays.copyOf(whole, whole.length - 1), 1024).read());

@@ -6,6 +6,7 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchFailure;
 import dev.airlock.sandbox.linux.LaunchSpec;
@@ -185,9 +186,9 @@ interface Spawner {
       this.client = client;
       this.request =
           ExecuteRequest.newBuilder()
-              .addAllArgv(COMMAND)
-              .putAllEnv(Map.of("PATH", path))
-              .setCwd(CWD.toString())
+              .addAllArgv(PathBytes.toWire(COMMAND))
+              .putAllEnv(PathBytes.toWire(Map.of("PATH", path)))
+              .setCwd(PathBytes.toWire(CWD.toString()))
               .setLabel("bench-latency")
               // The run path, every time: a replayed `true` would measure the cache instead.
               .setCacheMode(CacheMode.CACHE_OFF)

@@ -6,6 +6,7 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.CacheStatus;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -182,9 +183,9 @@ public final class StoreBenchmark {
   private ActionResult run(Path cwd, CacheMode mode, String... argv) throws IOException {
     ExecuteRequest request =
         ExecuteRequest.newBuilder()
-            .addAllArgv(List.of(argv))
-            .putAllEnv(ENV)
-            .setCwd(cwd.toString())
+            .addAllArgv(PathBytes.toWire(List.of(argv)))
+            .putAllEnv(PathBytes.toWire(ENV))
+            .setCwd(PathBytes.toWire(cwd.toString()))
             .setCacheMode(mode)
             .build();
     try (ActionCall call = client.execute(request)) {

@@ -9,6 +9,7 @@ import dev.airlock.client.ActionCall;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -305,7 +306,10 @@ class CommitTest {
     ActionResult result;
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     try (ActionCall call =
-        daemon.client().execute(daemon.request("sh", "-c", script).setCwd("" + ws).build())) {
+        daemon
+            .client()
+            .execute(
+                daemon.request("sh", "-c", script).setCwd(PathBytes.toWire("" + ws)).build())) {
       result = call.awaitResult(OutputStream.nullOutputStream(), stderr);
     }
     long clientMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);

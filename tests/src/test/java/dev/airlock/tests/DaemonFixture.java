@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.client.AirlockClient;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -282,10 +283,10 @@ final class DaemonFixture implements AutoCloseable {
   /** A request for {@code argv} with PATH and HOME only, run in the fixture's directory. */
   ExecuteRequest.Builder request(String... argv) {
     return ExecuteRequest.newBuilder()
-        .addAllArgv(List.of(argv))
-        .putEnv("PATH", "/usr/local/bin:/usr/bin:/bin")
-        .putEnv("HOME", dir.toString())
-        .setCwd(dir.toString());
+        .addAllArgv(PathBytes.toWire(List.of(argv)))
+        .putEnv("PATH", PathBytes.toWire("/usr/local/bin:/usr/bin:/bin"))
+        .putEnv("HOME", PathBytes.toWire(dir.toString()))
+        .setCwd(PathBytes.toWire(dir.toString()));
   }
 
   /** Starts {@code ./airlock --socket S --state-dir D ARGS...} in the fixture's directory. */

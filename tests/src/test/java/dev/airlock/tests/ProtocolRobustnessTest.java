@@ -17,6 +17,7 @@ import dev.airlock.protocol.DaemonMessage;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.StatusRequest;
 import dev.airlock.protocol.StdinChunk;
@@ -153,7 +154,13 @@ class ProtocolRobustnessTest {
             DaemonErrorException.class,
             () -> {
               try (ActionCall call =
-                  daemon.client().execute(daemon.request("true").setCwd("relative/dir").build())) {
+                  daemon
+                      .client()
+                      .execute(
+                          daemon
+                              .request("true")
+                              .setCwd(PathBytes.toWire("relative/dir"))
+                              .build())) {
                 call.nextEvent();
               }
             });

@@ -8,6 +8,7 @@ import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.StdinMode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -137,15 +138,15 @@ final class ActionOptions {
     }
     ExecuteRequest.Builder request =
         ExecuteRequest.newBuilder()
-            .addAllArgv(command)
-            .putAllEnv(environment())
-            .setCwd(dir.toString())
+            .addAllArgv(PathBytes.toWire(command))
+            .putAllEnv(PathBytes.toWire(environment()))
+            .setCwd(PathBytes.toWire(dir.toString()))
             .setTimeoutMs(timeout == null ? 0 : Durations.parseMillis(timeout))
             .setStdinMode(stdin ? StdinMode.STDIN_STREAM : StdinMode.STDIN_NULL)
-            .addAllDeclaredInputs(DeclaredPaths.expand(dir, declaredInputs))
-            .addAllDeclaredOutputs(DeclaredPaths.expand(dir, declaredOutputs));
+            .addAllDeclaredInputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredInputs)))
+            .addAllDeclaredOutputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredOutputs)));
     if (workspace != null) {
-      request.setWorkspace(dir.resolve(workspace).normalize().toString());
+      request.setWorkspace(PathBytes.toWire(dir.resolve(workspace).normalize().toString()));
     }
     if (discard && (commit || keepFailed != null)) {
       throw new IllegalArgumentException("--discard goes with neither --commit nor --keep-failed");
@@ -155,7 +156,7 @@ final class ActionOptions {
     } else if (keepFailed != null) {
       request
           .setCommitMode(CommitMode.KEEP_FAILED)
-          .setKeepFailedDir(dir.resolve(keepFailed).normalize().toString());
+          .setKeepFailedDir(PathBytes.toWire(dir.resolve(keepFailed).normalize().toString()));
     }
     if (retryOnConflict < 0) {
       throw new IllegalArgumentException("--retry-on-conflict wants 0 or more");

@@ -5,6 +5,7 @@ import dev.airlock.client.AuditReport;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -69,7 +70,9 @@ final class AuditCommand implements Callable<Integer> {
     try (ActionCall call = action.submit(parent.paths(), request)) {
       ActionResult result = call.awaitResult(out, err);
       Path workspace =
-          Path.of(request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace());
+          PathBytes.toPath(
+              PathBytes.fromWire(
+                  request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace()));
       AuditReport report = new AuditReport(result, workspace);
       // The report goes to stderr so that the command's stdout stays its own.
       PrintStream reportStream =

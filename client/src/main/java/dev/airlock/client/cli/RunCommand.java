@@ -4,6 +4,7 @@ import dev.airlock.client.ActionCall;
 import dev.airlock.client.ReportJson;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -67,7 +68,9 @@ final class RunCommand implements Callable<Integer> {
     try (ActionCall call = action.submit(parent.paths(), request.build())) {
       ActionResult result = call.awaitResult(out, err);
       if (report != null) {
-        String json = ReportJson.format(call.actionId(), command, request.getCwd(), result);
+        String json =
+            ReportJson.format(
+                call.actionId(), command, PathBytes.fromWire(request.getCwd()), result);
         if (report.toString().equals("-")) {
           out.write(json.getBytes(StandardCharsets.UTF_8));
           out.flush();

@@ -4,6 +4,7 @@ import dev.airlock.protocol.Access;
 import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.AccessReport;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.ProcessInfo;
 import dev.airlock.protocol.Violation;
 import dev.airlock.sandbox.linux.trace.TraceResult;
@@ -32,7 +33,7 @@ final class AccessReports {
       report.addViolations(
           Violation.newBuilder()
               .setKind(AccessKind.valueOf(v.kind().name()))
-              .setPath(v.path())
+              .setPath(PathBytes.toWire(v.path()))
               .setPid(v.pid())
               .setDenied(v.denied()));
     }
@@ -41,7 +42,7 @@ final class AccessReports {
           ProcessInfo.newBuilder()
               .setPid(p.pid())
               .setParentPid(p.parentPid())
-              .addAllArgv(p.argv())
+              .addAllArgv(PathBytes.toWire(p.argv()))
               .setExitStatus(p.exitStatus()));
     }
     return report.build();
@@ -55,7 +56,7 @@ final class AccessReports {
       batch.addAccesses(
           Access.newBuilder()
               .setKind(AccessKind.valueOf(a.kind().name()))
-              .setPath(a.path())
+              .setPath(PathBytes.toWire(a.path()))
               .setErrno(a.errno())
               .setPid(a.pid()));
       if (batch.getAccessesCount() == BATCH) {

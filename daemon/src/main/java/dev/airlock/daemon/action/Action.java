@@ -1,7 +1,7 @@
 package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.policy.EffectivePolicy;
-import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.LaunchSpec;
@@ -30,7 +30,7 @@ public final class Action {
   public record Cancellation(Outcome outcome, String reason, int signal) {}
 
   private final String id;
-  private final ExecuteRequest request;
+  private final ActionRequest request;
   private final LaunchSpec spec;
   private final EffectivePolicy policy;
   private final ActionListener listener;
@@ -44,7 +44,7 @@ public final class Action {
 
   Action(
       String id,
-      ExecuteRequest request,
+      ActionRequest request,
       LaunchSpec spec,
       EffectivePolicy policy,
       ActionListener listener,
@@ -61,7 +61,8 @@ public final class Action {
     return id;
   }
 
-  public ExecuteRequest request() {
+  /** The request, as decoded when the daemon accepted it. */
+  public ActionRequest request() {
     return request;
   }
 
@@ -71,8 +72,7 @@ public final class Action {
 
   /** The workspace root: the request's, resolved against the working directory, or the latter. */
   Path workspace() {
-    String workspace = request.getWorkspace();
-    return (workspace.isEmpty() ? spec.cwd() : spec.cwd().resolve(workspace)).normalize();
+    return request.workspace();
   }
 
   /** The policy the action runs under, expanded for it. */
@@ -82,7 +82,7 @@ public final class Action {
 
   /** The wall-clock limit: the request's or the policy's, whichever is shorter (0: none). */
   long timeoutMillis() {
-    long requested = request.getTimeoutMs();
+    long requested = request.timeoutMillis();
     long limit = policy.limits().getWallTimeMs();
     if (requested == 0 || limit == 0) {
       return Math.max(requested, limit);

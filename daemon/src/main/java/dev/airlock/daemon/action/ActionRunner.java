@@ -88,7 +88,7 @@ final class ActionRunner implements Runnable {
       result = supervise();
       // --retry-on-conflict: a run whose commit lost to another runs again from the workspace as
       // it is now (its output is streamed again; the client sees each attempt's Started).
-      for (int retries = action.request().getRetryOnConflict();
+      for (int retries = action.request().retryOnConflict();
           result.getOutcome() == Outcome.COMMIT_CONFLICT
               && retries > 0
               && action.cancellation().isEmpty();
@@ -169,7 +169,7 @@ final class ActionRunner implements Runnable {
     CacheStage cache = new CacheStage(stores.caching(), action);
     List<Path> copyOnWrite = ConfinementPlanner.copyOnWriteRoots(policy, action.workspace());
     boolean overlays = !copyOnWrite.isEmpty() && stores.writes().overlaysWork();
-    if (!copyOnWrite.isEmpty() && !overlays && !action.request().getUnsafeDirectWrites()) {
+    if (!copyOnWrite.isEmpty() && !overlays && !action.request().unsafeDirectWrites()) {
       // Never write in place silently: a failed action must leave the workspace as it was.
       return refused(
           "this machine cannot give the action a copy-on-write layer (no user namespaces or no"

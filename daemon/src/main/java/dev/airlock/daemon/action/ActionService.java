@@ -4,6 +4,7 @@ import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyException;
 import dev.airlock.daemon.policy.PolicyResolver;
+import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.CacheReply;
@@ -11,12 +12,11 @@ import dev.airlock.protocol.CacheRequest;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
-import dev.airlock.protocol.StdinMode;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -88,9 +88,9 @@ public final class ActionService implements AutoCloseable {
    *
    * @throws ActionRejectedException when the request is invalid or the daemon cannot take it
    */
-  public Action submit(ExecuteRequest request, ActionListener listener)
+  public Action submit(ExecuteRequest wire, ActionListener listener)
       throws ActionRejectedException {
-    validate(request);
+    ActionRequest request = decode(wire);
     EffectivePolicy policy;
     try {
       policy = policies.resolve(request);
@@ -98,7 +98,7 @@ public final class ActionService implements AutoCloseable {
       throw invalid(e.getMessage());
     }
     LaunchSpec spec = launchSpec(request, policy);
-    StdinFeed stdin = request.getStdinMode() == StdinMode.STDIN_STREAM ? new StdinFeed() : null;
+    StdinFeed stdin = request.streamStdin() ? new StdinFeed() : null;
     Action action =
         new Action(
             idPrefix + "-" + sequence.incrementAndGet(), request, spec, policy, listener, stdin);
@@ -112,7 +112,11 @@ public final class ActionService implements AutoCloseable {
               .build());
     }
     log.info(
-        () -> "action " + action.id() + " accepted: " + String.join(" ", request.getArgvList()));
+        () ->
+            "action "
+                + action.id()
+                + " accepted: "
+                + PathBytes.display(String.join(" ", request.argv())));
     return action;
   }
 
@@ -128,8 +132,7 @@ public final class ActionService implements AutoCloseable {
             if (request.getOpCase() != CacheRequest.OpCase.EXPLAIN) {
               return queries.answer(request);
             }
-            ExecuteRequest explain = request.getExplain();
-            validate(explain);
+            ActionRequest explain = decode(request.getExplain());
             EffectivePolicy policy = policies.resolve(explain);
             Action action =
                 new Action(
@@ -190,25 +193,24 @@ public final class ActionService implements AutoCloseable {
     };
   }
 
-  private static void validate(ExecuteRequest request) throws ActionRejectedException {
-    if (request.getArgvCount() == 0 || request.getArgv(0).isEmpty()) {
-      throw invalid("the command line is empty");
-    }
-    if (request.getCwd().isEmpty() || !Path.of(request.getCwd()).isAbsolute()) {
-      throw invalid(
-          "the working directory must be an absolute path, got '" + request.getCwd() + "'");
+  /** The request as the daemon works with it; a malformed one is refused, saying why. */
+  private static ActionRequest decode(ExecuteRequest wire) throws ActionRejectedException {
+    try {
+      return ActionRequest.from(wire);
+    } catch (IllegalArgumentException e) {
+      throw invalid(e.getMessage());
     }
   }
 
   /** What to launch: the request's command with the environment its policy lets through. */
-  private static LaunchSpec launchSpec(ExecuteRequest request, EffectivePolicy policy)
+  private static LaunchSpec launchSpec(ActionRequest request, EffectivePolicy policy)
       throws ActionRejectedException {
     try {
       return new LaunchSpec(
-          request.getArgvList(),
-          policy.filterEnvironment(request.getEnvMap()),
-          Path.of(request.getCwd()),
-          request.getStdinMode() == StdinMode.STDIN_STREAM);
+          request.argv(),
+          policy.filterEnvironment(request.env()),
+          request.cwd(),
+          request.streamStdin());
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
     }

@@ -6,6 +6,7 @@ import dev.airlock.daemon.cache.Platform;
 import dev.airlock.daemon.cache.StatCache;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.protocol.CacheMode;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -27,19 +28,18 @@ final class CacheKeys {
         WeakFingerprint.builder()
             .argv(action.spec().argv())
             .environment(action.spec().env())
-            .cwd(action.spec().cwd().toString())
+            .cwd(PathBytes.of(action.spec().cwd()))
             // The record's text lists every field: mode, each path rule, network, env, limits.
             .policy(action.policy().toString().getBytes(StandardCharsets.UTF_8))
             .platform(Platform.current());
-    for (String input : action.request().getDeclaredInputsList()) {
-      Path p = action.spec().cwd().resolve(input).normalize();
+    for (Path p : action.request().declaredInputs()) {
       Digest d;
       try {
         d = stats.digestOf(p);
       } catch (NoSuchFileException | IllegalArgumentException e) {
         d = ABSENT; // absent, or a device or socket: its presence is what can be keyed
       }
-      b.declaredInput(p.toString(), d);
+      b.declaredInput(PathBytes.of(p), d);
     }
     return b.build();
   }

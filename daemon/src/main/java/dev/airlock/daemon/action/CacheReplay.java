@@ -12,6 +12,7 @@ import dev.airlock.daemon.commit.WriteLayer.RootChanges;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Started;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -53,12 +54,12 @@ final class CacheReplay {
     FileTime now = FileTime.from(java.time.Instant.now());
     Set<String> deleted = new HashSet<>();
     for (Map.Entry<String, Output> e : hit.result().outputs().entrySet()) {
-      Path target = Path.of(e.getKey());
+      Path target = PathBytes.toPath(e.getKey());
       Path root = rootOf(target, layer.roots());
       if (root == null) {
         return Optional.empty();
       }
-      String rel = root.relativize(target).toString();
+      String rel = PathBytes.of(root.relativize(target));
       List<Change> changes = byRoot.get(root);
       boolean exists = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
       boolean isDir = Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS);
@@ -66,7 +67,7 @@ final class CacheReplay {
       boolean present = exists && !underDeleted;
       Output output = e.getValue();
       if (output instanceof Output.RegularFile f) {
-        Path staged = layer.upper(root).resolve(rel);
+        Path staged = PathBytes.resolve(layer.upper(root), rel);
         Files.createDirectories(staged.getParent());
         caching.cas().materialize(f.digest(), staged, f.mode());
         long size = Files.size(staged);

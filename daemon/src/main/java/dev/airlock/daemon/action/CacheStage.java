@@ -20,8 +20,8 @@ import dev.airlock.protocol.CacheStatus;
 import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.OutputChunk;
 import dev.airlock.protocol.OutputStream;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Protocol;
-import dev.airlock.protocol.StdinMode;
 import dev.airlock.sandbox.linux.trace.Access;
 import dev.airlock.sandbox.linux.trace.TraceResult;
 import java.io.IOException;
@@ -65,12 +65,12 @@ final class CacheStage {
 
   /** Looks the action up, when its request lets the cache serve it. */
   Optional<CacheHit> lookup() {
-    if (!CacheKeys.reads(action.request().getCacheMode())
-        && !CacheKeys.writes(action.request().getCacheMode())) {
+    if (!CacheKeys.reads(action.request().cacheMode())
+        && !CacheKeys.writes(action.request().cacheMode())) {
       report.setStatus(CacheStatus.CACHE_DISABLED).setReason("--cache=off");
       return Optional.empty();
     }
-    if (action.request().getStdinMode() == StdinMode.STDIN_STREAM) {
+    if (action.request().streamStdin()) {
       // What arrives on stdin is an input no path set can see.
       report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("it reads the client's stdin");
       return Optional.empty();
@@ -78,13 +78,13 @@ final class CacheStage {
     long start = System.nanoTime();
     try {
       weak = CacheKeys.weak(action, caching.statCache());
-      if (!CacheKeys.reads(action.request().getCacheMode())) {
+      if (!CacheKeys.reads(action.request().cacheMode())) {
         return Optional.empty();
       }
       Optional<CacheHit> hit = caching.cache().lookup(weak, caching.reader());
       if (hit.isPresent()
           && hit.get().result().exitCode() != 0
-          && !action.request().getCacheFailures()) {
+          && !action.request().cacheFailures()) {
         // A failure is served only to a request that asks for recorded failures.
         report.setStatus(CacheStatus.CACHE_MISS).setReason("a recorded failure; not replayed");
         return Optional.empty();
@@ -138,13 +138,13 @@ final class CacheStage {
     if (weak == null && !report.getReason().isEmpty()) {
       return Optional.of(report.getReason());
     }
-    if (weak == null || !CacheKeys.writes(action.request().getCacheMode())) {
+    if (weak == null || !CacheKeys.writes(action.request().cacheMode())) {
       return Optional.of("the request does not write to the cache");
     }
     if (result.getOutcome() != dev.airlock.protocol.Outcome.COMPLETED) {
       return Optional.of("the action " + result.getOutcome().name().toLowerCase());
     }
-    if (!succeeded && !action.request().getCacheFailures()) {
+    if (!succeeded && !action.request().cacheFailures()) {
       return Optional.of("it failed (--cache-failures records failures too)");
     }
     if (!trace.violations().isEmpty() && action.policy().enforcing()) {
@@ -155,7 +155,7 @@ final class CacheStage {
           "the tracer could not observe all of it: " + trace.observationGaps().get(0));
     }
     Optional<String> escapedOrNetworked =
-        PathSet.uncacheableReason(trace.accesses(), action.request().getNetworkCacheable());
+        PathSet.uncacheableReason(trace.accesses(), action.request().networkCacheable());
     if (escapedOrNetworked.isPresent()) {
       return escapedOrNetworked;
     }
@@ -187,9 +187,9 @@ final class CacheStage {
       long bytes = 0;
       for (RootChanges rc : changes) {
         for (Change c : rc.changes().changes()) {
-          String path = rc.root().resolve(c.path()).toString();
+          String path = rc.absolute(c);
           if (contentInputs.contains(path)) {
-            return skip("it changed " + path + ", which it had read");
+            return skip("it changed " + PathBytes.display(path) + ", which it had read");
           }
           bytes += c.size();
           if (bytes > MAX_CACHED_OUTPUT_BYTES) {
@@ -205,7 +205,7 @@ final class CacheStage {
           continue;
         }
         for (RootChanges rc : changes) {
-          Path p = Path.of(a.path());
+          Path p = PathBytes.toPath(a.path());
           if (p.startsWith(rc.root()) && !p.equals(rc.root())) {
             outputs.put(a.path(), unchanged(p));
             break;
@@ -229,7 +229,7 @@ final class CacheStage {
   /** What an output the action left as it was is now. */
   private Output unchanged(Path p) throws IOException {
     if (Files.isSymbolicLink(p)) {
-      return new Output.Symlink(Files.readSymbolicLink(p).toString());
+      return new Output.Symlink(PathBytes.of(Files.readSymbolicLink(p)));
     }
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
       return new Output.Deleted();
@@ -249,7 +249,8 @@ final class CacheStage {
       case CREATE_SYMLINK -> new Output.Symlink(c.linkTarget());
       case DELETE -> new Output.Deleted();
       // A mode change alone: the file as it is, with its new mode.
-      case CHMOD -> new Output.RegularFile(caching.cas().put(root.resolve(c.path())), c.mode());
+      case CHMOD ->
+          new Output.RegularFile(caching.cas().put(PathBytes.resolve(root, c.path())), c.mode());
     };
   }
 

@@ -12,12 +12,14 @@ import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.trace.Access;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -52,7 +54,7 @@ final class CommitStage {
     ChangeReport.Builder report = ChangeReport.newBuilder();
     List<RootChanges> changes = List.of();
     if (layer == null) {
-      boolean direct = action.request().getUnsafeDirectWrites();
+      boolean direct = action.request().unsafeDirectWrites();
       report.setOutcome(direct ? CommitOutcome.DIRECT : CommitOutcome.NO_CHANGES);
       if (!direct && succeeded(result)) {
         beforeCommit.accept(changes);
@@ -62,8 +64,8 @@ final class CommitStage {
     try {
       changes = layer.collect();
       describe(changes, report);
-      List<String> undeclared = undeclared(action, report.getChangesList());
-      report.addAllUndeclared(undeclared);
+      List<String> undeclared = undeclared(action, changes);
+      report.addAllUndeclared(PathBytes.toWire(undeclared));
       if (!undeclared.isEmpty() && action.policy().enforcing()) {
         discard(report, "wrote outside its declared outputs");
         if (result.getOutcome() == Outcome.COMPLETED) {
@@ -73,12 +75,13 @@ final class CommitStage {
                   "policy '"
                       + action.policy().name()
                       + "' refused writes outside the declared outputs: "
-                      + String.join(", ", undeclared.subList(0, Math.min(5, undeclared.size())))
+                      + PathBytes.display(
+                          String.join(", ", undeclared.subList(0, Math.min(5, undeclared.size()))))
                       + (undeclared.size() > 5
                           ? " (and " + (undeclared.size() - 5) + " more)"
                           : ""));
         }
-      } else if (action.request().getCommitMode() == CommitMode.DISCARD) {
+      } else if (action.request().commitMode() == CommitMode.DISCARD) {
         discard(report, "a dry run (--discard)");
       } else if (!succeeded(result)) {
         if (report.getChangesCount() == 0) {
@@ -86,10 +89,9 @@ final class CommitStage {
         } else {
           discard(report, failure(result));
         }
-        if (action.request().getCommitMode() == CommitMode.KEEP_FAILED
-            && !action.request().getKeepFailedDir().isEmpty()) {
-          Path dir = action.spec().cwd().resolve(action.request().getKeepFailedDir());
-          report.setKeptAt(layer.keep(changes, dir).toString());
+        Optional<Path> keep = action.request().keepFailedDir();
+        if (action.request().commitMode() == CommitMode.KEEP_FAILED && keep.isPresent()) {
+          report.setKeptAt(PathBytes.toWire(PathBytes.of(layer.keep(changes, keep.get()))));
         }
       } else {
         beforeCommit.accept(changes);
@@ -101,7 +103,7 @@ final class CommitStage {
     } catch (CommitConflictException e) {
       report
           .setOutcome(CommitOutcome.CONFLICT)
-          .addAllConflicts(absolute(e.workspace(), e.paths()))
+          .addAllConflicts(PathBytes.toWire(absolute(e.workspace(), e.paths())))
           .setReason(e.getMessage());
       result.setOutcome(Outcome.COMMIT_CONFLICT).setMessage(e.getMessage());
     } catch (IOException | RuntimeException e) {
@@ -150,14 +152,14 @@ final class CommitStage {
       for (Change c : rc.changes().changes()) {
         FileChange.Builder f =
             FileChange.newBuilder()
-                .setPath(rc.root().resolve(c.path()).toString())
+                .setPath(PathBytes.toWire(rc.absolute(c)))
                 .setKind(kind(c.kind()))
                 .setMode(Math.max(0, c.mode()));
         if (c.kind() == Change.Kind.CREATE_FILE || c.kind() == Change.Kind.REPLACE_FILE) {
           f.setSize(c.size());
         }
         if (c.linkTarget() != null) {
-          f.setLinkTarget(c.linkTarget());
+          f.setLinkTarget(PathBytes.toWire(c.linkTarget()));
         }
         report.addChanges(f);
       }
@@ -179,25 +181,22 @@ final class CommitStage {
    * Changes outside the declared outputs, when the request declared any (without declared outputs
    * the policy's writable roots, enforced by the tracer and the kernel, are the declaration).
    */
-  private static List<String> undeclared(Action action, List<FileChange> changes) {
-    List<String> declared = action.request().getDeclaredOutputsList();
-    if (declared.isEmpty()) {
+  private static List<String> undeclared(Action action, List<RootChanges> changes) {
+    List<Path> outputs = action.request().declaredOutputs();
+    if (outputs.isEmpty()) {
       return List.of();
     }
-    List<Path> outputs = new ArrayList<>();
-    for (String d : declared) {
-      outputs.add(action.spec().cwd().resolve(d).normalize());
-    }
     List<String> undeclared = new ArrayList<>();
-    for (FileChange c : changes) {
-      Path p = Path.of(c.getPath());
-      boolean covered = outputs.stream().anyMatch(p::startsWith);
-      // A directory made only to hold a declared output is part of it.
-      boolean container =
-          c.getKind() == FileChangeKind.DIRECTORY_CREATED
-              && outputs.stream().anyMatch(o -> o.startsWith(p));
-      if (!covered && !container) {
-        undeclared.add(c.getPath());
+    for (RootChanges rc : changes) {
+      for (Change c : rc.changes().changes()) {
+        Path p = PathBytes.resolve(rc.root(), c.path());
+        boolean covered = outputs.stream().anyMatch(p::startsWith);
+        // A directory made only to hold a declared output is part of it.
+        boolean container =
+            c.kind() == Change.Kind.CREATE_DIR && outputs.stream().anyMatch(o -> o.startsWith(p));
+        if (!covered && !container) {
+          undeclared.add(rc.absolute(c));
+        }
       }
     }
     return undeclared;
@@ -215,6 +214,6 @@ final class CommitStage {
   }
 
   private static List<String> absolute(Path root, List<String> relative) {
-    return relative.stream().map(r -> root.resolve(r).toString()).toList();
+    return relative.stream().map(r -> PathBytes.of(PathBytes.resolve(root, r))).toList();
   }
 }

@@ -10,6 +10,7 @@ import dev.airlock.protocol.CachedObservedPath;
 import dev.airlock.protocol.CachedOutput;
 import dev.airlock.protocol.CachedPathSet;
 import dev.airlock.protocol.CachedPathState;
+import dev.airlock.protocol.PathBytes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,7 +36,7 @@ final class CacheRecords {
     for (ObservedPath p : set.paths()) {
       b.addPaths(
           CachedObservedPath.newBuilder()
-              .setPath(p.path())
+              .setPath(PathBytes.toWire(p.path()))
               .setObservationValue(p.kind().ordinal() + 1));
     }
     for (PathState s : states) {
@@ -60,10 +61,13 @@ final class CacheRecords {
     for (CachedObservedPath o : p.getPathsList()) {
       if (o.getObservation() == CachedObservation.CACHED_OBSERVATION_UNSPECIFIED
           || o.getObservationValue() > ObservationKind.values().length) {
-        throw new InvalidProtocolBufferException("unknown observation of " + o.getPath());
+        throw new InvalidProtocolBufferException(
+            "unknown observation of " + PathBytes.display(PathBytes.fromWire(o.getPath())));
       }
       paths.add(
-          new ObservedPath(o.getPath(), ObservationKind.values()[o.getObservationValue() - 1]));
+          new ObservedPath(
+              PathBytes.fromWire(o.getPath()),
+              ObservationKind.values()[o.getObservationValue() - 1]));
     }
     List<PathState> states = new ArrayList<>(p.getStatesCount());
     for (CachedPathState s : p.getStatesList()) {
@@ -85,7 +89,7 @@ final class CacheRecords {
     } else if (state instanceof PathState.DirectoryListing l) {
       b.setListingDigest(bytes(l.digest()));
     } else if (state instanceof PathState.Symlink s) {
-      b.setSymlinkTarget(s.target());
+      b.setSymlinkTarget(PathBytes.toWire(s.target()));
     } else if (state instanceof PathState.Exists e) {
       b.setExistsValue(e.type().ordinal() + 1);
     }
@@ -101,7 +105,7 @@ final class CacheRecords {
       case LISTING_DIGEST:
         return new PathState.DirectoryListing(digest(s.getListingDigest()));
       case SYMLINK_TARGET:
-        return new PathState.Symlink(s.getSymlinkTarget());
+        return new PathState.Symlink(PathBytes.fromWire(s.getSymlinkTarget()));
       case EXISTS:
         if (s.getExists() == CachedFileType.CACHED_FILE_TYPE_UNSPECIFIED
             || s.getExistsValue() > FileType.values().length) {
@@ -129,11 +133,11 @@ final class CacheRecords {
   }
 
   private static CachedOutput encodeOutput(String path, Output output) {
-    CachedOutput.Builder b = CachedOutput.newBuilder().setPath(path);
+    CachedOutput.Builder b = CachedOutput.newBuilder().setPath(PathBytes.toWire(path));
     if (output instanceof Output.RegularFile f) {
       b.setFile(CachedFileOutput.newBuilder().setDigest(bytes(f.digest())).setMode(f.mode()));
     } else if (output instanceof Output.Symlink s) {
-      b.setSymlinkTarget(s.target());
+      b.setSymlinkTarget(PathBytes.toWire(s.target()));
     } else if (output instanceof Output.Directory d) {
       b.setDirectoryMode(d.mode());
     } else {
@@ -146,7 +150,7 @@ final class CacheRecords {
     CachedActionResult r = CachedActionResult.parseFrom(value);
     Map<String, Output> outputs = new TreeMap<>();
     for (CachedOutput o : r.getOutputsList()) {
-      outputs.put(o.getPath(), decodeOutput(o));
+      outputs.put(PathBytes.fromWire(o.getPath()), decodeOutput(o));
     }
     CachedResult result =
         CachedResult.of(
@@ -162,10 +166,12 @@ final class CacheRecords {
   private static Output decodeOutput(CachedOutput o) throws InvalidProtocolBufferException {
     return switch (o.getKindCase()) {
       case FILE -> new Output.RegularFile(digest(o.getFile().getDigest()), o.getFile().getMode());
-      case SYMLINK_TARGET -> new Output.Symlink(o.getSymlinkTarget());
+      case SYMLINK_TARGET -> new Output.Symlink(PathBytes.fromWire(o.getSymlinkTarget()));
       case DIRECTORY_MODE -> new Output.Directory(o.getDirectoryMode());
       case DELETED -> new Output.Deleted();
-      default -> throw new InvalidProtocolBufferException("unknown output at " + o.getPath());
+      default ->
+          throw new InvalidProtocolBufferException(
+              "unknown output at " + PathBytes.display(PathBytes.fromWire(o.getPath())));
     };
   }
 

@@ -1,6 +1,6 @@
 package dev.airlock.daemon.cache;
 
-import java.nio.charset.StandardCharsets;
+import dev.airlock.protocol.PathBytes;
 import java.security.MessageDigest;
 
 /**
@@ -38,8 +38,9 @@ final class HashWriter {
     return this;
   }
 
+  /** A string as its bytes; a file name's exact bytes (see {@link PathBytes}). */
   HashWriter string(String s) {
-    return bytes(s.getBytes(StandardCharsets.UTF_8));
+    return bytes(PathBytes.encode(s));
   }
 
   HashWriter digest(Digest d) {

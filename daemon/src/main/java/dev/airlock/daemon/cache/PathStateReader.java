@@ -1,5 +1,6 @@
 package dev.airlock.daemon.cache;
 
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ public final class PathStateReader {
     List<FileStat> pendingStats = new ArrayList<>();
     for (int i = 0; i < states.length; i++) {
       ObservedPath o = observed.get(i);
-      Path path = Path.of(o.path());
+      Path path = PathBytes.toPath(o.path());
       Optional<FileStat> stat = FileStat.read(path);
       if (stat.isEmpty()) {
         states[i] = PathState.ABSENT;
@@ -44,7 +45,7 @@ public final class PathStateReader {
         pendingPaths.add(path);
         pendingStats.add(stat.get());
       } else if (o.kind() == ObservationKind.CONTENT && type == FileType.SYMLINK) {
-        states[i] = new PathState.Symlink(Files.readSymbolicLink(path).toString());
+        states[i] = new PathState.Symlink(PathBytes.of(Files.readSymbolicLink(path)));
       } else {
         states[i] = new PathState.Exists(type);
       }

@@ -2,10 +2,10 @@ package dev.airlock.daemon.cache;
 
 import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.daemon.store.StateDatabase.Table;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -174,7 +174,7 @@ public final class StatCache {
 
   static byte[] keyOf(Path path) {
     requireAbsolute(path);
-    byte[] raw = path.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] raw = PathBytes.encode(PathBytes.of(path));
     if (raw.length <= MAX_RAW_KEY) {
       return raw;
     }
@@ -216,7 +216,7 @@ public final class StatCache {
       for (Path entry : stream) {
         Optional<FileStat> stat = FileStat.read(entry);
         // An entry removed since the listing was read is simply not listed.
-        stat.ifPresent(s -> entries.put(entry.getFileName().toString(), s.type()));
+        stat.ifPresent(s -> entries.put(PathBytes.of(entry.getFileName()), s.type()));
       }
     }
     HashWriter w = new HashWriter("airlock.listing.v1").int32(entries.size());

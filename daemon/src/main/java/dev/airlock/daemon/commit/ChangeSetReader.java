@@ -1,6 +1,7 @@
 package dev.airlock.daemon.commit;
 
 import dev.airlock.daemon.commit.PosixFiles.Stat;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -44,9 +45,9 @@ public final class ChangeSetReader {
     }
     children.sort(null);
     for (Path upper : children) {
-      String name = upper.getFileName().toString();
+      String name = PathBytes.of(upper.getFileName());
       String path = dir.isEmpty() ? name : dir + "/" + name;
-      Path lower = lowerDir == null ? null : lowerDir.resolve(name);
+      Path lower = lowerDir == null ? null : lowerDir.resolve(upper.getFileName());
       Stat lowerStat = lower == null ? null : PosixFiles.lstatOrNull(lower);
       visit(path, upper, PosixFiles.lstat(upper), lower, lowerStat, out);
     }
@@ -85,9 +86,9 @@ public final class ChangeSetReader {
       return;
     }
     if (stat.isSymlink()) {
-      String target = Files.readSymbolicLink(upper).toString();
+      String target = PathBytes.of(Files.readSymbolicLink(upper));
       if (lowerStat != null && lowerStat.isSymlink()) {
-        if (!target.equals(Files.readSymbolicLink(lower).toString())) {
+        if (!target.equals(PathBytes.of(Files.readSymbolicLink(lower)))) {
           out.add(Change.createSymlink(path, target));
         }
         return;

@@ -4,6 +4,7 @@ import dev.airlock.daemon.commit.CommitStep.Op;
 import dev.airlock.daemon.commit.JournalEntry.State;
 import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.daemon.store.StateDatabase.Table;
+import dev.airlock.protocol.PathBytes;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -81,7 +82,8 @@ public final class CommitJournal {
       out.writeByte(FORMAT);
       out.writeUTF(entry.commitId());
       out.writeByte(entry.state().ordinal());
-      out.writeUTF(entry.workspace().toString());
+      // Modified UTF-8 keeps every char, so escaped bytes of a file name survive (PathBytes).
+      out.writeUTF(PathBytes.of(entry.workspace()));
       out.writeInt(entry.steps().size());
       for (CommitStep step : entry.steps()) {
         out.writeByte(step.op().ordinal());
@@ -104,7 +106,7 @@ public final class CommitJournal {
       }
       String commitId = in.readUTF();
       State state = State.values()[in.readUnsignedByte()];
-      Path workspace = Path.of(in.readUTF());
+      Path workspace = PathBytes.toPath(in.readUTF());
       int count = in.readInt();
       List<CommitStep> steps = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {

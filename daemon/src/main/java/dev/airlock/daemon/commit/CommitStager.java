@@ -4,6 +4,7 @@ import dev.airlock.daemon.commit.Change.Kind;
 import dev.airlock.daemon.commit.CommitObserver.Phase;
 import dev.airlock.daemon.commit.CommitPlan.Staging;
 import dev.airlock.daemon.commit.PosixFiles.Stat;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -27,7 +28,7 @@ final class CommitStager {
   static void check(Path workspace, CommitPlan plan) throws CommitException {
     try {
       for (CommitStep step : plan.steps()) {
-        Path path = workspace.resolve(step.path());
+        Path path = PathBytes.resolve(workspace, step.path());
         Stat parent = PosixFiles.lstatOrNull(path.getParent());
         if (parent == null || !parent.isDirectory()) {
           throw new CommitException(
@@ -58,7 +59,7 @@ final class CommitStager {
     Set<Path> parents = new LinkedHashSet<>();
     int n = 0;
     for (Staging staging : plan.stagings()) {
-      Path destination = workspace.resolve(staging.destination());
+      Path destination = PathBytes.resolve(workspace, staging.destination());
       try {
         stage(staging.change(), destination);
       } catch (IOException e) {
@@ -76,7 +77,7 @@ final class CommitStager {
     // change its mtime again.
     for (int i = dirs.size() - 1; i >= 0; i--) {
       Change dir = dirs.get(i).change();
-      Path destination = workspace.resolve(dirs.get(i).destination());
+      Path destination = PathBytes.resolve(workspace, dirs.get(i).destination());
       try {
         PosixFiles.chmod(destination, dir.mode());
         PosixFiles.setMtime(destination, dir.mtime());
@@ -98,7 +99,8 @@ final class CommitStager {
   private static void stage(Change change, Path destination) throws IOException {
     switch (change.kind()) {
       case CREATE_DIR -> Files.createDirectory(destination);
-      case CREATE_SYMLINK -> Files.createSymbolicLink(destination, Path.of(change.linkTarget()));
+      case CREATE_SYMLINK ->
+          Files.createSymbolicLink(destination, PathBytes.toPath(change.linkTarget()));
       case CREATE_FILE, REPLACE_FILE -> stageFile(change, destination);
       default -> throw new IllegalArgumentException("nothing to stage for " + change);
     }

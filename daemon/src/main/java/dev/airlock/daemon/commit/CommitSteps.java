@@ -1,6 +1,7 @@
 package dev.airlock.daemon.commit;
 
 import dev.airlock.daemon.commit.PosixFiles.Stat;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,18 +20,18 @@ final class CommitSteps {
 
   /** Applies {@code step}, or finishes it, or does nothing when it is already done. */
   static void apply(Path workspace, CommitStep step) throws IOException {
-    Path path = workspace.resolve(step.path());
+    Path path = PathBytes.resolve(workspace, step.path());
     switch (step.op()) {
       case RENAME -> {
-        Path staged = workspace.resolve(step.staged());
+        Path staged = PathBytes.resolve(workspace, step.staged());
         // A missing temp means this rename already happened.
         if (exists(staged)) {
           rename(staged, path);
         }
       }
       case EXCHANGE -> {
-        Path staged = workspace.resolve(step.staged());
-        Path retired = workspace.resolve(step.retired());
+        Path staged = PathBytes.resolve(workspace, step.staged());
+        Path retired = PathBytes.resolve(workspace, step.retired());
         if (exists(staged)) {
           // rename(2) cannot replace a directory by a file or a non-empty directory, so the old
           // entry steps aside first; if it already has, what is at path is nothing of ours.
@@ -42,7 +43,7 @@ final class CommitSteps {
         PosixFiles.deleteTree(retired);
       }
       case DELETE -> {
-        Path retired = workspace.resolve(step.retired());
+        Path retired = PathBytes.resolve(workspace, step.retired());
         // Renaming first makes the deletion of a tree atomic for readers of the workspace.
         if (exists(path)) {
           rename(path, retired);
@@ -73,7 +74,7 @@ final class CommitSteps {
     IOException failure = null;
     Set<Path> parents = new LinkedHashSet<>();
     for (String temp : temps) {
-      Path path = workspace.resolve(temp);
+      Path path = PathBytes.resolve(workspace, temp);
       try {
         if (exists(path)) {
           PosixFiles.deleteTree(path);

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.commit;
 
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -175,7 +176,9 @@ public final class WorkspaceVersions {
   }
 
   private static String absolute(Path root, String relative) {
-    return relative.isEmpty() ? root.toString() : root.resolve(relative).toString();
+    return relative.isEmpty()
+        ? PathBytes.of(root)
+        : PathBytes.of(PathBytes.resolve(root, relative));
   }
 
   private void requireHeld(Path root) {

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.commit;
 
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Confinement;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,7 +26,12 @@ public final class WriteLayer implements AutoCloseable {
   record Root(Path path, UpperDirs.ActionDirs dirs, long startSequence) {}
 
   /** What the action changed under one root. */
-  public record RootChanges(Path root, ChangeSet changes) {}
+  public record RootChanges(Path root, ChangeSet changes) {
+    /** The absolute name of a change's path (see {@link PathBytes}). */
+    public String absolute(Change change) {
+      return PathBytes.of(PathBytes.resolve(root, change.path()));
+    }
+  }
 
   private final WriteTransactions owner;
   private final List<Root> roots;
@@ -100,11 +106,12 @@ public final class WriteLayer implements AutoCloseable {
     Files.createDirectories(dir);
     List<String> deleted = new ArrayList<>();
     for (RootChanges rc : changes) {
-      Path base = changes.size() == 1 ? dir : dir.resolve(rc.root().toString().substring(1));
+      Path base =
+          changes.size() == 1 ? dir : PathBytes.resolve(dir, PathBytes.of(rc.root()).substring(1));
       for (Change c : rc.changes().changes()) {
-        Path target = base.resolve(c.path());
+        Path target = PathBytes.resolve(base, c.path());
         switch (c.kind()) {
-          case DELETE -> deleted.add(rc.root().resolve(c.path()).toString());
+          case DELETE -> deleted.add(rc.absolute(c));
           case CREATE_DIR -> Files.createDirectories(target);
           case CREATE_FILE, REPLACE_FILE -> {
             Files.createDirectories(target.getParent());
@@ -113,14 +120,20 @@ public final class WriteLayer implements AutoCloseable {
           case CREATE_SYMLINK -> {
             Files.createDirectories(target.getParent());
             Files.deleteIfExists(target);
-            Files.createSymbolicLink(target, Path.of(c.linkTarget()));
+            Files.createSymbolicLink(target, PathBytes.toPath(c.linkTarget()));
           }
           case CHMOD -> {}
         }
       }
     }
     if (!deleted.isEmpty()) {
-      Files.write(dir.resolve("DELETED"), deleted);
+      // One name per line, as the bytes it is (a name need not be UTF-8).
+      java.io.ByteArrayOutputStream list = new java.io.ByteArrayOutputStream();
+      for (String name : deleted) {
+        list.writeBytes(PathBytes.encode(name));
+        list.write('\n');
+      }
+      Files.write(dir.resolve("DELETED"), list.toByteArray());
     }
     return dir;
   }
@@ -140,7 +153,7 @@ public final class WriteLayer implements AutoCloseable {
       if (c.kind() != Change.Kind.CREATE_FILE && c.kind() != Change.Kind.REPLACE_FILE) {
         return false;
       }
-      Path target = root.resolve(path);
+      Path target = PathBytes.resolve(root, path);
       return Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)
           && ((Integer) Files.getAttribute(target, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777)
               == c.mode()
@@ -161,12 +174,13 @@ public final class WriteLayer implements AutoCloseable {
 
   /** The paths under {@code root}, relative to it ("" for the root itself). */
   static Set<String> relativeTo(Path root, Set<String> absolute) {
-    String prefix = root.toString().equals("/") ? "/" : root + "/";
+    String name = PathBytes.of(root);
+    String prefix = name.equals("/") ? "/" : name + "/";
     Set<String> relative = new HashSet<>();
     for (String p : absolute) {
       if (p.startsWith(prefix)) {
         relative.add(p.substring(prefix.length()));
-      } else if (p.equals(root.toString())) {
+      } else if (p.equals(name)) {
         relative.add("");
       }
     }

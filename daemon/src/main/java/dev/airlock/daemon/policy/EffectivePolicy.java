@@ -2,6 +2,7 @@ package dev.airlock.daemon.policy;
 
 import dev.airlock.protocol.Limits;
 import dev.airlock.protocol.Network;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Policy;
 import dev.airlock.protocol.PolicyMode;
 import java.nio.file.Path;
@@ -119,10 +120,10 @@ public record EffectivePolicy(
         default -> {
           String expanded =
               entry
-                  .replace("${workspace}", c.workspace().toString())
-                  .replace("${home}", c.home().toString())
-                  .replace("${tmp}", c.tmp().toString());
-          out.add(Path.of(expanded).normalize());
+                  .replace("${workspace}", PathBytes.of(c.workspace()))
+                  .replace("${home}", PathBytes.of(c.home()))
+                  .replace("${tmp}", PathBytes.of(c.tmp()));
+          out.add(PathBytes.toPath(expanded).normalize());
         }
       }
     }

@@ -1,5 +1,6 @@
 package dev.airlock.daemon.policy;
 
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.trace.AccessGuard;
 import dev.airlock.sandbox.linux.trace.AccessKind;
 import java.nio.file.Path;
@@ -26,7 +27,7 @@ public final class PolicyGuard implements AccessGuard {
     if (intent == AccessKind.CONNECT) {
       return connect(path);
     }
-    Path p = Path.of(selfRelative(path, pid));
+    Path p = PathBytes.toPath(selfRelative(path, pid));
     if (policy.isHidden(p)) {
       return Verdict.HIDE;
     }
@@ -57,7 +58,7 @@ public final class PolicyGuard implements AccessGuard {
   private Verdict connect(String address) {
     if (address.startsWith("unix:/")) {
       // The daemon's own socket is hidden like the rest of its state.
-      return policy.isHidden(Path.of(address.substring("unix:".length())))
+      return policy.isHidden(PathBytes.toPath(address.substring("unix:".length())))
           ? Verdict.HIDE
           : Verdict.ALLOW;
     }

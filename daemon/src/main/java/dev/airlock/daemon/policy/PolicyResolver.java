@@ -1,9 +1,9 @@
 package dev.airlock.daemon.policy;
 
-import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.daemon.request.ActionRequest;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Policy;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
 /** Chooses and expands the policy of a request: its own, or the default ("audit"). */
@@ -21,44 +21,34 @@ public final class PolicyResolver {
     this.daemonHome = daemonHome;
   }
 
-  /** The effective policy of a request whose cwd is absolute (validated before). */
-  public EffectivePolicy resolve(ExecuteRequest request) throws PolicyException {
-    Path cwd = Path.of(request.getCwd());
-    PolicyLoader loader = new PolicyLoader(cwd);
+  /** The effective policy of an accepted request. */
+  public EffectivePolicy resolve(ActionRequest request) throws PolicyException {
+    PolicyLoader loader = new PolicyLoader(request.cwd());
     String name;
     Policy policy;
-    switch (request.getPolicyCase()) {
-      case POLICY_NAME -> {
-        name = request.getPolicyName();
+    switch (request.policy().kind()) {
+      case NAMED -> {
+        name = request.policy().text();
         policy = loader.load(name);
       }
-      case INLINE_POLICY -> {
+      case INLINE -> {
         name = "inline";
-        policy = loader.loadInline(request.getInlinePolicy());
+        policy = loader.loadInline(request.policy().text());
       }
       default -> {
         name = DEFAULT_POLICY;
         policy = loader.load(DEFAULT_POLICY);
       }
     }
-    Path workspace = request.getWorkspace().isEmpty() ? cwd : cwd.resolve(request.getWorkspace());
-    String home = request.getEnvOrDefault("HOME", "");
+    String home = request.env().getOrDefault("HOME", "");
     PolicyContext context =
         new PolicyContext(
-            workspace.normalize(),
-            home.startsWith("/") ? Path.of(home) : daemonHome,
+            request.workspace(),
+            home.startsWith("/") ? PathBytes.toPath(home) : daemonHome,
             Path.of("/tmp"),
-            absolute(cwd, request.getDeclaredInputsList()),
-            absolute(cwd, request.getDeclaredOutputsList()),
+            request.declaredInputs(),
+            request.declaredOutputs(),
             alwaysHidden);
     return EffectivePolicy.of(name, policy, context);
-  }
-
-  private static List<Path> absolute(Path cwd, List<String> paths) {
-    List<Path> out = new ArrayList<>();
-    for (String p : paths) {
-      out.add(cwd.resolve(p).normalize());
-    }
-    return out;
   }
 }

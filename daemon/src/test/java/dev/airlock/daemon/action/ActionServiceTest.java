@@ -15,6 +15,7 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.LauncherBinary;
 import dev.airlock.sandbox.linux.LinuxPlatform;
@@ -104,9 +105,9 @@ class ActionServiceTest {
 
   private ExecuteRequest sh(String script) {
     return ExecuteRequest.newBuilder()
-        .addAllArgv(List.of("sh", "-c", script))
-        .putEnv("PATH", "/usr/bin:/bin")
-        .setCwd(dir.toString())
+        .addAllArgv(PathBytes.toWire(List.of("sh", "-c", script)))
+        .putEnv("PATH", PathBytes.toWire("/usr/bin:/bin"))
+        .setCwd(PathBytes.toWire(dir.toString()))
         .build();
   }
 
@@ -191,13 +192,19 @@ class ActionServiceTest {
     ActionRejectedException empty =
         assertThrows(
             ActionRejectedException.class,
-            () -> service.submit(ExecuteRequest.newBuilder().setCwd("/").build(), new Recorder()));
+            () ->
+                service.submit(
+                    ExecuteRequest.newBuilder().setCwd(PathBytes.toWire("/")).build(),
+                    new Recorder()));
     assertEquals(ErrorCode.INVALID_REQUEST, empty.code());
 
     ActionRejectedException relative =
         assertThrows(
             ActionRejectedException.class,
-            () -> service.submit(sh("true").toBuilder().setCwd("rel").build(), new Recorder()));
+            () ->
+                service.submit(
+                    sh("true").toBuilder().setCwd(PathBytes.toWire("rel")).build(),
+                    new Recorder()));
     assertTrue(relative.getMessage().contains("absolute"), relative.getMessage());
 
     ActionRejectedException policy =

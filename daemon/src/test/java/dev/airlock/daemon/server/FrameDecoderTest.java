@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import dev.airlock.protocol.ClientMessage;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.StatusRequest;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -31,7 +32,10 @@ class FrameDecoderTest {
     ClientMessage message =
         ClientMessage.newBuilder()
             .setProtocolVersion(1)
-            .setExecute(ExecuteRequest.newBuilder().addArgv("x".repeat(300)).setCwd("/"))
+            .setExecute(
+                ExecuteRequest.newBuilder()
+                    .addArgv(PathBytes.toWire("x".repeat(300)))
+                    .setCwd(PathBytes.toWire("/")))
             .build();
     byte[] bytes = framed(message);
     EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(1 << 20));

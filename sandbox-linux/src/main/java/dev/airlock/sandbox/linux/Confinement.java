@@ -1,5 +1,6 @@
 package dev.airlock.sandbox.linux;
 
+import dev.airlock.protocol.PathBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +46,7 @@ public record Confinement(
       // overlayfs takes its directories in a comma-separated option string.
       for (Path p : List.of(root, layerDir)) {
         if (!p.isAbsolute()
-            || p.toString()
+            || PathBytes.of(p)
                 .chars()
                 .anyMatch(ch -> ch == ',' || ch == ':' || ch == '\\' || ch == '\n')) {
           throw new IllegalArgumentException(
@@ -159,16 +160,14 @@ public record Confinement(
       case HOST -> {}
     }
     for (Overlay layer : overlays) {
-      o.addAll(
-          List.of(
-              "--overlay", layer.root().toString(), "--overlay-dir", layer.layerDir().toString()));
+      o.addAll(List.of("--overlay", name(layer.root()), "--overlay-dir", name(layer.layerDir())));
     }
-    writable.forEach(p -> o.addAll(List.of("--rw", p.toString())));
+    writable.forEach(p -> o.addAll(List.of("--rw", name(p))));
     if (privateTmp) {
       o.add("--private-tmp");
-      keep.forEach(p -> o.addAll(List.of("--keep", p.toString())));
+      keep.forEach(p -> o.addAll(List.of("--keep", name(p))));
     }
-    hidden.forEach(p -> o.addAll(List.of("--hide", p.toString())));
+    hidden.forEach(p -> o.addAll(List.of("--hide", name(p))));
     if (readOnlyRoot) {
       o.add("--ro-root");
     }
@@ -181,9 +180,14 @@ public record Confinement(
     if (maxCpuSeconds >= 0) {
       o.addAll(List.of("--rlimit", "cpu=" + maxCpuSeconds));
     }
-    landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", p.toString())));
-    landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", p.toString())));
-    landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", p.toString())));
+    landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", name(p))));
+    landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", name(p))));
+    landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", name(p))));
     return o;
+  }
+
+  /** A path as a launcher argument: its exact bytes, which the launcher gets unchanged. */
+  private static String name(Path p) {
+    return PathBytes.of(p);
   }
 }

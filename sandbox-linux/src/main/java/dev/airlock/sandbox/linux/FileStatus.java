@@ -1,6 +1,7 @@
 package dev.airlock.sandbox.linux;
 
 import com.sun.jna.Memory;
+import dev.airlock.protocol.PathBytes;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -29,13 +30,13 @@ public record FileStatus(
    */
   public static Optional<FileStatus> lstat(Path path) throws ErrnoException {
     Memory buf = BUFFER.get();
-    if (LinuxLibc.statx(AT_FDCWD, path.toString(), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf)
+    if (LinuxLibc.statx(AT_FDCWD, LinuxLibc.path(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf)
         != 0) {
       int errno = LinuxLibc.errno();
       if (errno == Errno.ENOENT || errno == ENOTDIR) {
         return Optional.empty();
       }
-      throw new ErrnoException("statx(" + path + ")", errno);
+      throw new ErrnoException("statx(" + PathBytes.display(PathBytes.of(path)) + ")", errno);
     }
     int mode = buf.getShort(28) & 0xffff;
     long ino = buf.getLong(32);

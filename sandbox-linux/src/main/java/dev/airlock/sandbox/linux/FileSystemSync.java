@@ -17,7 +17,7 @@ public final class FileSystemSync {
    * @throws ErrnoException when the path cannot be opened or the sync fails (EIO, ENOSPC)
    */
   public static void syncFileSystemOf(Path path) throws ErrnoException {
-    int fd = LinuxLibc.open(path.toString(), LinuxLibc.O_RDONLY | LinuxLibc.O_CLOEXEC);
+    int fd = LinuxLibc.open(LinuxLibc.path(path), LinuxLibc.O_RDONLY | LinuxLibc.O_CLOEXEC);
     if (fd < 0) {
       throw new ErrnoException("open(" + path + ")", LinuxLibc.errno());
     }

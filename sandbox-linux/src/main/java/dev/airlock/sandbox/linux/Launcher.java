@@ -1,7 +1,7 @@
 package dev.airlock.sandbox.linux;
 
 import com.sun.jna.Memory;
-import com.sun.jna.StringArray;
+import dev.airlock.protocol.PathBytes;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -46,7 +46,7 @@ public final class Launcher {
     List<String> line = new ArrayList<>();
     line.add(binary.toString());
     line.add("--cwd");
-    line.add(spec.cwd().toString());
+    line.add(PathBytes.of(spec.cwd()));
     line.add("--report-fd");
     line.add(Integer.toString(REPORT_FD));
     if (traced) {
@@ -188,7 +188,7 @@ public final class Launcher {
               report[0],
               sync == null ? -1 : sync[1],
               spec.argv().get(0),
-              spec.cwd().toString(),
+              PathBytes.of(spec.cwd()),
               confinement.pidNamespace() ? 2 : 0);
       // The child has its copies; the parent keeps only its own ends.
       closeQuietly(out[1], err[1], report[1]);
@@ -265,8 +265,9 @@ public final class Launcher {
             LinuxLibc.posix_spawnattr_setsigdefault(attr, allSignals));
 
         List<String> line = commandLine(spec, seccompFd >= 0, confinement);
-        StringArray argv = new StringArray(line.toArray(new String[0]));
-        StringArray envp = new StringArray(environment(spec.env()));
+        // Arguments and the environment go to the kernel as the exact bytes they stand for.
+        CStringArray argv = new CStringArray(line);
+        CStringArray envp = new CStringArray(environment(spec.env()));
         int[] pid = new int[1];
         int rc = LinuxLibc.posix_spawn(pid, binary.toString(), actions, attr, argv, envp);
         if (rc != 0) {
@@ -281,8 +282,8 @@ public final class Launcher {
     }
   }
 
-  private static String[] environment(Map<String, String> env) {
-    return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toArray(String[]::new);
+  private static List<String> environment(Map<String, String> env) {
+    return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
   /** A close-on-exec pipe with both fds at or above MIN_SOURCE_FD, remembered in {@code all}. */

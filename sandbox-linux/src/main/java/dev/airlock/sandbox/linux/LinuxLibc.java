@@ -107,10 +107,11 @@ final class LinuxLibc {
 
   static native int close(int fd);
 
-  static native int open(String path, int flags);
+  /** open(2); {@code path} is a NUL-terminated byte string (see {@link #path}). */
+  static native int open(byte[] path, int flags);
 
-  /** statx(2) into a struct statx of 256 bytes. */
-  static native int statx(int dirfd, String path, int flags, int mask, Pointer statxbuf);
+  /** statx(2) into a struct statx of 256 bytes; {@code path} as for {@link #open}. */
+  static native int statx(int dirfd, byte[] path, int flags, int mask, Pointer statxbuf);
 
   /** syncfs(2): commits the whole filesystem holding {@code fd} to disk. */
   static native int syncfs(int fd);
@@ -158,6 +159,15 @@ final class LinuxLibc {
 
   static final int SYS_LANDLOCK_CREATE_RULESET = 444;
   static final int LANDLOCK_CREATE_RULESET_VERSION = 1;
+
+  /**
+   * A path as the kernel takes it: its exact bytes (not the JDK's lossy string of it), NUL
+   * terminated.
+   */
+  static byte[] path(java.nio.file.Path path) {
+    byte[] name = dev.airlock.protocol.PathBytes.encode(dev.airlock.protocol.PathBytes.of(path));
+    return java.util.Arrays.copyOf(name, name.length + 1);
+  }
 
   /** The errno of the last failed call on this thread (JNA saves it right after the call). */
   static int errno() {

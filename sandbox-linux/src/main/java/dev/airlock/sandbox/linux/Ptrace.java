@@ -2,7 +2,7 @@ package dev.airlock.sandbox.linux;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
-import java.nio.charset.StandardCharsets;
+import dev.airlock.protocol.PathBytes;
 
 /**
  * ptrace(2) for one tracer thread, with Airlock's options and preallocated buffers. Every request
@@ -153,7 +153,8 @@ public final class Ptrace {
 
   /**
    * Reads a NUL-terminated string (a path argument) from the tracee with process_vm_readv, a page
-   * at a time so that a string ending just before an unmapped page still reads.
+   * at a time so that a string ending just before an unmapped page still reads. Its bytes are kept
+   * exactly (see {@link PathBytes}): a file name need not be UTF-8.
    *
    * @return the string, or null when the address is unreadable or no NUL comes within maxBytes
    */
@@ -183,7 +184,7 @@ public final class Ptrace {
       }
       int take = nul >= 0 ? nul : (int) n;
       if (collected == null && nul >= 0) {
-        return new String(strings.getByteArray(0, take), StandardCharsets.UTF_8);
+        return PathBytes.decode(strings.getByteArray(0, take));
       }
       byte[] grown = new byte[total + take];
       if (collected != null) {
@@ -193,7 +194,7 @@ public final class Ptrace {
       collected = grown;
       total += take;
       if (nul >= 0) {
-        return new String(collected, StandardCharsets.UTF_8);
+        return PathBytes.decode(collected);
       }
       at += n;
     }

@@ -1,11 +1,11 @@
 package dev.airlock.sandbox.linux.trace;
 
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -27,7 +27,7 @@ final class ExecInputs {
       if (head.length < 3 || head[0] != '#' || head[1] != '!') {
         return Optional.empty();
       }
-      String line = new String(head, 2, head.length - 2, StandardCharsets.UTF_8);
+      String line = PathBytes.decode(head, 2, head.length - 2);
       int end = line.indexOf('\n');
       line = (end >= 0 ? line.substring(0, end) : line).trim();
       String interpreter = line.split("[ \t]", 2)[0];
@@ -72,7 +72,7 @@ final class ExecInputs {
         }
         ByteBuffer name = ByteBuffer.allocate((int) size);
         channel.read(name, offset);
-        return Optional.of(new String(name.array(), 0, (int) size - 1, StandardCharsets.UTF_8));
+        return Optional.of(PathBytes.decode(name.array(), 0, (int) size - 1));
       }
       return Optional.empty();
     } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.airlock.sandbox.linux.trace;
 
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,7 +150,8 @@ final class PathResolver {
   /** Whether an absolute path exists for the process, without following a final symlink. */
   boolean exists(int pid, String absolute) {
     return Files.exists(
-        Path.of("/proc/" + pid + "/root" + absolute), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        PathBytes.toPath("/proc/" + pid + "/root" + absolute),
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Whether an fd of the thread refers to a directory. */
@@ -198,11 +200,11 @@ final class PathResolver {
       if (plain.contains(candidate)) {
         continue;
       }
-      Path seen = Path.of("/proc/" + tid + "/root" + candidate);
+      Path seen = PathBytes.toPath("/proc/" + tid + "/root" + candidate);
       if (Files.isSymbolicLink(seen)) {
         String target;
         try {
-          target = Files.readSymbolicLink(seen).toString();
+          target = PathBytes.of(Files.readSymbolicLink(seen));
         } catch (IOException e) {
           continue;
         }
@@ -235,7 +237,7 @@ final class PathResolver {
 
   private static String link(String proc) {
     try {
-      return Files.readSymbolicLink(Path.of(proc)).toString();
+      return PathBytes.of(Files.readSymbolicLink(Path.of(proc)));
     } catch (IOException | UnsupportedOperationException e) {
       return null;
     }

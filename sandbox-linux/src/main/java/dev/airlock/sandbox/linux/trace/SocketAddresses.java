@@ -1,10 +1,10 @@
 package dev.airlock.sandbox.linux.trace;
 
+import dev.airlock.protocol.PathBytes;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /** Renders a struct sockaddr read from a tracee as the address part of a CONNECT record. */
@@ -54,7 +54,7 @@ final class SocketAddresses {
           while (end < sockaddr.length && sockaddr[end] != 0) {
             end++;
           }
-          String name = new String(sockaddr, start, end - start, StandardCharsets.UTF_8);
+          String name = PathBytes.decode(sockaddr, start, end - start);
           return "unix:" + (abstractName ? "@" : "") + name;
         }
         default -> {

@@ -2,6 +2,7 @@ package dev.airlock.sandbox.linux.trace;
 
 import static dev.airlock.sandbox.linux.trace.AccessKind.*;
 
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Ptrace;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
@@ -495,14 +496,14 @@ final class SyscallDecoder {
     if (exe != null && !exe.equals(program)) {
       // The running image is not the file exec'd: a script, run by the interpreter on its #!
       // line (which may itself be reached through env or a symlink).
-      ExecInputs.shebangInterpreter(root.resolve(program.substring(1)))
+      ExecInputs.shebangInterpreter(PathBytes.resolve(root, program.substring(1)))
           .ifPresent(interpreter -> recordInput(pid, interpreter));
       log.record(READ, exe, 0, pid);
     }
     if (exe != null) {
       Optional<String> loader =
           interpreters.computeIfAbsent(
-              exe, e -> ExecInputs.elfInterpreter(root.resolve(e.substring(1))));
+              exe, e -> ExecInputs.elfInterpreter(PathBytes.resolve(root, e.substring(1))));
       loader.ifPresent(l -> recordInput(pid, l));
     }
   }

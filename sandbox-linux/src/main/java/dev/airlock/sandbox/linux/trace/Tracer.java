@@ -1,5 +1,6 @@
 package dev.airlock.sandbox.linux.trace;
 
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchedProcess;
@@ -8,7 +9,6 @@ import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -332,12 +332,7 @@ public final class Tracer {
       if (raw.length == 0) {
         return List.of();
       }
-      String all =
-          new String(
-              raw,
-              0,
-              raw[raw.length - 1] == 0 ? raw.length - 1 : raw.length,
-              StandardCharsets.UTF_8);
+      String all = PathBytes.decode(raw, 0, raw[raw.length - 1] == 0 ? raw.length - 1 : raw.length);
       return Arrays.asList(all.split("\0", -1));
     } catch (IOException e) {
       return List.of();
