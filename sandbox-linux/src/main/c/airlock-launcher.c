@@ -21,13 +21,15 @@
  *   --rw PATH                a writable root (bound onto itself before the root goes read-only)
  *   --ro-root                make every mount read-only except the --rw roots and a private /tmp
  *   --private-tmp            an empty tmpfs on /tmp
+ *   --tmp-size BYTES         the size limit of that tmpfs (the kernel's default: half of RAM)
  *   --keep PATH              a path under /tmp that stays visible through the private /tmp
  *   --hide PATH              made invisible: an empty read-only tmpfs over a directory,
  *                            /dev/null over a file
  *   --rlimit nproc|as|cpu=N  resource limits (cpu in seconds, as in bytes)
- *   --ll-ro PATH, --ll-rx PATH, --ll-rw PATH
- *                            Landlock rules (read; read and execute; everything) applied when
- *                            at least one is given and the kernel has Landlock
+ *   --ll-ro PATH, --ll-rx PATH, --ll-rw PATH, --ll-dir PATH
+ *                            Landlock rules (read; read and execute; everything; listing
+ *                            directories only) applied when at least one is given and the kernel
+ *                            has Landlock
  *
  *   - fds 0, 1 and 2 are already wired by the spawner (posix_spawn file actions);
  *   - the launcher's own environment is the command's environment; COMMAND without a slash is
@@ -270,6 +272,13 @@ static int parse_confinement(struct confinement *c, int argc, char **argv, int *
     add_path(c->ll_rx, &c->n_ll_rx, value);
   } else if (strcmp(opt, "--ll-rw") == 0) {
     add_path(c->ll_rw, &c->n_ll_rw, value);
+  } else if (strcmp(opt, "--ll-dir") == 0) {
+    add_path(c->ll_dir, &c->n_ll_dir, value);
+  } else if (strcmp(opt, "--tmp-size") == 0) {
+    char *end;
+    long long size = strtoll(value, &end, 10);
+    if (*end != '\0' || size <= 0) usage("bad --tmp-size");
+    c->tmp_size = size;
   } else {
     return 0;
   }
@@ -375,7 +384,8 @@ int main(int argc, char **argv) {
   const char *cwd = NULL;
   int seccomp_fd = -1;
   int sync_fd = -1;
-  static struct confinement confinement = {.rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1};
+  static struct confinement confinement = {
+      .rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1, .tmp_size = -1};
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {

@@ -138,7 +138,10 @@ int confine_mounts(const struct confinement *c) {
                                 OPEN_TREE_CLONE_ | AT_RECURSIVE_ | O_CLOEXEC);
       if (keep_fd[i] < 0 && errno != ENOENT) return errno;
     }
-    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) return errno;
+    char tmp_options[64] = "mode=1777";
+    if (c->tmp_size >= 0)
+      snprintf(tmp_options, sizeof tmp_options, "mode=1777,size=%lld", c->tmp_size);
+    if (mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, tmp_options) != 0) return errno;
     for (int i = 0; i < c->n_keep; i++) {
       if (keep_fd[i] < 0) continue;
       make_dirs(c->keep[i]);
@@ -236,7 +239,7 @@ static int add_rules(int ruleset, const char *const *paths, int n, uint64_t righ
 }
 
 int confine_landlock(const struct confinement *c) {
-  if (c->n_ll_ro + c->n_ll_rx + c->n_ll_rw == 0) return 0;
+  if (c->n_ll_ro + c->n_ll_rx + c->n_ll_rw + c->n_ll_dir == 0) return 0;
   long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, 1 /* VERSION */);
   if (abi < 1) return 0; /* no Landlock: the daemon knew and reports it (status, results) */
   uint64_t handled = LL_ABI1_ALL;
@@ -251,6 +254,7 @@ int confine_landlock(const struct confinement *c) {
     err = add_rules(ruleset, c->ll_rx, c->n_ll_rx, LL_EXECUTE | LL_READ_FILE | LL_READ_DIR,
                     handled);
   if (err == 0) err = add_rules(ruleset, c->ll_rw, c->n_ll_rw, handled, handled);
+  if (err == 0) err = add_rules(ruleset, c->ll_dir, c->n_ll_dir, LL_READ_DIR, handled);
   if (err == 0 && syscall(SYS_landlock_restrict_self, ruleset, 0) != 0) err = errno;
   close(ruleset);
   return err;

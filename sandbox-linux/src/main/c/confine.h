@@ -24,12 +24,15 @@ struct confinement {
   const char *hide[CONFINE_MAX_PATHS];
   int n_hide;
   long long rlimit_nproc, rlimit_as, rlimit_cpu; /* -1: unset */
+  long long tmp_size;                            /* bytes of the private /tmp; -1: the default */
   const char *ll_ro[CONFINE_MAX_PATHS];
   int n_ll_ro;
   const char *ll_rx[CONFINE_MAX_PATHS];
   int n_ll_rx;
   const char *ll_rw[CONFINE_MAX_PATHS];
   int n_ll_rw;
+  const char *ll_dir[CONFINE_MAX_PATHS]; /* listing only: the way to granted paths */
+  int n_ll_dir;
 };
 
 /* Enters the namespaces (user, mount, network, pid) and maps the caller's uid and gid. With

@@ -35,7 +35,8 @@ final class AccessReports {
               .setKind(AccessKind.valueOf(v.kind().name()))
               .setPath(PathBytes.toWire(v.path()))
               .setPid(v.pid())
-              .setDenied(v.denied()));
+              .setDenied(v.denied())
+              .setHidden(v.hidden()));
     }
     for (TracedProcess p : trace.processes()) {
       report.addProcesses(

@@ -10,6 +10,7 @@ import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Finished;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.ResourceUsage;
 import dev.airlock.protocol.Started;
@@ -167,15 +168,21 @@ final class ActionRunner implements Runnable {
     action.markStarting();
     EffectivePolicy policy = action.policy();
     CacheStage cache = new CacheStage(stores.caching(), action);
-    List<Path> copyOnWrite = ConfinementPlanner.copyOnWriteRoots(policy, action.workspace());
+    ConfinementPlanner.WriteRoots roots = ConfinementPlanner.writeRoots(policy, action.workspace());
+    List<Path> copyOnWrite = roots.copyOnWrite();
     boolean overlays = !copyOnWrite.isEmpty() && stores.writes().overlaysWork();
-    if (!copyOnWrite.isEmpty() && !overlays && !action.request().unsafeDirectWrites()) {
-      // Never write in place silently: a failed action must leave the workspace as it was.
-      return refused(
-          "this machine cannot give the action a copy-on-write layer (no user namespaces or no"
-              + " overlayfs), so its writes to "
-              + copyOnWrite
-              + " could not be undone; pass --unsafe-direct-writes to let it write in place");
+    // Never write in place silently: a failed action must leave the workspace as it was.
+    if (!action.request().unsafeDirectWrites()) {
+      if (!copyOnWrite.isEmpty() && !overlays) {
+        return refused(
+            "this machine cannot give the action a copy-on-write layer (no user namespaces or no"
+                + " overlayfs), so its writes to "
+                + PathBytes.display(copyOnWrite.toString())
+                + " could not be undone; pass --unsafe-direct-writes to let it write in place");
+      }
+      if (!roots.uncovered().isEmpty()) {
+        return refused(uncoveredMessage(roots.uncovered()));
+      }
     }
     WriteLayer layer = null;
     try {
@@ -205,6 +212,22 @@ final class ActionRunner implements Runnable {
         layer.close();
       }
     }
+  }
+
+  /** Why writable roots directly on / are refused, and what to do instead. */
+  private static String uncoveredMessage(List<Path> uncovered) {
+    Path first = uncovered.get(0);
+    String what =
+        first.getNameCount() == 0
+            ? "the workspace is /, which"
+            : PathBytes.display(PathBytes.of(first)) + " would be created directly in /, which";
+    return what
+        + " cannot get a copy-on-write layer (/ holds every other mount), so the action's writes"
+        + " there could not be undone; "
+        + (first.getNameCount() == 0
+            ? "run it from a project directory or name one with --workspace DIR, "
+            : "create its parent directory first, ")
+        + "or pass --unsafe-direct-writes to let it write in place";
   }
 
   private ActionResult.Builder refused(String message) {
@@ -277,7 +300,7 @@ final class ActionRunner implements Runnable {
           result(status, process.launchFailure())
               .setAccessReport(AccessReports.summary(trace))
               .addAllConfinement(planner.layers(confinement));
-      List<Violation> denied = trace.violations().stream().filter(Violation::denied).toList();
+      List<Violation> denied = trace.violations().stream().filter(Violation::failsAction).toList();
       if (!denied.isEmpty() && policy.enforcing() && result.getOutcome() == Outcome.COMPLETED) {
         result.setOutcome(Outcome.POLICY_VIOLATION).setMessage(deniedMessage(policy, denied));
       }

@@ -147,7 +147,8 @@ final class CacheStage {
     if (!succeeded && !action.request().cacheFailures()) {
       return Optional.of("it failed (--cache-failures records failures too)");
     }
-    if (!trace.violations().isEmpty() && action.policy().enforcing()) {
+    // A hidden path looked absent to the action: it could not depend on what is there.
+    if (trace.violations().stream().anyMatch(v -> !v.hidden()) && action.policy().enforcing()) {
       return Optional.of("it violated its policy");
     }
     if (!trace.observationGaps().isEmpty()) {

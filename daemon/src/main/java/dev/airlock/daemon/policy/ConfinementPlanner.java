@@ -33,13 +33,27 @@ public final class ConfinementPlanner {
   }
 
   /**
+   * Where an action's writes go: the roots that get a copy-on-write layer, and the writable paths
+   * that cannot get one, because the nearest existing directory at or above them is {@code /}
+   * itself (overlayfs cannot take {@code /} as a layer with the upper dir on the same filesystem,
+   * and {@code /} holds every other mount), e.g. a workspace of {@code /}.
+   */
+  public record WriteRoots(List<Path> copyOnWrite, List<Path> uncovered) {
+    public WriteRoots {
+      copyOnWrite = List.copyOf(copyOnWrite);
+      uncovered = List.copyOf(uncovered);
+    }
+  }
+
+  /**
    * The writable roots whose writes go to a copy-on-write layer: the nearest existing directory of
    * each of the policy's writable paths, outermost only. "/" (the audit policy) stands for the
    * workspace alone (writes elsewhere are reported, and made in place); a private /tmp, /dev, /proc
    * and /sys need none.
    */
-  public static List<Path> copyOnWriteRoots(EffectivePolicy policy, Path workspace) {
+  public static WriteRoots writeRoots(EffectivePolicy policy, Path workspace) {
     List<Path> roots = new ArrayList<>();
+    List<Path> uncovered = new ArrayList<>();
     for (Path p : policy.writable()) {
       // The workspace stands for "/" only when it exists: a missing working directory must fail
       // as such, at the launcher's chdir.
@@ -47,8 +61,15 @@ public final class ConfinementPlanner {
           p.equals(ROOT)
               ? (java.nio.file.Files.isDirectory(workspace) ? workspace : null)
               : nearestDirectory(p);
+      if (dir != null
+          && dir.equals(ROOT)
+          && !p.startsWith("/dev")
+          && !policy.isHidden(p)
+          && !(policy.privateTmp() && p.startsWith(TMP))) {
+        uncovered.add(p.equals(ROOT) ? workspace : p);
+        continue;
+      }
       if (dir == null
-          || dir.equals(ROOT)
           || dir.startsWith("/dev")
           || dir.startsWith("/proc")
           || dir.startsWith("/sys")
@@ -61,7 +82,23 @@ public final class ConfinementPlanner {
       roots.removeIf(r -> r.startsWith(dir));
       roots.add(dir);
     }
-    return roots;
+    return new WriteRoots(roots, uncovered);
+  }
+
+  /** Whether something is granted strictly below {@code dir}. */
+  private static boolean grantsBelow(EffectivePolicy policy, Path dir) {
+    return EffectivePolicy.leadsTo(dir, policy.readable())
+        || EffectivePolicy.leadsTo(dir, policy.executable())
+        || EffectivePolicy.leadsTo(dir, policy.writable());
+  }
+
+  private static Path nearestExisting(Path p) {
+    for (Path at = p; at != null; at = at.getParent()) {
+      if (java.nio.file.Files.exists(at, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+        return at;
+      }
+    }
+    return null;
   }
 
   private static Path nearestDirectory(Path p) {
@@ -99,9 +136,17 @@ public final class ConfinementPlanner {
     List<Path> keep = new ArrayList<>();
     if (policy.privateTmp()) {
       List<Path> candidates = new ArrayList<>(policy.readable());
-      candidates.addAll(policy.writable());
+      for (Path p : policy.writable()) {
+        // What does not exist yet (a declared output) is kept through its nearest existing
+        // directory below /tmp, where it will be made.
+        Path existing = nearestExisting(p);
+        candidates.add(
+            existing == null || existing.equals(TMP) || !existing.startsWith(TMP) ? p : existing);
+      }
       candidates.addAll(policy.executable());
       candidates.add(cwd);
+      // An overlay under /tmp is a mount on a host directory: it is kept like the directory.
+      overlays.forEach(o -> candidates.add(o.root()));
       for (Path p : candidates) {
         if (p.startsWith(TMP) && !p.equals(TMP) && keep.stream().noneMatch(p::startsWith)) {
           keep.removeIf(k -> k.startsWith(p));
@@ -117,9 +162,31 @@ public final class ConfinementPlanner {
     }
     Limits limits = policy.limits();
     boolean landlock = landlockAbi > 0 && policy.enforcing();
-    List<Path> landlockWrite = new ArrayList<>(landlock ? policy.writable() : List.of());
-    if (landlock && policy.privateTmp() && !landlockWrite.contains(TMP)) {
-      landlockWrite.add(TMP);
+    List<Path> landlockWrite = new ArrayList<>();
+    List<Path> landlockList = new ArrayList<>();
+    if (landlock) {
+      for (Path p : policy.writable()) {
+        // A rule needs an existing path: a declared output still to be made is granted through
+        // its nearest existing directory (the tracer keeps the action to the output itself, and
+        // that directory is a copy-on-write root, whose changes are checked before the commit).
+        Path existing = nearestExisting(p);
+        if (existing != null && !landlockWrite.contains(existing)) {
+          landlockWrite.add(existing);
+        }
+      }
+      if (policy.privateTmp() && !landlockWrite.contains(TMP)) {
+        landlockWrite.add(TMP);
+      }
+      // Granted paths inside the workspace are reached by listing it (make looks for its
+      // makefile so): the kernel lets the workspace be listed, the tracer narrows it to the
+      // directories on the way to granted paths.
+      Path workspace = policy.workspace();
+      if (workspace != null
+          && !workspace.equals(ROOT)
+          && grantsBelow(policy, workspace)
+          && !policy.canRead(workspace)) {
+        landlockList.add(workspace);
+      }
     }
     return new Confinement(
             true,
@@ -142,9 +209,11 @@ public final class ConfinementPlanner {
             limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
             limits.getMemoryBytes() == 0 ? -1 : limits.getMemoryBytes(),
             limits.getCpuTimeMs() == 0 ? -1 : (limits.getCpuTimeMs() + 999) / 1000,
+            policy.privateTmp() && limits.getTmpBytes() > 0 ? limits.getTmpBytes() : -1,
             landlock ? policy.readable() : List.of(),
             landlock ? policy.executable() : List.of(),
-            landlockWrite)
+            landlockWrite,
+            landlockList)
         .withOverlays(overlays);
   }
 

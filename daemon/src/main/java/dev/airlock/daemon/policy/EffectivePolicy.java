@@ -20,6 +20,7 @@ import java.util.TreeMap;
  */
 public record EffectivePolicy(
     String name,
+    Path workspace,
     PolicyMode mode,
     List<Path> readable,
     List<Path> writable,
@@ -49,6 +50,7 @@ public record EffectivePolicy(
     }
     return new EffectivePolicy(
         name,
+        context.workspace(),
         policy.getMode(),
         expand(policy.getReadableList(), context),
         expand(policy.getWritableList(), context),
@@ -70,15 +72,68 @@ public record EffectivePolicy(
   }
 
   public boolean canRead(Path path) {
-    return !isHidden(path) && (covered(path, readable) || covered(path, writable));
+    return !isHidden(path) && (granted(path, readable) || granted(path, writable));
   }
 
   public boolean canWrite(Path path) {
-    return !isHidden(path) && covered(path, writable);
+    return !isHidden(path) && granted(path, writable);
   }
 
   public boolean canExecute(Path path) {
-    return !isHidden(path) && covered(path, executable);
+    return !isHidden(path) && granted(path, executable);
+  }
+
+  /**
+   * Whether one of {@code roots} grants {@code path}. With a private /tmp, a grant of /tmp is the
+   * action's own tmpfs: it does not reach into the host trees kept visible on top of it (a
+   * workspace under /tmp, a declared input there), which only their own grants open.
+   */
+  private boolean granted(Path path, List<Path> roots) {
+    Path p = path.normalize();
+    for (Path root : roots) {
+      if (p.startsWith(root) && !(privateTmp && root.equals(TMP) && inKeptTree(p))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether a path under /tmp belongs to a host tree a private /tmp keeps visible. */
+  private boolean inKeptTree(Path p) {
+    if (workspace != null
+        && !workspace.equals(TMP)
+        && workspace.startsWith(TMP)
+        && p.startsWith(workspace)) {
+      return true;
+    }
+    for (List<Path> grants : List.of(readable, writable, executable)) {
+      for (Path g : grants) {
+        if (!g.equals(TMP) && g.startsWith(TMP) && p.startsWith(g)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static final Path TMP = Path.of("/tmp");
+
+  /**
+   * Whether a directory may be listed: a readable one, or one on the way to something granted
+   * (listing the workspace to find a declared input shows names, not contents).
+   */
+  public boolean canList(Path path) {
+    return canRead(path)
+        || !isHidden(path)
+            && (leadsTo(path, readable) || leadsTo(path, writable) || leadsTo(path, executable));
+  }
+
+  /**
+   * Whether a directory may be created: in a writable root, or on the way to one (a declared output
+   * whose parents do not exist yet).
+   */
+  public boolean canCreateDirectory(Path path) {
+    return canWrite(path) || !isHidden(path) && leadsTo(path, writable);
   }
 
   /** The environment the action gets: the request's, filtered by the policy's names. */
@@ -99,6 +154,17 @@ public record EffectivePolicy(
           }
         });
     return passed;
+  }
+
+  /** Whether {@code path} lies strictly above one of {@code roots}. */
+  static boolean leadsTo(Path path, List<Path> roots) {
+    Path p = path.normalize();
+    for (Path root : roots) {
+      if (root.startsWith(p) && !root.equals(p)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static boolean covered(Path path, List<Path> roots) {

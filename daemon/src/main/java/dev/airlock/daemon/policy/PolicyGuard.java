@@ -1,5 +1,6 @@
 package dev.airlock.daemon.policy;
 
+import dev.airlock.protocol.Network;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.trace.AccessGuard;
 import dev.airlock.sandbox.linux.trace.AccessKind;
@@ -7,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * An action's policy as the tracer asks it. Probes are always allowed (the kernel cannot restrict
- * stat either, and compilers probe widely), except of hidden paths, which look absent.
+ * stat either, and compilers probe widely), except of hidden paths, which look absent. Directories
+ * on the way to a granted path may be listed, and created when they lead to a writable one.
  */
 public final class PolicyGuard implements AccessGuard {
   private final EffectivePolicy policy;
@@ -34,7 +36,9 @@ public final class PolicyGuard implements AccessGuard {
     boolean allowed =
         switch (intent) {
           case STAT_PROBE, ABSENT_PROBE -> true;
-          case READ, ENUMERATE -> policy.canRead(p);
+          // A READ at an open's entry may be a directory's; only a directory leads somewhere.
+          case READ, ENUMERATE -> policy.canList(p);
+          case CREATE -> policy.canCreateDirectory(p);
           case EXEC -> policy.canExecute(p);
           default -> policy.canWrite(p);
         };
@@ -57,10 +61,17 @@ public final class PolicyGuard implements AccessGuard {
   /** A connect(2) to an address, by the policy's network rule; local sockets by path. */
   private Verdict connect(String address) {
     if (address.startsWith("unix:/")) {
+      Path socket = PathBytes.toPath(address.substring("unix:".length()));
       // The daemon's own socket is hidden like the rest of its state.
-      return policy.isHidden(PathBytes.toPath(address.substring("unix:".length())))
-          ? Verdict.HIDE
-          : Verdict.ALLOW;
+      if (policy.isHidden(socket)) {
+        return Verdict.HIDE;
+      }
+      // A socket on the host (docker.sock, D-Bus, an agent) is a way out of the sandbox, as a
+      // network connection is; one the action made in its own writable roots is its own.
+      if (policy.network() != Network.NETWORK_NONE || policy.canWrite(socket)) {
+        return Verdict.ALLOW;
+      }
+      return policy.enforcing() ? Verdict.DENY : Verdict.REPORT;
     }
     boolean allowed =
         switch (policy.network()) {

@@ -48,7 +48,9 @@ class ConfinementPlannerTest {
             "pid-namespace",
             "network-namespace",
             "read-only-root",
-            "landlock-abi-7"),
+            "landlock-abi-7",
+            // the shipped policy limits processes, memory and its /tmp
+            "rlimits"),
         planner.layers(c));
   }
 

@@ -23,9 +23,11 @@ public record Confinement(
     long maxProcesses,
     long maxMemoryBytes,
     long maxCpuSeconds,
+    long tmpSizeBytes,
     List<Path> landlockRead,
     List<Path> landlockExecute,
-    List<Path> landlockWrite) {
+    List<Path> landlockWrite,
+    List<Path> landlockList) {
 
   /** What the action's network namespace allows. */
   public enum Network {
@@ -81,6 +83,8 @@ public record Confinement(
           -1,
           -1,
           -1,
+          -1,
+          List.of(),
           List.of(),
           List.of(),
           List.of());
@@ -89,7 +93,7 @@ public record Confinement(
   public static Confinement namespacesOnly(Network network) {
     return new Confinement(
         true, false, network, false, false, List.of(), List.of(), List.of(), List.of(), -1, -1, -1,
-        List.of(), List.of(), List.of());
+        -1, List.of(), List.of(), List.of(), List.of());
   }
 
   /** This confinement with (or without) a pid namespace of its own. */
@@ -116,9 +120,11 @@ public record Confinement(
         maxProcesses,
         maxMemoryBytes,
         maxCpuSeconds,
+        tmpSizeBytes,
         landlockRead,
         landlockExecute,
-        landlockWrite);
+        landlockWrite,
+        landlockList);
   }
 
   public Confinement {
@@ -129,6 +135,7 @@ public record Confinement(
     landlockRead = List.copyOf(landlockRead);
     landlockExecute = List.copyOf(landlockExecute);
     landlockWrite = List.copyOf(landlockWrite);
+    landlockList = List.copyOf(landlockList);
     if (!namespaces
         && (network != Network.HOST
             || pidNamespace
@@ -142,7 +149,10 @@ public record Confinement(
 
   /** Whether Landlock rules are part of it. */
   public boolean landlock() {
-    return !landlockRead.isEmpty() || !landlockExecute.isEmpty() || !landlockWrite.isEmpty();
+    return !landlockRead.isEmpty()
+        || !landlockExecute.isEmpty()
+        || !landlockWrite.isEmpty()
+        || !landlockList.isEmpty();
   }
 
   /** The launcher options for this confinement. */
@@ -166,6 +176,9 @@ public record Confinement(
     if (privateTmp) {
       o.add("--private-tmp");
       keep.forEach(p -> o.addAll(List.of("--keep", name(p))));
+      if (tmpSizeBytes >= 0) {
+        o.addAll(List.of("--tmp-size", Long.toString(tmpSizeBytes)));
+      }
     }
     hidden.forEach(p -> o.addAll(List.of("--hide", name(p))));
     if (readOnlyRoot) {
@@ -183,6 +196,7 @@ public record Confinement(
     landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", name(p))));
     landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", name(p))));
     landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", name(p))));
+    landlockList.forEach(p -> o.addAll(List.of("--ll-dir", name(p))));
     return o;
   }
 

@@ -40,6 +40,11 @@ public final class SeccompFilter {
   /** Low 32 bits of args[0] (little-endian machines). */
   static final int OFFSET_ARG0_LOW = 16;
 
+  /** sendto(2)'s destination address pointer, args[4]: low and high 32 bits. */
+  static final int OFFSET_ARG4_LOW = 16 + 4 * 8;
+
+  static final int OFFSET_ARG4_HIGH = OFFSET_ARG4_LOW + 4;
+
   /** clone(2) flags that create namespaces (CLONE_NEWTIME is only reachable through clone3). */
   static final int CLONE_NEW_MASK =
       0x00020000 // CLONE_NEWNS
@@ -124,9 +129,27 @@ public final class SeccompFilter {
       table.number(s).ifPresent(nr -> addCase(code, nr, SECCOMP_RET_ERRNO | errno));
     }
     for (Syscall s : traced) {
+      if (s == Syscall.SENDTO) {
+        continue; // decided by its argument, below
+      }
       table
           .number(s)
           .ifPresent(nr -> addCase(code, nr, SECCOMP_RET_TRACE | (nr & SECCOMP_RET_DATA)));
+    }
+    if (traced.contains(Syscall.SENDTO) && table.number(Syscall.SENDTO).isPresent()) {
+      // Last, so every jump stays short: only a sendto that names a destination stops; on a
+      // connected socket (a NULL address, the common case) the destination was checked at
+      // connect.
+      int nr = table.number(Syscall.SENDTO).get();
+      int trace = SECCOMP_RET_TRACE | (nr & SECCOMP_RET_DATA);
+      code.add(new Instruction(BPF_JMP_JEQ_K, 1, 0, nr));
+      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
+      code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARG4_LOW));
+      code.add(new Instruction(BPF_JMP_JEQ_K, 1, 0, 0));
+      code.add(new Instruction(BPF_RET_K, 0, 0, trace));
+      code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARG4_HIGH));
+      code.add(new Instruction(BPF_JMP_JEQ_K, 1, 0, 0));
+      code.add(new Instruction(BPF_RET_K, 0, 0, trace));
     }
     code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ALLOW));
     return new SeccompFilter(code);

@@ -74,8 +74,13 @@ public enum Syscall {
   MOUNT,
   UMOUNT2,
   PIVOT_ROOT,
-  // Network: where the action connects (recorded; the policy's network rule applies)
+  // Network: where the action connects or sends (recorded; the policy's network rule applies).
+  // sendto(2) stops only when it names an address (a datagram to a host socket or a far host);
+  // sendmsg(2) and sendmmsg(2) carry theirs in memory, so they always stop.
   CONNECT,
+  SENDTO,
+  SENDMSG,
+  SENDMMSG,
   // Bypasses syscall tracing entirely (io_uring operations never pass through seccomp)
   IO_URING_SETUP,
   // Escapes from the sandbox or from the tracer's view: always refused, and recorded

@@ -18,6 +18,11 @@ public final class AccessLog {
     violations.putIfAbsent(new Key(kind, path), new Violation(kind, path, pid, denied));
   }
 
+  /** Records an attempt on a hidden path, refused by making it look absent. */
+  public void hidden(AccessKind kind, String path, int pid) {
+    violations.putIfAbsent(new Key(kind, path), new Violation(kind, path, pid, true, true));
+  }
+
   public List<Violation> violations() {
     return List.copyOf(new ArrayList<>(violations.values()));
   }

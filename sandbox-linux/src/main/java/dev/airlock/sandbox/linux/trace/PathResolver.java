@@ -24,6 +24,10 @@ final class PathResolver {
   private static final int MAX_LINK_HOPS = 40;
   private static final String DELETED_SUFFIX = " (deleted)";
 
+  /** What /proc's magic links to non-files point at: "pipe:[12]", "anon_inode:[eventfd]". */
+  private static final java.util.regex.Pattern MAGIC_TARGET =
+      java.util.regex.Pattern.compile("[a-z_]+:");
+
   /**
    * Paths already walked and known not to be symlinks (existing or not), until a mutation at or
    * above them. Sorted, so that a mutation of a directory drops everything below it.
@@ -154,6 +158,14 @@ final class PathResolver {
         java.nio.file.LinkOption.NOFOLLOW_LINKS);
   }
 
+  /**
+   * Whether an absolute path exists as the daemon sees the host (not through the action's mount
+   * namespace, which may cover it), without following a final symlink.
+   */
+  boolean existsOnHost(String absolute) {
+    return Files.exists(PathBytes.toPath(absolute), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+  }
+
   /** Whether an fd of the thread refers to a directory. */
   boolean isDirectoryFd(int tid, int fd) {
     return Files.isDirectory(Path.of("/proc/" + tid + "/fd/" + fd));
@@ -209,8 +221,9 @@ final class PathResolver {
           continue;
         }
         links.add(candidate);
-        if (!target.startsWith("/") && candidate.startsWith("/proc/")) {
-          // A magic link to a pipe, socket or anonymous inode: nothing further on disk.
+        if (candidate.startsWith("/proc/") && MAGIC_TARGET.matcher(target).lookingAt()) {
+          // A magic link to a pipe, socket or anonymous inode: nothing further on disk. (Plain
+          // relative links such as /proc/mounts -> self/mounts are followed.)
           return candidate;
         }
         if (++hops > MAX_LINK_HOPS) {

@@ -9,6 +9,9 @@ import java.util.Arrays;
 
 /** Renders a struct sockaddr read from a tracee as the address part of a CONNECT record. */
 final class SocketAddresses {
+  /** The prefix of a unix socket's address: {@code unix:/path}, {@code unix:@abstract}. */
+  static final String UNIX = "unix:";
+
   private static final int AF_UNIX = 1;
   private static final int AF_INET = 2;
   private static final int AF_INET6 = 10;

@@ -45,6 +45,12 @@ final class SyscallDecoder {
   static final long RESOLVE_IN_ROOT = 0x10;
   private static final int PATH_MAX = 4096;
 
+  /** sizeof(struct mmsghdr) on 64-bit Linux: a struct msghdr (56 bytes), msg_len, padding. */
+  private static final int MMSGHDR_BYTES = 64;
+
+  /** The kernel's limit on a sendmmsg(2) vector (UIO_MAXIOV). */
+  private static final int MAX_MMSG = 1024;
+
   /** What to do with the tracee after its seccomp stop. */
   enum Next {
     CONTINUE,
@@ -65,6 +71,9 @@ final class SyscallDecoder {
     int flags;
     long resolve;
     boolean existed;
+
+    /** The further destinations of a sendmmsg(2), after the first in {@link #path}. */
+    List<String> moreAddresses = List.of();
 
     /** An access outside the policy in audit mode: recorded at exit, if the call succeeds. */
     AccessKind reportKind;
@@ -249,12 +258,20 @@ final class SyscallDecoder {
         p.path = path(tid, pid, cwd, a[0], true);
         p.path2 = path(tid, pid, cwd, a[1], true);
       }
-      case CONNECT -> {
-        p.path =
-            SocketAddresses.describe(
-                ptrace.readBytes(tid, a[1], (int) Math.min(Math.max(a[2], 0), 128)));
-        if (p.path == null) {
-          return Next.CONTINUE; // not an address family with a destination worth recording
+      case CONNECT -> p.path = address(tid, pid, a[1], a[2]);
+      case SENDTO -> p.path = address(tid, pid, a[4], a[5]);
+      case SENDMSG -> p.path = messageAddress(tid, pid, a[1]);
+      case SENDMMSG -> {
+        List<String> addresses = new ArrayList<>();
+        for (long i = 0; i < Math.min(a[2], MAX_MMSG); i++) {
+          String address = messageAddress(tid, pid, a[1] + i * MMSGHDR_BYTES);
+          if (address != null && !addresses.contains(address)) {
+            addresses.add(address);
+          }
+        }
+        if (!addresses.isEmpty()) {
+          p.path = addresses.get(0);
+          p.moreAddresses = addresses.subList(1, addresses.size());
         }
       }
       case GETDENTS, GETDENTS64 -> {
@@ -290,7 +307,8 @@ final class SyscallDecoder {
       return deny(EPERM);
     }
     if (p.path == null) {
-      // Unreadable pointer or a vanished cwd: the kernel will fail the call (EFAULT) too.
+      // Unreadable pointer or a vanished cwd: the kernel will fail the call (EFAULT) too. For a
+      // send or connect: no address of a family worth recording (netlink, AF_UNSPEC, none).
       return Next.CONTINUE;
     }
     if (guard != AccessGuard.ALLOW_ALL) {
@@ -305,6 +323,47 @@ final class SyscallDecoder {
       p.existed = paths.exists(pid, p.path);
     }
     return Next.TO_EXIT;
+  }
+
+  /**
+   * A struct sockaddr at {@code pointer} as a CONNECT record's address, or null; a socket path
+   * relative to the working directory is made absolute, as the kernel resolves it.
+   */
+  private String address(int tid, int pid, long pointer, long length) {
+    if (pointer == 0) {
+      return null;
+    }
+    String address =
+        SocketAddresses.describe(
+            ptrace.readBytes(tid, pointer, (int) Math.min(Math.max(length, 0), 128)));
+    if (address != null
+        && address.startsWith(SocketAddresses.UNIX)
+        && !address.startsWith(SocketAddresses.UNIX + "/")
+        && !address.startsWith(SocketAddresses.UNIX + "@")
+        && !address.equals(SocketAddresses.UNIX + "(unnamed)")) {
+      links.clear();
+      String resolved =
+          paths.resolve(
+              tid,
+              pid,
+              PathResolver.AT_FDCWD,
+              address.substring(SocketAddresses.UNIX.length()),
+              true,
+              links);
+      recordLinks(pid);
+      return resolved == null ? null : SocketAddresses.UNIX + resolved;
+    }
+    return address;
+  }
+
+  /** The destination of a struct msghdr at {@code pointer} (msg_name, msg_namelen), or null. */
+  private String messageAddress(int tid, int pid, long pointer) {
+    byte[] header = ptrace.readBytes(tid, pointer, 16);
+    if (header == null) {
+      return null;
+    }
+    ByteBuffer b = ByteBuffer.wrap(header).order(ByteOrder.nativeOrder());
+    return address(tid, pid, b.getLong(0), Integer.toUnsignedLong(b.getInt(8)));
   }
 
   /** The errno of the last {@link Next#DENY}. */
@@ -327,6 +386,13 @@ final class SyscallDecoder {
     AccessGuard.Verdict verdict = guard.check(first, p.path, pid);
     AccessKind kind = first;
     String path = p.path;
+    for (String address : p.moreAddresses) {
+      AccessGuard.Verdict other = guard.check(CONNECT, address, pid);
+      if (other.compareTo(verdict) > 0) {
+        verdict = other;
+        path = address;
+      }
+    }
     if (p.path2 != null) {
       AccessKind second =
           p.syscall == Syscall.LINK || p.syscall == Syscall.LINKAT ? LINK : RENAME_TO;
@@ -344,16 +410,17 @@ final class SyscallDecoder {
         kind = WRITE;
       }
     }
-    if (verdict == AccessGuard.Verdict.DENY
-        && (kind == READ || kind == EXEC || kind == ENUMERATE)
-        && !paths.exists(pid, path)) {
-      // As in the kernel, looking up a missing file fails with ENOENT before any permission
-      // check: a PATH search's misses are not refusals.
+    if (verdict == AccessGuard.Verdict.DENY && kernelFailsFirst(p, kind, path, pid)) {
       return null;
     }
     switch (verdict) {
       case HIDE -> {
-        log.violation(kind, path, pid, true);
+        // It looks absent, as the kernel layer makes it look; a path that is absent anyway
+        // (the host has no ~/.ssh) was not hidden from anything, so nothing is reported.
+        if (paths.existsOnHost(path)) {
+          log.hidden(kind, path, pid);
+        }
+        log.record(ABSENT_PROBE, path, ENOENT, pid);
         return deny(ENOENT);
       }
       case DENY -> {
@@ -368,6 +435,31 @@ final class SyscallDecoder {
       case ALLOW -> {}
     }
     return null;
+  }
+
+  /**
+   * Whether the kernel fails this call before any permission check, so that refusing it would turn
+   * an ordinary failure into a violation: a lookup of a missing path fails with ENOENT (a PATH
+   * search's misses are not refusals, nor is {@code rm -f} of nothing), and creating something that
+   * exists fails with EEXIST ({@code mkdir -p} of an existing parent).
+   */
+  private boolean kernelFailsFirst(Pending p, AccessKind kind, String path, int pid) {
+    if (kind == CONNECT) {
+      // An address; a local socket's path that is not there fails with ENOENT (glibc tries
+      // nscd's socket before every user lookup).
+      return path.startsWith("unix:/") && !paths.exists(pid, path.substring("unix:".length()));
+    }
+    boolean exists = paths.exists(pid, path);
+    boolean createsOnly =
+        kind == CREATE
+            || kind == SYMLINK
+            || kind == LINK
+            || (isOpen(p.syscall) && (p.flags & (O_CREAT | O_EXCL)) == (O_CREAT | O_EXCL));
+    if (createsOnly) {
+      return exists;
+    }
+    boolean mayCreate = isOpen(p.syscall) && (p.flags & O_CREAT) != 0 || kind == RENAME_TO;
+    return !exists && !mayCreate;
   }
 
   private static boolean intentReadsAndWrites(Pending p) {
@@ -389,7 +481,7 @@ final class SyscallDecoder {
       return writes ? WRITE : READ;
     }
     return switch (p.syscall) {
-      case CONNECT -> CONNECT;
+      case CONNECT, SENDTO, SENDMSG, SENDMMSG -> CONNECT;
       case EXECVE, EXECVEAT -> EXEC;
       case MKDIR, MKDIRAT, MKNOD, MKNODAT -> CREATE;
       case RMDIR, UNLINK, UNLINKAT -> DELETE;
@@ -469,7 +561,11 @@ final class SyscallDecoder {
       }
       case SYMLINK, SYMLINKAT -> mutation(SYMLINK, p.path, errno, pid);
       case TRUNCATE -> mutation(TRUNCATE, p.path, errno, pid);
-      case CONNECT -> log.record(CONNECT, p.path, errno == EINPROGRESS ? 0 : errno, pid);
+      case CONNECT, SENDTO, SENDMSG, SENDMMSG -> {
+        int outcome = errno == EINPROGRESS ? 0 : errno;
+        log.record(CONNECT, p.path, outcome, pid);
+        p.moreAddresses.forEach(address -> log.record(CONNECT, address, outcome, pid));
+      }
       case CHROOT, MOUNT, UMOUNT2, PIVOT_ROOT, OPEN_BY_HANDLE_AT -> {
         log.record(ESCAPE, p.path, errno, pid);
         if (p.path2 != null) {

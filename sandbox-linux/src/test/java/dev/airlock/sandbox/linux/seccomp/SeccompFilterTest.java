@@ -21,6 +21,10 @@ class SeccompFilterTest {
   }
 
   private static int decide(SeccompFilter filter, int arch, int nr, int arg0) {
+    return decide(filter, arch, nr, arg0, 0);
+  }
+
+  private static int decide(SeccompFilter filter, int arch, int nr, int arg0, long arg4) {
     List<SeccompFilter.Instruction> code = filter.instructions();
     int acc = 0;
     int pc = 0;
@@ -33,6 +37,8 @@ class SeccompFilterTest {
                 case SeccompFilter.OFFSET_ARCH -> arch;
                 case SeccompFilter.OFFSET_NR -> nr;
                 case SeccompFilter.OFFSET_ARG0_LOW -> arg0;
+                case SeccompFilter.OFFSET_ARG4_LOW -> (int) arg4;
+                case SeccompFilter.OFFSET_ARG4_HIGH -> (int) (arg4 >>> 32);
                 default -> throw new AssertionError("unexpected load at " + i.k());
               };
           pc++;
@@ -67,6 +73,22 @@ class SeccompFilterTest {
     assertEquals(
         SeccompFilter.SECCOMP_RET_TRACE | nr(Syscall.EXECVE),
         decide(filter, SyscallTable.AUDIT_ARCH_X86_64, nr(Syscall.EXECVE)));
+  }
+
+  @Test
+  void sendtoStopsOnlyWhenItNamesADestination() {
+    SeccompFilter sends =
+        SeccompFilter.build(X86, EnumSet.of(Syscall.SENDTO, Syscall.CONNECT), Map.of());
+    int arch = SyscallTable.AUDIT_ARCH_X86_64;
+    int trace = SeccompFilter.SECCOMP_RET_TRACE | nr(Syscall.SENDTO);
+    assertEquals(SeccompFilter.SECCOMP_RET_ALLOW, decide(sends, arch, nr(Syscall.SENDTO), 3, 0));
+    assertEquals(trace, decide(sends, arch, nr(Syscall.SENDTO), 3, 0x7ffc_1234_5678L));
+    assertEquals(trace, decide(sends, arch, nr(Syscall.SENDTO), 3, 0x5678L));
+    assertEquals(trace, decide(sends, arch, nr(Syscall.SENDTO), 3, 0x7ffc_0000_0000L));
+    assertEquals(
+        SeccompFilter.SECCOMP_RET_TRACE | nr(Syscall.CONNECT),
+        decide(sends, arch, nr(Syscall.CONNECT)),
+        "the syscalls after it are still decided");
   }
 
   @Test
@@ -109,7 +131,8 @@ class SeccompFilterTest {
     for (Syscall s : Syscall.values()) {
       assertEquals(
           SeccompFilter.SECCOMP_RET_TRACE | nr(s),
-          decide(all, SyscallTable.AUDIT_ARCH_X86_64, nr(s)),
+          // A destination address: sendto stops only with one.
+          decide(all, SyscallTable.AUDIT_ARCH_X86_64, nr(s), 0, 0x1000),
           s.name());
     }
     assertTrue(all.instructions().stream().allMatch(i -> i.jt() <= 1 && i.jf() <= 1));
