@@ -26,6 +26,7 @@ public record EffectivePolicy(
     List<Path> writable,
     List<Path> executable,
     List<Path> hidden,
+    List<Path> daemonState,
     Network network,
     List<String> env,
     boolean privateTmp,
@@ -37,6 +38,7 @@ public record EffectivePolicy(
     writable = List.copyOf(writable);
     executable = List.copyOf(executable);
     hidden = List.copyOf(hidden);
+    daemonState = List.copyOf(daemonState);
     env = List.copyOf(env);
   }
 
@@ -56,6 +58,7 @@ public record EffectivePolicy(
         expand(policy.getWritableList(), context),
         expand(policy.getExecutableList(), context),
         hidden,
+        context.alwaysHidden(),
         policy.hasNetwork() ? policy.getNetwork() : Network.NETWORK_NONE,
         policy.getEnvList(),
         policy.getPrivateTmp(),
@@ -69,6 +72,11 @@ public record EffectivePolicy(
 
   public boolean isHidden(Path path) {
     return covered(path, hidden);
+  }
+
+  /** Whether the path is the daemon's own state or socket: hidden, and never to be sought. */
+  public boolean isDaemonState(Path path) {
+    return covered(path, daemonState);
   }
 
   public boolean canRead(Path path) {

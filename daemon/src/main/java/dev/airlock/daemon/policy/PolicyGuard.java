@@ -31,7 +31,7 @@ public final class PolicyGuard implements AccessGuard {
     }
     Path p = PathBytes.toPath(selfRelative(path, pid));
     if (policy.isHidden(p)) {
-      return Verdict.HIDE;
+      return policy.isDaemonState(p) ? Verdict.PROTECT : Verdict.HIDE;
     }
     boolean allowed =
         switch (intent) {
@@ -64,7 +64,7 @@ public final class PolicyGuard implements AccessGuard {
       Path socket = PathBytes.toPath(address.substring("unix:".length()));
       // The daemon's own socket is hidden like the rest of its state.
       if (policy.isHidden(socket)) {
-        return Verdict.HIDE;
+        return policy.isDaemonState(socket) ? Verdict.PROTECT : Verdict.HIDE;
       }
       // A socket on the host (docker.sock, D-Bus, an agent) is a way out of the sandbox, as a
       // network connection is; one the action made in its own writable roots is its own.

@@ -13,8 +13,16 @@ public interface AccessGuard {
     REPORT,
     /** Refuse it with EACCES and record it as a violation (enforce mode). */
     DENY,
-    /** Refuse it with ENOENT: the path is not visible at all. */
-    HIDE
+    /**
+     * Refuse it with ENOENT: the path is not visible at all. Reported when it exists, but the
+     * action does not fail for it (tools probe ~/.ssh and the like on their own).
+     */
+    HIDE,
+    /**
+     * Refuse it with ENOENT, as HIDE, and fail the action: the sandbox's own state (the daemon's
+     * socket and directory), which no action has a reason to look for.
+     */
+    PROTECT
   }
 
   /**

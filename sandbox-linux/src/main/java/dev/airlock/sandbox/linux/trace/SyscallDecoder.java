@@ -423,6 +423,10 @@ final class SyscallDecoder {
         log.record(ABSENT_PROBE, path, ENOENT, pid);
         return deny(ENOENT);
       }
+      case PROTECT -> {
+        log.violation(kind, path, pid, true);
+        return deny(ENOENT);
+      }
       case DENY -> {
         log.violation(kind, path, pid, true);
         return deny(EACCES);
