@@ -44,12 +44,17 @@ final class ActionOptions {
       description = "Forward standard input (default: the command reads /dev/null).")
   boolean stdin;
 
-  @Option(names = "--cwd", description = "Working directory (default: the current one).")
+  @Option(
+      names = "--cwd",
+      paramLabel = "DIR",
+      description = "Working directory (default: the current one).")
   Path cwd;
 
+  // $$ keeps picocli from interpolating the policy variable's name (it printed "null").
   @Option(
       names = "--workspace",
-      description = "Workspace root, ${workspace} in policies (default: the working directory).")
+      paramLabel = "DIR",
+      description = "Workspace root, $${workspace} in policies (default: the working directory).")
   Path workspace;
 
   @Option(

@@ -14,22 +14,30 @@ import picocli.CommandLine.Option;
     name = "airlock",
     mixinStandardHelpOptions = true,
     versionProvider = AirlockCli.VersionProvider.class,
-    description = "Runs commands in Airlock's sandbox through the airlockd daemon.",
+    description = {
+      "Runs commands through the airlockd daemon: traced, confined by a policy, their writes"
+          + " committed atomically and their results cached.",
+      "",
+      "The daemon is started in the background when a command needs it. 'airlock help COMMAND'"
+          + " or 'airlock COMMAND --help' describes each command."
+    },
     subcommands = {
       RunCommand.class,
       AuditCommand.class,
       StatusCommand.class,
       CacheCommand.class,
       StopCommand.class,
-      DaemonCommand.class
+      DaemonCommand.class,
+      CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0-123:the command's own status (run)",
-      "124:the action timed out",
-      "125:Airlock itself failed (no daemon, refused request)",
-      "126:the policy refused accesses (enforce mode); stderr names them",
       "65:audit --fail-on-undeclared found undeclared dependencies",
+      "75:the command succeeded but its changes were not committed (a conflicting commit)",
+      "124:the action timed out",
+      "125:Airlock itself failed (no daemon, refused request, bad option)",
+      "126:the policy refused accesses (enforce mode); stderr names them",
       "127:the command could not be executed",
       "128+N:the command was killed by signal N"
     })
@@ -47,6 +55,7 @@ public final class AirlockCli {
 
   @Option(
       names = "--socket",
+      paramLabel = "PATH",
       scope = CommandLine.ScopeType.INHERIT,
       description =
           "Daemon socket (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
@@ -54,19 +63,25 @@ public final class AirlockCli {
 
   @Option(
       names = "--state-dir",
+      paramLabel = "DIR",
       scope = CommandLine.ScopeType.INHERIT,
       description =
           "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand; a failure in a command is one line on stderr. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new AirlockCli());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("airlock: " + describe(e));
           return EXIT_AIRLOCK_ERROR;
         });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
   /** The socket and state paths these options and the environment select. */

@@ -23,12 +23,17 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock audit -- CMD}: what a command really depends on beyond what it declares. */
 @Command(
     name = "audit",
+    mixinStandardHelpOptions = true,
     description = {
-      "Runs a command under the 'declared' policy (nothing refused but escapes) and reports its",
-      "undeclared dependencies: reads outside --inputs and the system toolchain (grouped by",
-      "directory), writes outside --outputs and /tmp, absent probes inside the workspace,",
-      "executed tools, network use and refused escape attempts.",
-      "Exit status: the command's; 65 with --fail-on-undeclared when anything was undeclared."
+      "Reports what a command depends on beyond what it declares.",
+      "",
+      "Runs the command under the 'declared' policy (nothing is refused but escapes) and prints"
+          + " on stderr, after the command's output: reads outside --inputs and the system"
+          + " toolchain (grouped by directory), writes outside --outputs, absent probes inside the"
+          + " workspace, executed tools, network use and refused escape attempts.",
+      "",
+      "Exit status: the command's; 65 with --fail-on-undeclared when anything was undeclared;"
+          + " 127 when the command could not be executed (then no report is printed)."
     })
 final class AuditCommand implements Callable<Integer> {
   /** sysexits' EX_DATAERR: the declared data (inputs, outputs) was incomplete. */

@@ -17,7 +17,12 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock cache stats | gc | explain}: the daemon's action cache. */
 @Command(
     name = "cache",
-    description = "Inspects and maintains the action cache.",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Inspects and maintains the action cache.",
+      "",
+      "Like run, these commands start the daemon when none runs."
+    },
     subcommands = {CacheCommand.Stats.class, CacheCommand.Gc.class, CacheCommand.Explain.class})
 final class CacheCommand {
   @ParentCommand AirlockCli parent;
@@ -27,7 +32,10 @@ final class CacheCommand {
     return AirlockClient.forPaths(parent.paths()).cache(request);
   }
 
-  @Command(name = "stats", description = "Entries, size, hits, misses and hit rate.")
+  @Command(
+      name = "stats",
+      mixinStandardHelpOptions = true,
+      description = "Shows the cache's entries, size, hits, misses and hit rate.")
   static final class Stats implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -43,9 +51,13 @@ final class CacheCommand {
 
   @Command(
       name = "gc",
-      description =
-          "Evicts least recently used entries until the content store fits SIZE; blobs a live"
-              + " entry needs stay.")
+      mixinStandardHelpOptions = true,
+      description = {
+        "Evicts least recently used entries until the content store fits a size.",
+        "",
+        "Blobs a remaining entry needs are kept, and so are blobs stored so recently that an"
+            + " action may still be recording them (gc says how recently)."
+      })
   static final class Gc implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -77,9 +89,15 @@ final class CacheCommand {
 
   @Command(
       name = "explain",
-      description =
-          "Says whether COMMAND would be replayed from the cache and, if not, the first recorded"
-              + " input that differs. Runs nothing.")
+      mixinStandardHelpOptions = true,
+      description = {
+        "Says whether a command would be replayed from the cache.",
+        "",
+        "If it would run instead, names the first recorded input whose state differs now. Runs"
+            + " nothing.",
+        "",
+        "Exit status: 0 when the command would be replayed (a hit), 1 when it would run (a miss)."
+      })
   static final class Explain implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -88,7 +106,10 @@ final class CacheCommand {
     @Option(names = "--policy", paramLabel = "NAME|FILE", description = "As for run.")
     String policy;
 
-    @Parameters(arity = "1..*", paramLabel = "COMMAND")
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "COMMAND",
+        description = "The command and its arguments (after --), as they would be given to run.")
     List<String> command;
 
     @Override

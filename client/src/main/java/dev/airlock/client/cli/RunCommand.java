@@ -21,8 +21,14 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock run -- CMD...}: runs one command through the daemon and mirrors its status. */
 @Command(
     name = "run",
+    mixinStandardHelpOptions = true,
     description = {
-      "Runs a command through airlockd, streaming its output, and exits with its status.",
+      "Runs a command through airlockd and exits with its status.",
+      "",
+      "The command's output is streamed as it is written. Its writes go to a copy-on-write layer"
+          + " and reach the workspace only when it succeeds (--commit, --discard, --keep-failed);"
+          + " a command that already ran with the same inputs is replayed from the cache.",
+      "",
       "Environment: by default only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM,"
           + " TZ and TMPDIR are passed; --env-inherit passes everything, --env adds or overrides."
     })

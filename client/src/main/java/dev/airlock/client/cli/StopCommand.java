@@ -9,7 +9,12 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock stop}: graceful shutdown. */
 @Command(
     name = "stop",
-    description = "Stops the daemon: running actions are cancelled and reported as such.")
+    mixinStandardHelpOptions = true,
+    description = {
+      "Stops the daemon gracefully.",
+      "",
+      "Running and queued actions are cancelled, and their clients are told so."
+    })
 final class StopCommand implements Callable<Integer> {
   private static final long WAIT_FOR_EXIT_MS = 15_000;
 
