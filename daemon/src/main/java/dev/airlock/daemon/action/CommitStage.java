@@ -75,7 +75,7 @@ final class CommitStage {
                       + "' refused writes outside the declared outputs: "
                       + String.join(", ", undeclared.subList(0, Math.min(5, undeclared.size())))
                       + (undeclared.size() > 5
-                          ? " (and " + (undeclared.size() - 5) + " more)"
+                          ? " (and " + (undeclared.size() - 5) + ActionRunner.MORE_IN_THE_REPORT
                           : ""));
         }
       } else if (action.request().getCommitMode() == CommitMode.DISCARD) {
