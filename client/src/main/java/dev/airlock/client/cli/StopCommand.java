@@ -35,9 +35,12 @@ final class StopCommand implements Callable<Integer> {
     while (client.isDaemonRunning() && System.currentTimeMillis() < deadline) {
       Thread.sleep(10);
     }
+    // Running and queued actions alike: the daemon counts every action it cancelled.
     System.out.println(
         "airlockd stopped"
-            + (cancelled == 0 ? "" : " (" + cancelled + " running actions cancelled)"));
+            + (cancelled == 0
+                ? ""
+                : " (" + cancelled + (cancelled == 1 ? " action" : " actions") + " cancelled)"));
     return 0;
   }
 }

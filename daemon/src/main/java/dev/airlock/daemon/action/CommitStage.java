@@ -138,7 +138,7 @@ final class CommitStage {
 
   private static String failure(ActionResult.Builder result) {
     if (result.getOutcome() != Outcome.COMPLETED) {
-      return "the action ended " + result.getOutcome().name().toLowerCase().replace('_', ' ');
+      return "the action " + OutcomeWords.of(result.getOutcome());
     }
     return result.getTerminationCase() == ActionResult.TerminationCase.SIGNAL
         ? "the command was killed by signal " + result.getSignal()

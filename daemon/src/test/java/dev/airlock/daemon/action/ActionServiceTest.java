@@ -145,6 +145,10 @@ class ActionServiceTest {
         assertThrows(
             ActionRejectedException.class, () -> service.submit(sh("true"), new Recorder()));
     assertEquals(ErrorCode.QUEUE_FULL, refused.code());
+    assertEquals(
+        "airlockd's queue is full (1 action waits behind 1 running); retry later or raise"
+            + " --max-queued",
+        refused.getMessage());
 
     service.cancel(queued, "not needed", 0);
     ActionResult result = second.finish(null);
