@@ -11,6 +11,7 @@ import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.StdinMode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -150,7 +151,17 @@ final class ActionOptions {
             .addAllDeclaredInputs(DeclaredPaths.expand(dir, declaredInputs))
             .addAllDeclaredOutputs(DeclaredPaths.expand(dir, declaredOutputs));
     if (workspace != null) {
-      request.setWorkspace(dir.resolve(workspace).normalize().toString());
+      Path root = dir.resolve(workspace).normalize();
+      // ${workspace} grants and copy-on-write hang on it: a typo must not silently widen or
+      // empty a policy.
+      if (!Files.isDirectory(root)) {
+        throw new IllegalArgumentException(
+            "--workspace "
+                + workspace
+                + ": "
+                + (Files.exists(root) ? "not a directory" : "no such directory"));
+      }
+      request.setWorkspace(root.toString());
     }
     if (discard && (commit || keepFailed != null)) {
       throw new IllegalArgumentException("--discard goes with neither --commit nor --keep-failed");

@@ -2,7 +2,9 @@ package dev.airlock.client.cli;
 
 import dev.airlock.protocol.AirlockConfigException;
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Version;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine;
@@ -101,6 +103,9 @@ public final class AirlockCli {
   }
 
   static String describe(Throwable e) {
+    if (e instanceof IOException io) {
+      return FileErrors.describe(io);
+    }
     String message = e.getMessage();
     return message == null || message.isEmpty() ? e.toString() : message;
   }

@@ -10,7 +10,6 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -69,6 +68,7 @@ final class AuditCommand implements Callable<Integer> {
       builder.setCacheMode(CacheMode.CACHE_WRITE);
     }
     ExecuteRequest request = builder.build();
+    ReportFile jsonFile = json == null ? null : ReportFile.checked("--json", json);
     OutputStream out = new FileOutputStream(FileDescriptor.out);
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request)) {
@@ -80,13 +80,8 @@ final class AuditCommand implements Callable<Integer> {
       PrintStream reportStream =
           new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
       reportStream.print("\n" + report.format(verbose));
-      if (json != null) {
-        if (json.toString().equals("-")) {
-          out.write(report.json().getBytes(StandardCharsets.UTF_8));
-          out.flush();
-        } else {
-          Files.writeString(json, report.json());
-        }
+      if (jsonFile != null) {
+        jsonFile.write(report.json(), out);
       }
       int status = ExitStatuses.report(result, command.get(0), System.err);
       return failOnUndeclared && report.hasUndeclared() ? EXIT_UNDECLARED : status;

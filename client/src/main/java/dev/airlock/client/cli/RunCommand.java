@@ -7,8 +7,6 @@ import dev.airlock.protocol.ExecuteRequest;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -68,18 +66,14 @@ final class RunCommand implements Callable<Integer> {
     if (policy != null) {
       request.setPolicyName(policy);
     }
+    ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report);
     OutputStream out = new FileOutputStream(FileDescriptor.out);
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request.build())) {
       ActionResult result = call.awaitResult(out, err);
-      if (report != null) {
-        String json = ReportJson.format(call.actionId(), command, request.getCwd(), result);
-        if (report.toString().equals("-")) {
-          out.write(json.getBytes(StandardCharsets.UTF_8));
-          out.flush();
-        } else {
-          Files.writeString(report, json);
-        }
+      if (reportFile != null) {
+        reportFile.write(
+            ReportJson.format(call.actionId(), command, request.getCwd(), result), out);
       }
       if (traceSummary) {
         TraceSummary.print(result.getAccessReport(), System.err);

@@ -16,6 +16,7 @@ import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -197,6 +198,17 @@ public final class ActionService implements AutoCloseable {
     if (request.getCwd().isEmpty() || !Path.of(request.getCwd()).isAbsolute()) {
       throw invalid(
           "the working directory must be an absolute path, got '" + request.getCwd() + "'");
+    }
+    if (!request.getWorkspace().isEmpty()) {
+      // ${workspace} grants and the copy-on-write layer hang on it: a typo must not silently
+      // empty or widen them.
+      Path workspace = Path.of(request.getCwd()).resolve(request.getWorkspace()).normalize();
+      if (!Files.isDirectory(workspace)) {
+        throw invalid(
+            "the workspace "
+                + workspace
+                + (Files.exists(workspace) ? " is not a directory" : " does not exist"));
+      }
     }
   }
 

@@ -212,6 +212,15 @@ class ActionServiceTest {
                     sh("true").toBuilder().setPolicyName("strict").build(), new Recorder()));
     assertEquals(ErrorCode.INVALID_REQUEST, policy.code());
     assertTrue(policy.getMessage().startsWith("no shipped policy named"), policy.getMessage());
+
+    ActionRejectedException workspace =
+        assertThrows(
+            ActionRejectedException.class,
+            () ->
+                service.submit(
+                    sh("true").toBuilder().setWorkspace("/nonexistent").build(), new Recorder()));
+    assertEquals(ErrorCode.INVALID_REQUEST, workspace.code());
+    assertEquals("the workspace /nonexistent does not exist", workspace.getMessage());
   }
 
   @Test
