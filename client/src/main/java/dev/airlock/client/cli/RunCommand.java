@@ -76,7 +76,7 @@ final class RunCommand implements Callable<Integer> {
             ReportJson.format(call.actionId(), command, request.getCwd(), result), out);
       }
       if (traceSummary) {
-        TraceSummary.print(result.getAccessReport(), System.err);
+        TraceSummary.print(result, System.err);
       }
       return ExitStatuses.report(result, command.get(0), System.err);
     }
