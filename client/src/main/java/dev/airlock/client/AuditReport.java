@@ -33,10 +33,22 @@ public final class AuditReport {
   private final Set<String> executed = new LinkedHashSet<>();
   private final Set<String> network = new LinkedHashSet<>();
   private final Set<String> escapes = new LinkedHashSet<>();
+  private final Set<String> listed = new HashSet<>();
 
-  public AuditReport(ActionResult result, Path workspace) {
+  /**
+   * @param declaredInputs the request's declared inputs, absolute: listing the directory that holds
+   *     one is part of reading it
+   */
+  public AuditReport(ActionResult result, Path workspace, List<String> declaredInputs) {
     this.result = result;
     this.workspace = workspace;
+    Set<Path> listable = listableDirectories(workspace, declaredInputs);
+    // The guard checks a directory's open for reading as a read; the record shows it was listed.
+    for (Access a : result.getAccessReport().getAccessesList()) {
+      if (a.getKind() == AccessKind.ENUMERATE && a.getErrno() == 0) {
+        listed.add(a.getPath());
+      }
+    }
     // The action's own files are not dependencies: what it created is no input, and what it
     // created and deleted again (a temporary) is no output either.
     Set<String> created = new HashSet<>();
@@ -55,7 +67,8 @@ public final class AuditReport {
       boolean temporary = own && deleted.contains(v.getPath());
       switch (v.getKind()) {
         case READ, ENUMERATE -> {
-          if (!own) {
+          boolean declaredListing = isListing(v) && listable.contains(Path.of(v.getPath()));
+          if (!own && !declaredListing) {
             undeclaredReads.add(v);
           }
         }
@@ -88,6 +101,24 @@ public final class AuditReport {
         default -> {}
       }
     }
+  }
+
+  /**
+   * Directories whose listing is no undeclared read: the workspace itself (make, a shell glob), and
+   * each declared input's directory and the input itself (finding a declared file, or reading a
+   * declared directory).
+   */
+  private static Set<Path> listableDirectories(Path workspace, List<String> declaredInputs) {
+    Set<Path> listable = new HashSet<>();
+    listable.add(workspace);
+    for (String input : declaredInputs) {
+      Path p = Path.of(input);
+      listable.add(p);
+      if (p.getParent() != null) {
+        listable.add(p.getParent());
+      }
+    }
+    return listable;
   }
 
   /** Whether anything was read, written or executed outside what was declared. */
@@ -194,10 +225,20 @@ public final class AuditReport {
     }
   }
 
-  private static Map<String, List<String>> byDirectory(List<Violation> violations) {
+  /** Whether a read violation is a directory's listing rather than a file's content. */
+  private boolean isListing(Violation v) {
+    return v.getKind() == AccessKind.ENUMERATE || listed.contains(v.getPath());
+  }
+
+  /** Reads by the directory they reveal: a file's parent, a listed directory itself. */
+  private Map<String, List<String>> byDirectory(List<Violation> violations) {
     Map<String, List<String>> dirs = new TreeMap<>();
     for (Violation v : violations) {
       Path p = Path.of(v.getPath());
+      if (isListing(v)) {
+        dirs.computeIfAbsent(p.toString(), d -> new ArrayList<>()).add("(its listing)");
+        continue;
+      }
       String dir = p.getParent() == null ? "/" : p.getParent().toString();
       dirs.computeIfAbsent(dir, d -> new ArrayList<>())
           .add(p.getFileName() == null ? "/" : p.getFileName().toString());

@@ -5,6 +5,7 @@ import dev.airlock.client.AuditReport;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.Outcome;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -73,9 +74,13 @@ final class AuditCommand implements Callable<Integer> {
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request)) {
       ActionResult result = call.awaitResult(out, err);
+      if (result.getOutcome() == Outcome.EXEC_FAILED) {
+        // Nothing ran: a report would only list the launcher's own accesses.
+        return ExitStatuses.report(result, command.get(0), System.err);
+      }
       Path workspace =
           Path.of(request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace());
-      AuditReport report = new AuditReport(result, workspace);
+      AuditReport report = new AuditReport(result, workspace, request.getDeclaredInputsList());
       // The report goes to stderr so that the command's stdout stays its own.
       PrintStream reportStream =
           new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
