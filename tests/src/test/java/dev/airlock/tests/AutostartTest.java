@@ -87,6 +87,28 @@ class AutostartTest {
   }
 
   @Test
+  void cacheStatsStartsADaemonWhenNoneRunsAsRunDoes() throws Exception {
+    Path socket = dir.resolve("c.sock");
+    AirlockClient client = AirlockClient.forSocket(socket);
+    started.add(client);
+
+    CliProcess.Result stats =
+        airlock(
+                DaemonFixture.cliEnvironment(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--socket",
+                socket.toString(),
+                "cache",
+                "stats")
+            .await(CLIENT_TIMEOUT);
+
+    assertEquals(0, stats.status(), stats::toString);
+    assertTrue(stats.stdout().startsWith("entries:   0 (0 path sets)\n"), stats::toString);
+    assertTrue(client.isDaemonRunning(), "cache stats should have started a daemon");
+  }
+
+  @Test
   void runWithNoStartAndNoDaemonExits125() throws Exception {
     Path socket = dir.resolve("none.sock");
 

@@ -1,8 +1,6 @@
 package dev.airlock.client.cli;
 
 import dev.airlock.client.ActionCall;
-import dev.airlock.client.AirlockClient;
-import dev.airlock.client.DaemonStarter;
 import dev.airlock.client.DeclaredPaths;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.CacheMode;
@@ -13,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -195,11 +192,7 @@ final class ActionOptions {
 
   /** Submits the request, starting the daemon first when none answers (unless --no-start). */
   ActionCall submit(AirlockPaths paths, ExecuteRequest request) throws IOException {
-    AirlockClient client = AirlockClient.forPaths(paths);
-    if (!noStart && !client.isDaemonRunning()) {
-      new DaemonStarter(AirlockCli.daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
-    }
-    ActionCall call = client.execute(request);
+    ActionCall call = AirlockCli.connect(paths, !noStart).execute(request);
     SignalForwarder.install(call);
     if (stdin) {
       startStdinForwarder(call);

@@ -1,11 +1,14 @@
 package dev.airlock.client.cli;
 
+import dev.airlock.client.AirlockClient;
+import dev.airlock.client.DaemonStarter;
 import dev.airlock.protocol.AirlockConfigException;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Version;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -89,6 +92,15 @@ public final class AirlockCli {
   /** The socket and state paths these options and the environment select. */
   AirlockPaths paths() {
     return AirlockPaths.resolve(System.getenv(), stateDir, socket);
+  }
+
+  /** A client of the daemon on these paths; with {@code start}, one is started when none runs. */
+  static AirlockClient connect(AirlockPaths paths, boolean start) throws IOException {
+    AirlockClient client = AirlockClient.forPaths(paths);
+    if (start && !client.isDaemonRunning()) {
+      new DaemonStarter(daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
+    }
+    return client;
   }
 
   /** How to start the daemon, from the ./airlock script's setting. */

@@ -1,6 +1,5 @@
 package dev.airlock.client.cli;
 
-import dev.airlock.client.AirlockClient;
 import dev.airlock.protocol.CacheGcRequest;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
@@ -27,9 +26,9 @@ import picocli.CommandLine.ParentCommand;
 final class CacheCommand {
   @ParentCommand AirlockCli parent;
 
-  /** Sends one cache request to the daemon. */
-  CacheReply ask(CacheRequest request) throws java.io.IOException {
-    return AirlockClient.forPaths(parent.paths()).cache(request);
+  /** Sends one cache request to the daemon, starting one first (as run does) unless told not. */
+  CacheReply ask(CacheRequest request, boolean start) throws java.io.IOException {
+    return AirlockCli.connect(parent.paths(), start).cache(request);
   }
 
   @Command(
@@ -43,7 +42,8 @@ final class CacheCommand {
     public Integer call() throws Exception {
       CacheReply r =
           cache.ask(
-              CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build());
+              CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build(),
+              true);
       printStats(r);
       return 0;
     }
@@ -70,18 +70,27 @@ final class CacheCommand {
 
     @Override
     public Integer call() throws Exception {
+      long maxBytes = parseSize(maxSize);
       CacheReply r =
           cache.ask(
               CacheRequest.newBuilder()
-                  .setGc(CacheGcRequest.newBuilder().setMaxBytes(parseSize(maxSize)))
-                  .build());
+                  .setGc(CacheGcRequest.newBuilder().setMaxBytes(maxBytes))
+                  .build(),
+              true);
       System.out.printf(
           Locale.ROOT,
-          "removed %d entries and %d blobs: %s -> %s%n",
+          "removed %d %s and %d %s: %s -> %s%n",
           r.getEntriesRemoved(),
+          r.getEntriesRemoved() == 1 ? "entry" : "entries",
           r.getBlobsRemoved(),
+          r.getBlobsRemoved() == 1 ? "blob" : "blobs",
           human(r.getBytesBefore()),
           human(r.getBytesAfter()));
+      System.out.println(
+          "kept: blobs stored in the last "
+              + Durations.format(r.getGcGraceMs())
+              + ", even those no entry needs (an action may still be recording them)"
+              + (r.getBytesAfter() > maxBytes ? "; the store is still over " + maxSize : ""));
       printStats(r);
       return 0;
     }
@@ -118,7 +127,8 @@ final class CacheCommand {
       if (policy != null) {
         request.setPolicyName(policy);
       }
-      CacheReply r = cache.ask(CacheRequest.newBuilder().setExplain(request).build());
+      CacheReply r =
+          cache.ask(CacheRequest.newBuilder().setExplain(request).build(), !action.noStart);
       System.out.println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
       return r.getWouldHit() ? 0 : 1;
     }
@@ -141,7 +151,7 @@ final class CacheCommand {
         lookups == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * r.getHits() / lookups));
   }
 
-  /** "10G", "500M", "64K", "123" → bytes. */
+  /** "10G", "500M", "64K", "123" → bytes; anything else, a negative size included, is refused. */
   static long parseSize(String text) {
     String t = text.trim().toUpperCase(Locale.ROOT);
     long unit = 1;
@@ -159,9 +169,16 @@ final class CacheCommand {
       t = t.substring(0, t.length() - 1);
     }
     try {
-      return Math.multiplyExact(Long.parseLong(t.trim()), unit);
+      // Digits only: Long.parseLong would take "-5" and "+5".
+      if (!t.strip().matches("[0-9]+")) {
+        throw new NumberFormatException(t);
+      }
+      return Math.multiplyExact(Long.parseLong(t.strip()), unit);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("not a size: '" + text + "' (e.g. 10G, 500M)");
+      throw new IllegalArgumentException(
+          "--max-size: not a size: '"
+              + text
+              + "' (a size is 0 or more bytes: 10G, 500M, 64K or plain bytes)");
     }
   }
 
