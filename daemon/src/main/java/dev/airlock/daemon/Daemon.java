@@ -71,6 +71,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     Daemon daemon = null;
     StateDatabase db = null;
     try {
+      state.recordServedSocket(paths.socket());
       Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
       boolean namespaces = launcher.namespacesWork();
