@@ -10,12 +10,14 @@ import dev.airlock.protocol.StdinMode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /** Options of every command that runs an action (run, audit): how to build its request. */
@@ -89,7 +91,9 @@ final class ActionOptions {
   @Option(
       names = "--keep-failed",
       paramLabel = "DIR",
-      description = "When the action fails, put its changes in DIR for inspection.")
+      description =
+          "When the action fails, put its changes in DIR for inspection (a new or empty"
+              + " directory; deletions are listed in DIR/DELETED).")
   Path keepFailed;
 
   @Option(
@@ -166,9 +170,18 @@ final class ActionOptions {
     if (discard) {
       request.setCommitMode(CommitMode.DISCARD);
     } else if (keepFailed != null) {
-      request
-          .setCommitMode(CommitMode.KEEP_FAILED)
-          .setKeepFailedDir(dir.resolve(keepFailed).normalize().toString());
+      Path keep = dir.resolve(keepFailed).normalize();
+      if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS) && !isEmptyDirectory(keep)) {
+        throw new IllegalArgumentException(
+            "--keep-failed "
+                + keepFailed
+                + ": "
+                + (Files.isDirectory(keep, LinkOption.NOFOLLOW_LINKS)
+                    ? "not empty"
+                    : "not a directory")
+                + "; name a new or empty directory (each failed run keeps its changes apart)");
+      }
+      request.setCommitMode(CommitMode.KEEP_FAILED).setKeepFailedDir(keep.toString());
     }
     if (retryOnConflict < 0) {
       throw new IllegalArgumentException("--retry-on-conflict wants 0 or more");
@@ -198,6 +211,15 @@ final class ActionOptions {
       startStdinForwarder(call);
     }
     return call;
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
   }
 
   private Map<String, String> environment() {

@@ -8,8 +8,10 @@ import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.StdinMode;
 import dev.airlock.sandbox.linux.LaunchSpec;
@@ -17,6 +19,7 @@ import dev.airlock.sandbox.linux.Launcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +30,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * The daemon's front door for actions: validates a request, turns it into an {@link Action}, queues
@@ -199,6 +203,18 @@ public final class ActionService implements AutoCloseable {
       throw invalid(
           "the working directory must be an absolute path, got '" + request.getCwd() + "'");
     }
+    if (request.getCommitMode() == CommitMode.KEEP_FAILED
+        && !request.getKeepFailedDir().isEmpty()) {
+      // Each keep gets a clean directory: an earlier run's files and DELETED list must not mix
+      // with this one's (WriteLayer.keep refuses it too, in case it fills up meanwhile).
+      Path keep = Path.of(request.getCwd()).resolve(request.getKeepFailedDir()).normalize();
+      if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS) && !isEmptyDirectory(keep)) {
+        throw invalid(
+            "the keep-failed directory "
+                + keep
+                + " is not a new or empty directory; each failed run keeps its changes apart");
+      }
+    }
     if (!request.getWorkspace().isEmpty()) {
       // ${workspace} grants and the copy-on-write layer hang on it: a typo must not silently
       // empty or widen them.
@@ -209,6 +225,17 @@ public final class ActionService implements AutoCloseable {
                 + workspace
                 + (Files.exists(workspace) ? " is not a directory" : " does not exist"));
       }
+    }
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws ActionRejectedException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      throw invalid("cannot read the keep-failed directory " + dir + ": " + FileErrors.reason(e));
     }
   }
 

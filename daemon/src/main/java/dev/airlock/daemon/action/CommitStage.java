@@ -11,6 +11,7 @@ import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.trace.Access;
 import java.io.IOException;
@@ -87,9 +88,17 @@ final class CommitStage {
           discard(report, failure(result));
         }
         if (action.request().getCommitMode() == CommitMode.KEEP_FAILED
-            && !action.request().getKeepFailedDir().isEmpty()) {
+            && !action.request().getKeepFailedDir().isEmpty()
+            && report.getChangesCount() > 0) {
           Path dir = action.spec().cwd().resolve(action.request().getKeepFailedDir());
-          report.setKeptAt(layer.keep(changes, dir).toString());
+          try {
+            report.setKeptAt(layer.keep(changes, dir).toString());
+          } catch (IOException e) {
+            // The action failed either way; not keeping its changes must not hide how.
+            log.log(Level.WARNING, "action " + action.id() + ": cannot keep its changes", e);
+            report.setReason(
+                report.getReason() + "; its changes were not kept: " + FileErrors.describe(e));
+          }
         }
       } else {
         beforeCommit.accept(changes);

@@ -12,6 +12,7 @@ import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
@@ -191,7 +192,7 @@ class ActionServiceTest {
   }
 
   @Test
-  void invalidRequestsAreRefusedWithTheReason() {
+  void invalidRequestsAreRefusedWithTheReason() throws Exception {
     ActionRejectedException empty =
         assertThrows(
             ActionRejectedException.class,
@@ -221,6 +222,25 @@ class ActionServiceTest {
                     sh("true").toBuilder().setWorkspace("/nonexistent").build(), new Recorder()));
     assertEquals(ErrorCode.INVALID_REQUEST, workspace.code());
     assertEquals("the workspace /nonexistent does not exist", workspace.getMessage());
+
+    Path used = Files.createDirectories(dir.resolve("kept-before"));
+    Files.writeString(used.resolve("old.txt"), "from an earlier run\n");
+    ActionRejectedException keep =
+        assertThrows(
+            ActionRejectedException.class,
+            () ->
+                service.submit(
+                    sh("exit 1").toBuilder()
+                        .setCommitMode(CommitMode.KEEP_FAILED)
+                        .setKeepFailedDir(used.toString())
+                        .build(),
+                    new Recorder()));
+    assertEquals(ErrorCode.INVALID_REQUEST, keep.code());
+    assertEquals(
+        "the keep-failed directory "
+            + used
+            + " is not a new or empty directory; each failed run keeps its changes apart",
+        keep.getMessage());
   }
 
   @Test
