@@ -44,7 +44,8 @@ import picocli.CommandLine.Option;
       "125:Airlock itself failed (no daemon, refused request, bad option)",
       "126:the policy refused accesses (enforce mode); stderr names them",
       "127:the command could not be executed",
-      "128+N:the command was killed by signal N"
+      "128+N:the command was killed by signal N",
+      "141:nothing reads stdout any more (| head): the action was cancelled"
     })
 public final class AirlockCli {
   /** Set by the ./airlock script: the start script of the daemon. */

@@ -70,10 +70,15 @@ final class AuditCommand implements Callable<Integer> {
     }
     ExecuteRequest request = builder.build();
     ReportFile jsonFile = json == null ? null : ReportFile.checked("--json", json);
-    OutputStream out = new FileOutputStream(FileDescriptor.out);
+    OutputStream out = new ClientStdout();
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request)) {
-      ActionResult result = call.awaitResult(out, err);
+      ActionResult result;
+      try {
+        result = call.awaitResult(out, err);
+      } catch (ClientStdout.ReaderGone e) {
+        return RunCommand.cancelAfterReaderGone(call);
+      }
       if (result.getOutcome() == Outcome.EXEC_FAILED) {
         // Nothing ran: a report would only list the launcher's own accesses.
         return ExitStatuses.report(result, command.get(0), System.err);
@@ -86,7 +91,11 @@ final class AuditCommand implements Callable<Integer> {
           new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
       reportStream.print("\n" + report.format(verbose));
       if (jsonFile != null) {
-        jsonFile.write(report.json(), out);
+        try {
+          jsonFile.write(report.json(), out);
+        } catch (ClientStdout.ReaderGone e) {
+          return ClientStdout.EXIT_READER_GONE;
+        }
       }
       int status = ExitStatuses.report(result, command.get(0), System.err);
       return failOnUndeclared && report.hasUndeclared() ? EXIT_UNDECLARED : status;

@@ -6,6 +6,7 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ExecuteRequest;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,18 +68,40 @@ final class RunCommand implements Callable<Integer> {
       request.setPolicyName(policy);
     }
     ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report);
-    OutputStream out = new FileOutputStream(FileDescriptor.out);
+    OutputStream out = new ClientStdout();
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request.build())) {
-      ActionResult result = call.awaitResult(out, err);
+      ActionResult result;
+      try {
+        result = call.awaitResult(out, err);
+      } catch (ClientStdout.ReaderGone e) {
+        return cancelAfterReaderGone(call);
+      }
       if (reportFile != null) {
-        reportFile.write(
-            ReportJson.format(call.actionId(), command, request.getCwd(), result), out);
+        try {
+          reportFile.write(
+              ReportJson.format(call.actionId(), command, request.getCwd(), result), out);
+        } catch (ClientStdout.ReaderGone e) {
+          return ClientStdout.EXIT_READER_GONE;
+        }
       }
       if (traceSummary) {
         TraceSummary.print(result, System.err);
       }
       return ExitStatuses.report(result, command.get(0), System.err);
     }
+  }
+
+  /**
+   * Nobody reads the output any more: the action is cancelled with SIGPIPE, the signal its writes
+   * would have got in a shell pipeline, and the client ends as such a writer would, silently.
+   */
+  static int cancelAfterReaderGone(ActionCall call) {
+    try {
+      call.cancel(ClientStdout.SIGPIPE);
+    } catch (IOException e) {
+      // The daemon went away too; closing the call cancels the action anyway.
+    }
+    return ClientStdout.EXIT_READER_GONE;
   }
 }
