@@ -116,7 +116,12 @@ final class Daemon implements DaemonControl, AutoCloseable {
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
           DaemonServer.bind(
-              paths.socket(), actions, daemon, Processes.uid(), Protocol.MAX_FRAME_BYTES);
+              paths.socket(),
+              actions,
+              daemon,
+              Processes.uid(),
+              Protocol.MAX_FRAME_BYTES,
+              config.idleTimeoutMillis());
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
       log.info(
           "airlockd "

@@ -22,7 +22,7 @@ import picocli.CommandLine.Unmatched;
           + " SIGTERM or 'airlock stop'.",
       "",
       "Other options are passed to airlockd: --max-parallel N, --max-queued N, --kill-grace-ms MS,"
-          + " --no-pin-actions."
+          + " --idle-timeout-ms MS, --no-pin-actions."
     })
 final class DaemonCommand implements Callable<Integer> {
   @ParentCommand AirlockCli parent;
