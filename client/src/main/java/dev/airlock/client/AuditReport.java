@@ -33,7 +33,9 @@ public final class AuditReport {
   private final Set<String> executed = new LinkedHashSet<>();
   private final Set<String> network = new LinkedHashSet<>();
   private final Set<String> escapes = new LinkedHashSet<>();
-  private final Set<String> listed = new HashSet<>();
+
+  /** Paths the action opened or listed as directories. */
+  private final Set<String> directories = new HashSet<>();
 
   /**
    * @param declaredInputs the request's declared inputs, absolute: listing the directory that holds
@@ -43,12 +45,24 @@ public final class AuditReport {
     this.result = result;
     this.workspace = workspace;
     Set<Path> listable = listableDirectories(workspace, declaredInputs);
-    // The guard checks a directory's open for reading as a read; the record shows it was listed.
+    // The guard checks a directory's open for reading as a read of it; the record tells it
+    // apart: the open itself is a stat-probe, and what the action did next a listing, not a
+    // read of content.
+    Set<String> contentReads = new HashSet<>();
+    Set<String> opened = new HashSet<>();
     for (Access a : result.getAccessReport().getAccessesList()) {
-      if (a.getKind() == AccessKind.ENUMERATE && a.getErrno() == 0) {
-        listed.add(a.getPath());
+      if (a.getErrno() != 0) {
+        continue;
+      }
+      switch (a.getKind()) {
+        case ENUMERATE -> directories.add(a.getPath());
+        case STAT_PROBE -> opened.add(a.getPath());
+        case READ -> contentReads.add(a.getPath());
+        default -> {}
       }
     }
+    opened.removeAll(contentReads);
+    directories.addAll(opened);
     // The action's own files are not dependencies: what it created is no input, and what it
     // created and deleted again (a temporary) is no output either.
     Set<String> created = new HashSet<>();
@@ -67,7 +81,7 @@ public final class AuditReport {
       boolean temporary = own && deleted.contains(v.getPath());
       switch (v.getKind()) {
         case READ, ENUMERATE -> {
-          boolean declaredListing = isListing(v) && listable.contains(Path.of(v.getPath()));
+          boolean declaredListing = isDirectory(v) && listable.contains(Path.of(v.getPath()));
           if (!own && !declaredListing) {
             undeclaredReads.add(v);
           }
@@ -225,18 +239,18 @@ public final class AuditReport {
     }
   }
 
-  /** Whether a read violation is a directory's listing rather than a file's content. */
-  private boolean isListing(Violation v) {
-    return v.getKind() == AccessKind.ENUMERATE || listed.contains(v.getPath());
+  /** Whether a read violation is of a directory (opened, listed) rather than a file's content. */
+  private boolean isDirectory(Violation v) {
+    return v.getKind() == AccessKind.ENUMERATE || directories.contains(v.getPath());
   }
 
-  /** Reads by the directory they reveal: a file's parent, a listed directory itself. */
+  /** Reads by the directory they reveal: a file's parent, a directory read itself. */
   private Map<String, List<String>> byDirectory(List<Violation> violations) {
     Map<String, List<String>> dirs = new TreeMap<>();
     for (Violation v : violations) {
       Path p = Path.of(v.getPath());
-      if (isListing(v)) {
-        dirs.computeIfAbsent(p.toString(), d -> new ArrayList<>()).add("(its listing)");
+      if (isDirectory(v)) {
+        dirs.computeIfAbsent(p.toString(), d -> new ArrayList<>()).add("(the directory)");
         continue;
       }
       String dir = p.getParent() == null ? "/" : p.getParent().toString();

@@ -75,6 +75,32 @@ class AuditReportTest {
   }
 
   @Test
+  void aDirectoryOpenedButNotListedCountsAsTheDirectoryNotAsAFileOfItsParent() {
+    AccessReport.Builder report =
+        AccessReport.newBuilder()
+            .setTraced(true)
+            .addViolations(violation(AccessKind.READ, "/w"))
+            .addViolations(violation(AccessKind.READ, "/tmp/perf"))
+            .addViolations(violation(AccessKind.READ, "/tmp/perf/1"))
+            .addAccesses(access(AccessKind.STAT_PROBE, "/w"))
+            .addAccesses(access(AccessKind.STAT_PROBE, "/tmp/perf"))
+            .addAccesses(access(AccessKind.STAT_PROBE, "/tmp/perf/1"))
+            .addAccesses(access(AccessKind.READ, "/tmp/perf/1"));
+    AuditReport audit =
+        new AuditReport(
+            ActionResult.newBuilder().setOutcome(Outcome.COMPLETED).setAccessReport(report).build(),
+            WORKSPACE,
+            List.of());
+
+    String text = audit.format(false);
+    assertTrue(text.contains("Undeclared reads (2), by directory:\n      2  /tmp/perf/\n"), text);
+  }
+
+  private static Access access(AccessKind kind, String path) {
+    return Access.newBuilder().setKind(kind).setPath(path).setPid(2).build();
+  }
+
+  @Test
   void listingADirectoryAboveTheDeclaredInputsStaysUndeclared() {
     AuditReport report =
         new AuditReport(
