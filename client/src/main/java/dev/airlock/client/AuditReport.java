@@ -35,9 +35,35 @@ public final class AuditReport {
   private final Set<String> network = new LinkedHashSet<>();
   private final Set<String> escapes = new LinkedHashSet<>();
 
-  public AuditReport(ActionResult result, Path workspace) {
+  /** Paths the action opened or listed as directories. */
+  private final Set<String> directories = new HashSet<>();
+
+  /**
+   * @param declaredInputs the request's declared inputs, absolute: listing the directory that holds
+   *     one is part of reading it
+   */
+  public AuditReport(ActionResult result, Path workspace, List<String> declaredInputs) {
     this.result = result;
     this.workspace = workspace;
+    Set<Path> listable = listableDirectories(workspace, declaredInputs);
+    // The guard checks a directory's open for reading as a read of it; the record tells it
+    // apart: the open itself is a stat-probe, and what the action did next a listing, not a
+    // read of content.
+    Set<String> contentReads = new HashSet<>();
+    Set<String> opened = new HashSet<>();
+    for (Access a : result.getAccessReport().getAccessesList()) {
+      if (a.getErrno() != 0) {
+        continue;
+      }
+      switch (a.getKind()) {
+        case ENUMERATE -> directories.add(PathBytes.fromWire(a.getPath()));
+        case STAT_PROBE -> opened.add(PathBytes.fromWire(a.getPath()));
+        case READ -> contentReads.add(PathBytes.fromWire(a.getPath()));
+        default -> {}
+      }
+    }
+    opened.removeAll(contentReads);
+    directories.addAll(opened);
     // The action's own files are not dependencies: what it created is no input, and what it
     // created and deleted again (a temporary) is no output either.
     Set<String> created = new HashSet<>();
@@ -56,7 +82,10 @@ public final class AuditReport {
       boolean temporary = own && deleted.contains(PathBytes.fromWire(v.getPath()));
       switch (v.getKind()) {
         case READ, ENUMERATE -> {
-          if (!own) {
+          boolean declaredListing =
+              isDirectory(v)
+                  && listable.contains(PathBytes.toPath(PathBytes.fromWire(v.getPath())));
+          if (!own && !declaredListing) {
             undeclaredReads.add(v);
           }
         }
@@ -89,6 +118,24 @@ public final class AuditReport {
         default -> {}
       }
     }
+  }
+
+  /**
+   * Directories whose listing is no undeclared read: the workspace itself (make, a shell glob), and
+   * each declared input's directory and the input itself (finding a declared file, or reading a
+   * declared directory).
+   */
+  private static Set<Path> listableDirectories(Path workspace, List<String> declaredInputs) {
+    Set<Path> listable = new HashSet<>();
+    listable.add(workspace);
+    for (String input : declaredInputs) {
+      Path p = PathBytes.toPath(input);
+      listable.add(p);
+      if (p.getParent() != null) {
+        listable.add(p.getParent());
+      }
+    }
+    return listable;
   }
 
   /** Whether anything was read, written or executed outside what was declared. */
@@ -197,10 +244,21 @@ public final class AuditReport {
     }
   }
 
-  private static Map<String, List<String>> byDirectory(List<Violation> violations) {
+  /** Whether a read violation is of a directory (opened, listed) rather than a file's content. */
+  private boolean isDirectory(Violation v) {
+    return v.getKind() == AccessKind.ENUMERATE
+        || directories.contains(PathBytes.fromWire(v.getPath()));
+  }
+
+  /** Reads by the directory they reveal: a file's parent, a directory read itself. */
+  private Map<String, List<String>> byDirectory(List<Violation> violations) {
     Map<String, List<String>> dirs = new TreeMap<>();
     for (Violation v : violations) {
       Path p = PathBytes.toPath(PathBytes.fromWire(v.getPath()));
+      if (isDirectory(v)) {
+        dirs.computeIfAbsent(PathBytes.of(p), d -> new ArrayList<>()).add("(the directory)");
+        continue;
+      }
       String dir = p.getParent() == null ? "/" : PathBytes.of(p.getParent());
       dirs.computeIfAbsent(dir, d -> new ArrayList<>())
           .add(p.getFileName() == null ? "/" : PathBytes.of(p.getFileName()));

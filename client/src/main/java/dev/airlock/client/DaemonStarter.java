@@ -3,20 +3,28 @@ package dev.airlock.client;
 import dev.airlock.protocol.AirlockPaths;
 import java.io.File;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Starts airlockd in the background when none answers on the socket, and waits until it does. The
- * daemon's own startup messages go to {@code <state dir>/airlockd.out}; when it fails to come up,
- * its last lines become the exception's message.
+ * daemon's own startup messages are appended to {@code <state dir>/airlockd.out} (never truncated:
+ * a running daemon may still write there); when it fails to come up, the last line this start wrote
+ * becomes the exception's message.
  */
 public final class DaemonStarter {
   static final String OUT_FILE = "airlockd.out";
+
+  /** airlockd's status when another daemon holds the state dir or the socket. */
+  static final int EXIT_ALREADY_RUNNING = 3;
 
   private final List<String> daemonCommand;
   private final Duration timeout;
@@ -44,6 +52,7 @@ public final class DaemonStarter {
         paths.stateDir(),
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     Path out = paths.stateDir().resolve(OUT_FILE);
+    long outStart = Files.exists(out) ? Files.size(out) : 0;
     List<String> command = new ArrayList<>(daemonCommand);
     command.addAll(
         List.of(
@@ -52,11 +61,10 @@ public final class DaemonStarter {
             paths.stateDir().toString(),
             "--socket",
             paths.socket().toString()));
-    // Truncated on each start, so its tail is this start's story.
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectInput(new File("/dev/null"))
-            .redirectOutput(out.toFile())
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(out.toFile()))
             .redirectErrorStream(true);
     Process daemon;
     try {
@@ -69,9 +77,21 @@ public final class DaemonStarter {
       if (client.isDaemonRunning()) {
         return true;
       }
-      if (!daemon.isAlive() && daemon.exitValue() != 3) {
-        // Status 3: another client's daemon won the race; keep waiting for it instead.
-        throw new IOException(lastLines(out, "airlockd exited with status " + daemon.exitValue()));
+      if (!daemon.isAlive()) {
+        String said = lastLine(out, outStart, "airlockd exited with status " + daemon.exitValue());
+        if (daemon.exitValue() != EXIT_ALREADY_RUNNING) {
+          throw new IOException(said);
+        }
+        Optional<Path> served = servedSocket(paths);
+        if (served.isPresent() && !served.get().equals(paths.socket())) {
+          // The state dir is another daemon's, which listens elsewhere: waiting cannot help.
+          throw new IOException(
+              said
+                  + "; reach it with --socket "
+                  + served.get()
+                  + ", or give this one another --state-dir");
+        }
+        // Another client's daemon for these very paths won the race: wait for it instead.
       }
       try {
         Thread.sleep(15);
@@ -81,8 +101,9 @@ public final class DaemonStarter {
       }
     }
     throw new IOException(
-        lastLines(
+        lastLine(
             out,
+            outStart,
             "airlockd did not answer on "
                 + paths.socket()
                 + " within "
@@ -90,9 +111,30 @@ public final class DaemonStarter {
                 + " s"));
   }
 
-  private static String lastLines(Path out, String fallback) {
+  /** The socket the daemon holding the state dir serves, once it has said so. */
+  private static Optional<Path> servedSocket(AirlockPaths paths) {
     try {
-      List<String> lines = Files.readAllLines(out).stream().filter(l -> !l.isBlank()).toList();
+      String recorded = Files.readString(paths.servedSocketFile()).trim();
+      return recorded.isEmpty() ? Optional.empty() : Optional.of(Path.of(recorded));
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** The last line this start added to the output file (from {@code start} on). */
+  private static String lastLine(Path out, long start, String fallback) {
+    try (FileChannel file = FileChannel.open(out)) {
+      ByteBuffer buffer =
+          ByteBuffer.allocate((int) Math.max(0, Math.min(64 * 1024, file.size() - start)));
+      file.position(Math.max(start, file.size() - buffer.capacity()));
+      while (buffer.hasRemaining() && file.read(buffer) > 0) {
+        // read on
+      }
+      List<String> lines =
+          new String(buffer.array(), 0, buffer.position(), StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> !l.isBlank())
+              .toList();
       if (lines.isEmpty()) {
         return fallback;
       }

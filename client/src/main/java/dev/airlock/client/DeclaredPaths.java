@@ -1,5 +1,6 @@
 package dev.airlock.client;
 
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
@@ -89,7 +90,7 @@ public final class DeclaredPaths {
       return matches;
     }
     try (Stream<Path> files = Files.walk(base, FileVisitOption.FOLLOW_LINKS)) {
-      files.filter(matcher::matches).forEach(p -> matches.add(p.toString()));
+      files.filter(matcher::matches).forEach(p -> matches.add(PathBytes.of(p)));
     }
     return matches;
   }

@@ -1,6 +1,7 @@
 package dev.airlock.client;
 
 import dev.airlock.protocol.Access;
+import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheReport;
@@ -9,6 +10,7 @@ import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.ProcessInfo;
+import dev.airlock.protocol.Violation;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -66,6 +68,22 @@ public final class ReportJson {
           .append(a.getErrno())
           .append(", \"pid\": ")
           .append(a.getPid())
+          .append('}');
+      first = false;
+    }
+    json.append(first ? "]" : "\n  ]");
+    json.append(",\n  \"violations\": [");
+    first = true;
+    for (Violation v : report.getViolationsList()) {
+      json.append(first ? "\n" : ",\n")
+          .append("    {\"kind\": ")
+          .append(quote(label(v.getKind())))
+          .append(", \"path\": ")
+          .append(quote(PathBytes.fromWire(v.getPath())))
+          .append(", \"pid\": ")
+          .append(v.getPid())
+          .append(", \"denied\": ")
+          .append(v.getDenied())
           .append('}');
       first = false;
     }
@@ -143,7 +161,11 @@ public final class ReportJson {
 
   /** The kind as reports name it: "read", "absent-probe", ... */
   public static String label(Access access) {
-    return access.getKind().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return label(access.getKind());
+  }
+
+  private static String label(AccessKind kind) {
+    return kind.name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   private static void strings(StringBuilder json, List<String> values) {

@@ -50,6 +50,13 @@ public final class AirlockDaemon implements Callable<Integer> {
   long killGraceMillis = 2_000;
 
   @Option(
+      names = "--idle-timeout-ms",
+      description =
+          "Close a connection that has no running action and sends nothing for this long"
+              + " (default: ${DEFAULT-VALUE}).")
+  long idleTimeoutMillis = 60_000;
+
+  @Option(
       names = "--detach",
       description = "Leave the terminal's session (used when a client starts the daemon).")
   boolean detach;
@@ -86,7 +93,14 @@ public final class AirlockDaemon implements Callable<Integer> {
       }
       AirlockPaths paths = AirlockPaths.resolve(System.getenv(), stateDir, socket);
       DaemonConfig config =
-          new DaemonConfig(paths, maxParallel, maxQueued, killGraceMillis, logToStderr, pinActions);
+          new DaemonConfig(
+              paths,
+              maxParallel,
+              maxQueued,
+              killGraceMillis,
+              idleTimeoutMillis,
+              logToStderr,
+              pinActions);
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());

@@ -71,6 +71,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     Daemon daemon = null;
     StateDatabase db = null;
     try {
+      state.recordServedSocket(paths.socket());
       Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
       Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
       boolean namespaces = launcher.namespacesWork();
@@ -115,7 +116,12 @@ final class Daemon implements DaemonControl, AutoCloseable {
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
           DaemonServer.bind(
-              paths.socket(), actions, daemon, Processes.uid(), Protocol.MAX_FRAME_BYTES);
+              paths.socket(),
+              actions,
+              daemon,
+              Processes.uid(),
+              Protocol.MAX_FRAME_BYTES,
+              config.idleTimeoutMillis());
       Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
       log.info(
           "airlockd "

@@ -8,6 +8,7 @@ record DaemonConfig(
     int maxParallel,
     int maxQueued,
     long killGraceMillis,
+    long idleTimeoutMillis,
     boolean logToStderr,
     boolean pinActions) {
   DaemonConfig {
@@ -19,6 +20,9 @@ record DaemonConfig(
     }
     if (killGraceMillis < 0) {
       throw new IllegalArgumentException("--kill-grace-ms must not be negative");
+    }
+    if (idleTimeoutMillis < 1) {
+      throw new IllegalArgumentException("--idle-timeout-ms must be at least 1");
     }
   }
 }

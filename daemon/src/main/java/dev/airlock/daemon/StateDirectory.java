@@ -1,6 +1,7 @@
 package dev.airlock.daemon;
 
 import dev.airlock.protocol.AirlockConfigException;
+import dev.airlock.protocol.AirlockPaths;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -11,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -50,11 +52,13 @@ final class StateDirectory implements AutoCloseable {
       String holder =
           new String(Files.readAllBytes(root.resolve(LOCK_FILE)), StandardCharsets.UTF_8).trim();
       channel.close();
+      String served = servedSocket(root);
       throw new AlreadyRunningException(
           "another airlockd"
               + (holder.isEmpty() ? "" : " (pid " + holder + ")")
               + " already uses "
-              + root);
+              + root
+              + (served.isEmpty() ? "" : ", serving " + served));
     }
     channel.truncate(0);
     channel.write(
@@ -65,6 +69,24 @@ final class StateDirectory implements AutoCloseable {
 
   Path root() {
     return root;
+  }
+
+  /** Records the socket this daemon serves, for clients whose own daemon this one refused. */
+  void recordServedSocket(Path socket) throws IOException {
+    Path record = root.resolve(AirlockPaths.SERVED_SOCKET_FILE_NAME);
+    Path temp = root.resolve(AirlockPaths.SERVED_SOCKET_FILE_NAME + ".tmp");
+    Files.writeString(temp, socket + "\n");
+    // Renamed into place: a client never reads half a path.
+    Files.move(temp, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** The socket the holder of the state dir recorded, or "" (not yet, or unreadable). */
+  private static String servedSocket(Path root) {
+    try {
+      return Files.readString(root.resolve(AirlockPaths.SERVED_SOCKET_FILE_NAME)).trim();
+    } catch (IOException e) {
+      return "";
+    }
   }
 
   Path logDirectory() {

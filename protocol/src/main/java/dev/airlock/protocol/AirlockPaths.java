@@ -19,8 +19,21 @@ public record AirlockPaths(Path stateDir, Path socket) {
   public static final String SOCKET_ENV = "AIRLOCK_SOCKET";
   public static final String SOCKET_FILE_NAME = "airlockd.sock";
 
-  /** sun_path holds 108 bytes including the terminating NUL (unix(7)). */
-  public static final int MAX_SOCKET_PATH_BYTES = 107;
+  /**
+   * In the state dir: the socket the daemon holding the state dir serves, written once it holds the
+   * lock, so that a client whose daemon was refused the state dir can tell where the running one
+   * listens.
+   */
+  public static final String SERVED_SOCKET_FILE_NAME = "airlockd.socket";
+
+  /**
+   * The longest socket path both ends can use. sun_path holds 108 bytes including the terminating
+   * NUL (unix(7)), so the kernel and Netty's daemon socket take 107; but the JDK's {@code
+   * UnixDomainSocketAddress}, which the client and the daemon's stale-socket probe use, refuses
+   * more than 106 ("Unix domain path too long": it keeps a byte back for abstract names). A
+   * 107-byte path would give a daemon no client can reach.
+   */
+  public static final int MAX_SOCKET_PATH_BYTES = 106;
 
   public AirlockPaths {
     stateDir = stateDir.toAbsolutePath().normalize();
@@ -52,6 +65,11 @@ public record AirlockPaths(Path stateDir, Path socket) {
     return paths;
   }
 
+  /** Where the daemon holding {@link #stateDir} records the socket it serves. */
+  public Path servedSocketFile() {
+    return stateDir.resolve(SERVED_SOCKET_FILE_NAME);
+  }
+
   /** Resolves from the process environment with no overrides. */
   public static AirlockPaths fromEnvironment() {
     return resolve(System.getenv(), null, null);
@@ -63,9 +81,9 @@ public record AirlockPaths(Path stateDir, Path socket) {
       throw new AirlockConfigException(
           "socket path is too long ("
               + length
-              + " bytes, the kernel allows "
+              + " bytes; at most "
               + MAX_SOCKET_PATH_BYTES
-              + "): "
+              + " can be used): "
               + socket
               + "; set "
               + SOCKET_ENV

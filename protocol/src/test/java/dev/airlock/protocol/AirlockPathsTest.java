@@ -4,9 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class AirlockPathsTest {
   @Test
@@ -78,5 +84,41 @@ class AirlockPathsTest {
             .socket()
             .toString()
             .length());
+  }
+
+  @Test
+  void aSocketPathOf107BytesIsRefusedThoughTheKernelWouldBindIt() {
+    String socket = "/" + "s".repeat(106);
+
+    AirlockConfigException e =
+        assertThrows(
+            AirlockConfigException.class,
+            () -> AirlockPaths.resolve(Map.of("HOME", "/h"), null, Path.of(socket)));
+    assertTrue(
+        e.getMessage().startsWith("socket path is too long (107 bytes; at most 106 can be used)"),
+        e.getMessage());
+  }
+
+  @Test
+  void theLimitIsTheLongestPathTheJdkClientCanConnectTo(@TempDir Path dir) throws Exception {
+    Path longest = pathOfLength(dir, AirlockPaths.MAX_SOCKET_PATH_BYTES);
+    Path tooLong = pathOfLength(dir, AirlockPaths.MAX_SOCKET_PATH_BYTES + 1);
+
+    try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      server.bind(UnixDomainSocketAddress.of(longest));
+      assertTrue(client.connect(UnixDomainSocketAddress.of(longest)));
+    }
+    try (SocketChannel client = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      assertThrows(
+          SocketException.class, () -> client.connect(UnixDomainSocketAddress.of(tooLong)));
+    }
+  }
+
+  /** A path under {@code dir} of exactly {@code length} bytes. */
+  private static Path pathOfLength(Path dir, int length) {
+    int prefix = dir.toString().length() + 1;
+    assertTrue(prefix < length, "temporary directory too deep: " + dir);
+    return dir.resolve("s".repeat(length - prefix));
   }
 }

@@ -87,6 +87,28 @@ class AutostartTest {
   }
 
   @Test
+  void cacheStatsStartsADaemonWhenNoneRunsAsRunDoes() throws Exception {
+    Path socket = dir.resolve("c.sock");
+    AirlockClient client = AirlockClient.forSocket(socket);
+    started.add(client);
+
+    CliProcess.Result stats =
+        airlock(
+                DaemonFixture.cliEnvironment(),
+                "--state-dir",
+                dir.resolve("state").toString(),
+                "--socket",
+                socket.toString(),
+                "cache",
+                "stats")
+            .await(CLIENT_TIMEOUT);
+
+    assertEquals(0, stats.status(), stats::toString);
+    assertTrue(stats.stdout().startsWith("entries:   0 (0 path sets)\n"), stats::toString);
+    assertTrue(client.isDaemonRunning(), "cache stats should have started a daemon");
+  }
+
+  @Test
   void runWithNoStartAndNoDaemonExits125() throws Exception {
     Path socket = dir.resolve("none.sock");
 
@@ -136,6 +158,97 @@ class AutostartTest {
     assertFalse(r.stderr().contains("Exception"), r::toString);
     assertFalse(r.stderr().contains("\tat "), r::toString);
     assertFalse(Files.exists(state), "no daemon should have been started");
+  }
+
+  @Test
+  void aSocketPathOf107BytesIsRefusedUpFrontThoughTheKernelWouldBindIt() throws Exception {
+    // 107 bytes fit sun_path, and the daemon's Netty socket would listen there; the JDK client
+    // cannot connect to more than 106.
+    String prefix = dir + "/";
+    Path socket = Path.of(prefix + "s".repeat(107 - prefix.length()));
+    assertEquals(107, socket.toString().getBytes(StandardCharsets.UTF_8).length);
+    Path state = dir.resolve("state");
+
+    CliProcess.Result client =
+        airlock(
+                DaemonFixture.cliEnvironment(),
+                "--state-dir",
+                state.toString(),
+                "--socket",
+                socket.toString(),
+                "run",
+                "--",
+                "true")
+            .await(CLIENT_TIMEOUT);
+
+    assertEquals(125, client.status(), client::toString);
+    assertEquals(
+        "airlock: socket path is too long (107 bytes; at most 106 can be used): "
+            + socket
+            + "; set AIRLOCK_SOCKET (or --socket) to a shorter path\n",
+        client.stderr());
+    assertTrue(client.elapsed().toSeconds() < 10, "refused only after " + client.elapsed());
+    assertFalse(Files.exists(state), "no daemon should have been started");
+    try (DaemonFixture.Launched daemon = DaemonFixture.launchUnchecked(dir, state, socket)) {
+      assertEquals(2, daemon.awaitExit(Duration.ofSeconds(30)), daemon.stderr());
+      assertTrue(daemon.stderr().startsWith("airlockd: socket path is too long (107 bytes"));
+    }
+  }
+
+  @Test
+  void anotherSocketOnAStateDirInUseIsRefusedAtOnceAndTheRunningDaemonsOutputKept()
+      throws Exception {
+    Path state = dir.resolve("state");
+    Path socket = dir.resolve("a.sock");
+    Path other = dir.resolve("b.sock");
+    AirlockClient client = AirlockClient.forSocket(socket);
+    started.add(client);
+    Map<String, String> env = DaemonFixture.cliEnvironment();
+    CliProcess.Result first =
+        airlock(
+                env,
+                "--state-dir",
+                state.toString(),
+                "--socket",
+                socket.toString(),
+                "run",
+                "--",
+                "true")
+            .await(CLIENT_TIMEOUT);
+    assertEquals(0, first.status(), first::toString);
+    long pid = client.status().getPid();
+    Path out = state.resolve("airlockd.out");
+    String runningOutput = Files.readString(out);
+    assertTrue(runningOutput.contains("ready, pid " + pid + "\n"), runningOutput);
+
+    CliProcess.Result second =
+        airlock(
+                env,
+                "--state-dir",
+                state.toString(),
+                "--socket",
+                other.toString(),
+                "run",
+                "--",
+                "true")
+            .await(CLIENT_TIMEOUT);
+
+    assertEquals(125, second.status(), second::toString);
+    assertEquals(
+        "airlock: another airlockd (pid "
+            + pid
+            + ") already uses "
+            + state
+            + ", serving "
+            + socket
+            + "; reach it with --socket "
+            + socket
+            + ", or give this one another --state-dir\n",
+        second.stderr());
+    assertTrue(second.elapsed().toSeconds() < 15, "refused only after " + second.elapsed());
+    assertTrue(Files.readString(out).startsWith(runningOutput), "airlockd.out was truncated");
+    assertFalse(AirlockClient.forSocket(other).isDaemonRunning());
+    assertEquals(pid, client.status().getPid(), "the running daemon must keep serving");
   }
 
   @Test

@@ -170,7 +170,7 @@ class CommitTest {
     assertUnchanged(before, ws);
     ReportChanges changes = runs.changes("timed-out");
     assertEquals("discarded", changes.outcome(), changes::toString);
-    assertEquals("the action ended timed out", changes.reason());
+    assertEquals("the action timed out", changes.reason());
   }
 
   @Test

@@ -166,7 +166,7 @@ class DaemonLifecycleTest {
 
       CliProcess.Result stop = daemon.runCli(CLIENT_TIMEOUT, "stop");
       assertEquals(0, stop.status(), stop::toString);
-      assertTrue(stop.stdout().contains("airlockd stopped"), stop::toString);
+      assertEquals("airlockd stopped (1 action cancelled)\n", stop.stdout(), stop::toString);
 
       CliProcess.Result cancelled = run.await(CLIENT_TIMEOUT);
       assertEquals(143, cancelled.status(), cancelled::toString);

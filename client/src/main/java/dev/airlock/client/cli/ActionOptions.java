@@ -1,8 +1,6 @@
 package dev.airlock.client.cli;
 
 import dev.airlock.client.ActionCall;
-import dev.airlock.client.AirlockClient;
-import dev.airlock.client.DaemonStarter;
 import dev.airlock.client.DeclaredPaths;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.CacheMode;
@@ -12,13 +10,15 @@ import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.StdinMode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 
 /** Options of every command that runs an action (run, audit): how to build its request. */
@@ -45,12 +45,17 @@ final class ActionOptions {
       description = "Forward standard input (default: the command reads /dev/null).")
   boolean stdin;
 
-  @Option(names = "--cwd", description = "Working directory (default: the current one).")
+  @Option(
+      names = "--cwd",
+      paramLabel = "DIR",
+      description = "Working directory (default: the current one).")
   Path cwd;
 
+  // $$ keeps picocli from interpolating the policy variable's name (it printed "null").
   @Option(
       names = "--workspace",
-      description = "Workspace root, ${workspace} in policies (default: the working directory).")
+      paramLabel = "DIR",
+      description = "Workspace root, $${workspace} in policies (default: the working directory).")
   Path workspace;
 
   @Option(
@@ -87,7 +92,9 @@ final class ActionOptions {
   @Option(
       names = "--keep-failed",
       paramLabel = "DIR",
-      description = "When the action fails, put its changes in DIR for inspection.")
+      description =
+          "When the action fails, put its changes in DIR for inspection (a new or empty"
+              + " directory; deletions are listed in DIR/DELETED).")
   Path keepFailed;
 
   @Option(
@@ -146,7 +153,17 @@ final class ActionOptions {
             .addAllDeclaredInputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredInputs)))
             .addAllDeclaredOutputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredOutputs)));
     if (workspace != null) {
-      request.setWorkspace(PathBytes.toWire(dir.resolve(workspace).normalize().toString()));
+      Path root = dir.resolve(workspace).normalize();
+      // ${workspace} grants and copy-on-write hang on it: a typo must not silently widen or
+      // empty a policy.
+      if (!Files.isDirectory(root)) {
+        throw new IllegalArgumentException(
+            "--workspace "
+                + workspace
+                + ": "
+                + (Files.exists(root) ? "not a directory" : "no such directory"));
+      }
+      request.setWorkspace(PathBytes.toWire(PathBytes.of(root)));
     }
     if (discard && (commit || keepFailed != null)) {
       throw new IllegalArgumentException("--discard goes with neither --commit nor --keep-failed");
@@ -154,9 +171,20 @@ final class ActionOptions {
     if (discard) {
       request.setCommitMode(CommitMode.DISCARD);
     } else if (keepFailed != null) {
+      Path keep = dir.resolve(keepFailed).normalize();
+      if (Files.exists(keep, LinkOption.NOFOLLOW_LINKS) && !isEmptyDirectory(keep)) {
+        throw new IllegalArgumentException(
+            "--keep-failed "
+                + keepFailed
+                + ": "
+                + (Files.isDirectory(keep, LinkOption.NOFOLLOW_LINKS)
+                    ? "not empty"
+                    : "not a directory")
+                + "; name a new or empty directory (each failed run keeps its changes apart)");
+      }
       request
           .setCommitMode(CommitMode.KEEP_FAILED)
-          .setKeepFailedDir(PathBytes.toWire(dir.resolve(keepFailed).normalize().toString()));
+          .setKeepFailedDir(PathBytes.toWire(PathBytes.of(keep)));
     }
     if (retryOnConflict < 0) {
       throw new IllegalArgumentException("--retry-on-conflict wants 0 or more");
@@ -180,16 +208,21 @@ final class ActionOptions {
 
   /** Submits the request, starting the daemon first when none answers (unless --no-start). */
   ActionCall submit(AirlockPaths paths, ExecuteRequest request) throws IOException {
-    AirlockClient client = AirlockClient.forPaths(paths);
-    if (!noStart && !client.isDaemonRunning()) {
-      new DaemonStarter(AirlockCli.daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
-    }
-    ActionCall call = client.execute(request);
+    ActionCall call = AirlockCli.connect(paths, !noStart).execute(request);
     SignalForwarder.install(call);
     if (stdin) {
       startStdinForwarder(call);
     }
     return call;
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
   }
 
   private Map<String, String> environment() {

@@ -1,9 +1,14 @@
 package dev.airlock.client.cli;
 
+import dev.airlock.client.AirlockClient;
+import dev.airlock.client.DaemonStarter;
 import dev.airlock.protocol.AirlockConfigException;
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Version;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,24 +19,33 @@ import picocli.CommandLine.Option;
     name = "airlock",
     mixinStandardHelpOptions = true,
     versionProvider = AirlockCli.VersionProvider.class,
-    description = "Runs commands in Airlock's sandbox through the airlockd daemon.",
+    description = {
+      "Runs commands through the airlockd daemon: traced, confined by a policy, their writes"
+          + " committed atomically and their results cached.",
+      "",
+      "The daemon is started in the background when a command needs it. 'airlock help COMMAND'"
+          + " or 'airlock COMMAND --help' describes each command."
+    },
     subcommands = {
       RunCommand.class,
       AuditCommand.class,
       StatusCommand.class,
       CacheCommand.class,
       StopCommand.class,
-      DaemonCommand.class
+      DaemonCommand.class,
+      CommandLine.HelpCommand.class
     },
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0-123:the command's own status (run)",
-      "124:the action timed out",
-      "125:Airlock itself failed (no daemon, refused request)",
-      "126:the policy refused accesses (enforce mode); stderr names them",
       "65:audit --fail-on-undeclared found undeclared dependencies",
+      "75:the command succeeded but its changes were not committed (a conflicting commit)",
+      "124:the action timed out",
+      "125:Airlock itself failed (no daemon, refused request, bad option)",
+      "126:the policy refused accesses (enforce mode); stderr names them",
       "127:the command could not be executed",
-      "128+N:the command was killed by signal N"
+      "128+N:the command was killed by signal N",
+      "141:nothing reads stdout any more (| head): the action was cancelled"
     })
 public final class AirlockCli {
   /** Set by the ./airlock script: the start script of the daemon. */
@@ -47,6 +61,7 @@ public final class AirlockCli {
 
   @Option(
       names = "--socket",
+      paramLabel = "PATH",
       scope = CommandLine.ScopeType.INHERIT,
       description =
           "Daemon socket (default: $AIRLOCK_SOCKET, $XDG_RUNTIME_DIR/airlock/airlockd.sock or <state-dir>/airlockd.sock).")
@@ -54,24 +69,39 @@ public final class AirlockCli {
 
   @Option(
       names = "--state-dir",
+      paramLabel = "DIR",
       scope = CommandLine.ScopeType.INHERIT,
       description =
           "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
   public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The command line with every subcommand; a failure in a command is one line on stderr. */
+  static CommandLine commandLine() {
     CommandLine cli = new CommandLine(new AirlockCli());
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           commandLine.getErr().println("airlock: " + describe(e));
           return EXIT_AIRLOCK_ERROR;
         });
-    System.exit(cli.execute(args));
+    return cli;
   }
 
   /** The socket and state paths these options and the environment select. */
   AirlockPaths paths() {
     return AirlockPaths.resolve(System.getenv(), stateDir, socket);
+  }
+
+  /** A client of the daemon on these paths; with {@code start}, one is started when none runs. */
+  static AirlockClient connect(AirlockPaths paths, boolean start) throws IOException {
+    AirlockClient client = AirlockClient.forPaths(paths);
+    if (start && !client.isDaemonRunning()) {
+      new DaemonStarter(daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
+    }
+    return client;
   }
 
   /** How to start the daemon, from the ./airlock script's setting. */
@@ -86,6 +116,9 @@ public final class AirlockCli {
   }
 
   static String describe(Throwable e) {
+    if (e instanceof IOException io) {
+      return FileErrors.describe(io);
+    }
     String message = e.getMessage();
     return message == null || message.isEmpty() ? e.toString() : message;
   }

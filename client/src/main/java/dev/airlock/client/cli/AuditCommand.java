@@ -5,13 +5,13 @@ import dev.airlock.client.AuditReport;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -24,12 +24,17 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock audit -- CMD}: what a command really depends on beyond what it declares. */
 @Command(
     name = "audit",
+    mixinStandardHelpOptions = true,
     description = {
-      "Runs a command under the 'declared' policy (nothing refused but escapes) and reports its",
-      "undeclared dependencies: reads outside --inputs and the system toolchain (grouped by",
-      "directory), writes outside --outputs and /tmp, absent probes inside the workspace,",
-      "executed tools, network use and refused escape attempts.",
-      "Exit status: the command's; 65 with --fail-on-undeclared when anything was undeclared."
+      "Reports what a command depends on beyond what it declares.",
+      "",
+      "Runs the command under the 'declared' policy (nothing is refused but escapes) and prints"
+          + " on stderr, after the command's output: reads outside --inputs and the system"
+          + " toolchain (grouped by directory), writes outside --outputs, absent probes inside the"
+          + " workspace, executed tools, network use and refused escape attempts.",
+      "",
+      "Exit status: the command's; 65 with --fail-on-undeclared when anything was undeclared;"
+          + " 127 when the command could not be executed (then no report is printed)."
     })
 final class AuditCommand implements Callable<Integer> {
   /** sysexits' EX_DATAERR: the declared data (inputs, outputs) was incomplete. */
@@ -65,25 +70,35 @@ final class AuditCommand implements Callable<Integer> {
       builder.setCacheMode(CacheMode.CACHE_WRITE);
     }
     ExecuteRequest request = builder.build();
-    OutputStream out = new FileOutputStream(FileDescriptor.out);
+    ReportFile jsonFile = json == null ? null : ReportFile.checked("--json", json);
+    OutputStream out = new ClientStdout();
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request)) {
-      ActionResult result = call.awaitResult(out, err);
+      ActionResult result;
+      try {
+        result = call.awaitResult(out, err);
+      } catch (ClientStdout.ReaderGone e) {
+        return RunCommand.cancelAfterReaderGone(call);
+      }
+      if (result.getOutcome() == Outcome.EXEC_FAILED) {
+        // Nothing ran: a report would only list the launcher's own accesses.
+        return ExitStatuses.report(result, command.get(0), System.err);
+      }
       Path workspace =
           PathBytes.toPath(
               PathBytes.fromWire(
                   request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace()));
-      AuditReport report = new AuditReport(result, workspace);
+      AuditReport report =
+          new AuditReport(result, workspace, PathBytes.fromWire(request.getDeclaredInputsList()));
       // The report goes to stderr so that the command's stdout stays its own.
       PrintStream reportStream =
           new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
       reportStream.print("\n" + report.format(verbose));
-      if (json != null) {
-        if (json.toString().equals("-")) {
-          out.write(report.json().getBytes(StandardCharsets.UTF_8));
-          out.flush();
-        } else {
-          Files.writeString(json, report.json());
+      if (jsonFile != null) {
+        try {
+          jsonFile.write(report.json(), out);
+        } catch (ClientStdout.ReaderGone e) {
+          return ClientStdout.EXIT_READER_GONE;
         }
       }
       int status = ExitStatuses.report(result, command.get(0), System.err);

@@ -1,6 +1,5 @@
 package dev.airlock.client.cli;
 
-import dev.airlock.client.AirlockClient;
 import dev.airlock.protocol.CacheGcRequest;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
@@ -17,17 +16,25 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock cache stats | gc | explain}: the daemon's action cache. */
 @Command(
     name = "cache",
-    description = "Inspects and maintains the action cache.",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Inspects and maintains the action cache.",
+      "",
+      "Like run, these commands start the daemon when none runs."
+    },
     subcommands = {CacheCommand.Stats.class, CacheCommand.Gc.class, CacheCommand.Explain.class})
 final class CacheCommand {
   @ParentCommand AirlockCli parent;
 
-  /** Sends one cache request to the daemon. */
-  CacheReply ask(CacheRequest request) throws java.io.IOException {
-    return AirlockClient.forPaths(parent.paths()).cache(request);
+  /** Sends one cache request to the daemon, starting one first (as run does) unless told not. */
+  CacheReply ask(CacheRequest request, boolean start) throws java.io.IOException {
+    return AirlockCli.connect(parent.paths(), start).cache(request);
   }
 
-  @Command(name = "stats", description = "Entries, size, hits, misses and hit rate.")
+  @Command(
+      name = "stats",
+      mixinStandardHelpOptions = true,
+      description = "Shows the cache's entries, size, hits, misses and hit rate.")
   static final class Stats implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -35,7 +42,8 @@ final class CacheCommand {
     public Integer call() throws Exception {
       CacheReply r =
           cache.ask(
-              CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build());
+              CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build(),
+              true);
       printStats(r);
       return 0;
     }
@@ -43,9 +51,13 @@ final class CacheCommand {
 
   @Command(
       name = "gc",
-      description =
-          "Evicts least recently used entries until the content store fits SIZE; blobs a live"
-              + " entry needs stay.")
+      mixinStandardHelpOptions = true,
+      description = {
+        "Evicts least recently used entries until the content store fits a size.",
+        "",
+        "Blobs a remaining entry needs are kept, and so are blobs stored so recently that an"
+            + " action may still be recording them (gc says how recently)."
+      })
   static final class Gc implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -58,18 +70,27 @@ final class CacheCommand {
 
     @Override
     public Integer call() throws Exception {
+      long maxBytes = parseSize(maxSize);
       CacheReply r =
           cache.ask(
               CacheRequest.newBuilder()
-                  .setGc(CacheGcRequest.newBuilder().setMaxBytes(parseSize(maxSize)))
-                  .build());
+                  .setGc(CacheGcRequest.newBuilder().setMaxBytes(maxBytes))
+                  .build(),
+              true);
       System.out.printf(
           Locale.ROOT,
-          "removed %d entries and %d blobs: %s -> %s%n",
+          "removed %d %s and %d %s: %s -> %s%n",
           r.getEntriesRemoved(),
+          r.getEntriesRemoved() == 1 ? "entry" : "entries",
           r.getBlobsRemoved(),
+          r.getBlobsRemoved() == 1 ? "blob" : "blobs",
           human(r.getBytesBefore()),
           human(r.getBytesAfter()));
+      System.out.println(
+          "kept: blobs stored in the last "
+              + Durations.format(r.getGcGraceMs())
+              + ", even those no entry needs (an action may still be recording them)"
+              + (r.getBytesAfter() > maxBytes ? "; the store is still over " + maxSize : ""));
       printStats(r);
       return 0;
     }
@@ -77,9 +98,15 @@ final class CacheCommand {
 
   @Command(
       name = "explain",
-      description =
-          "Says whether COMMAND would be replayed from the cache and, if not, the first recorded"
-              + " input that differs. Runs nothing.")
+      mixinStandardHelpOptions = true,
+      description = {
+        "Says whether a command would be replayed from the cache.",
+        "",
+        "If it would run instead, names the first recorded input whose state differs now. Runs"
+            + " nothing.",
+        "",
+        "Exit status: 0 when the command would be replayed (a hit), 1 when it would run (a miss)."
+      })
   static final class Explain implements Callable<Integer> {
     @ParentCommand CacheCommand cache;
 
@@ -88,7 +115,10 @@ final class CacheCommand {
     @Option(names = "--policy", paramLabel = "NAME|FILE", description = "As for run.")
     String policy;
 
-    @Parameters(arity = "1..*", paramLabel = "COMMAND")
+    @Parameters(
+        arity = "1..*",
+        paramLabel = "COMMAND",
+        description = "The command and its arguments (after --), as they would be given to run.")
     List<String> command;
 
     @Override
@@ -97,7 +127,8 @@ final class CacheCommand {
       if (policy != null) {
         request.setPolicyName(policy);
       }
-      CacheReply r = cache.ask(CacheRequest.newBuilder().setExplain(request).build());
+      CacheReply r =
+          cache.ask(CacheRequest.newBuilder().setExplain(request).build(), !action.noStart);
       System.out.println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
       return r.getWouldHit() ? 0 : 1;
     }
@@ -120,7 +151,7 @@ final class CacheCommand {
         lookups == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * r.getHits() / lookups));
   }
 
-  /** "10G", "500M", "64K", "123" → bytes. */
+  /** "10G", "500M", "64K", "123" → bytes; anything else, a negative size included, is refused. */
   static long parseSize(String text) {
     String t = text.trim().toUpperCase(Locale.ROOT);
     long unit = 1;
@@ -138,9 +169,16 @@ final class CacheCommand {
       t = t.substring(0, t.length() - 1);
     }
     try {
-      return Math.multiplyExact(Long.parseLong(t.trim()), unit);
+      // Digits only: Long.parseLong would take "-5" and "+5".
+      if (!t.strip().matches("[0-9]+")) {
+        throw new NumberFormatException(t);
+      }
+      return Math.multiplyExact(Long.parseLong(t.strip()), unit);
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new IllegalArgumentException("not a size: '" + text + "' (e.g. 10G, 500M)");
+      throw new IllegalArgumentException(
+          "--max-size: not a size: '"
+              + text
+              + "' (a size is 0 or more bytes: 10G, 500M, 64K or plain bytes)");
     }
   }
 

@@ -14,10 +14,15 @@ import picocli.CommandLine.Unmatched;
 /** {@code airlock daemon}: starts airlockd in the background, or runs it in the foreground. */
 @Command(
     name = "daemon",
+    mixinStandardHelpOptions = true,
     description = {
-      "Starts airlockd in the background (if none runs), or with --foreground runs it here",
-      "(for systemd and debugging; stop it with Ctrl-C, SIGTERM or 'airlock stop').",
-      "Other options are passed to airlockd, e.g. --max-parallel N, --max-queued N, --kill-grace-ms MS."
+      "Starts airlockd in the background, unless one runs.",
+      "",
+      "With --foreground it runs here instead, for systemd and debugging; stop it with Ctrl-C,"
+          + " SIGTERM or 'airlock stop'.",
+      "",
+      "Other options are passed to airlockd: --max-parallel N, --max-queued N, --kill-grace-ms MS,"
+          + " --idle-timeout-ms MS, --no-pin-actions."
     })
 final class DaemonCommand implements Callable<Integer> {
   @ParentCommand AirlockCli parent;

@@ -3,7 +3,7 @@ package dev.airlock.client.cli;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses human durations such as 30s, 500ms, 5m, 1h, or plain seconds. */
+/** Human durations such as 30s, 500ms, 5m, 1h, or plain seconds: parsed, and said. */
 final class Durations {
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)?");
 
@@ -27,5 +27,23 @@ final class Durations {
       throw new IllegalArgumentException("the duration must be at least 1ms: '" + text + "'");
     }
     return Math.round(millis);
+  }
+
+  /** "15 minutes", "90 seconds", "1 hour", "250 ms": the largest unit that divides it. */
+  static String format(long millis) {
+    if (millis > 0 && millis % 3_600_000 == 0) {
+      return count(millis / 3_600_000, "hour");
+    }
+    if (millis > 0 && millis % 60_000 == 0) {
+      return count(millis / 60_000, "minute");
+    }
+    if (millis > 0 && millis % 1_000 == 0) {
+      return count(millis / 1_000, "second");
+    }
+    return millis + " ms";
+  }
+
+  private static String count(long n, String unit) {
+    return n + " " + unit + (n == 1 ? "" : "s");
   }
 }

@@ -7,9 +7,8 @@ import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.PathBytes;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,8 +21,14 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock run -- CMD...}: runs one command through the daemon and mirrors its status. */
 @Command(
     name = "run",
+    mixinStandardHelpOptions = true,
     description = {
-      "Runs a command through airlockd, streaming its output, and exits with its status.",
+      "Runs a command through airlockd and exits with its status.",
+      "",
+      "The command's output is streamed as it is written. Its writes go to a copy-on-write layer"
+          + " and reach the workspace only when it succeeds (--commit, --discard, --keep-failed);"
+          + " a command that already ran with the same inputs is replayed from the cache.",
+      "",
       "Environment: by default only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM,"
           + " TZ and TMPDIR are passed; --env-inherit passes everything, --env adds or overrides."
     })
@@ -63,25 +68,43 @@ final class RunCommand implements Callable<Integer> {
     if (policy != null) {
       request.setPolicyName(policy);
     }
-    OutputStream out = new FileOutputStream(FileDescriptor.out);
+    ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report);
+    OutputStream out = new ClientStdout();
     OutputStream err = new FileOutputStream(FileDescriptor.err);
     try (ActionCall call = action.submit(parent.paths(), request.build())) {
-      ActionResult result = call.awaitResult(out, err);
-      if (report != null) {
-        String json =
-            ReportJson.format(
-                call.actionId(), command, PathBytes.fromWire(request.getCwd()), result);
-        if (report.toString().equals("-")) {
-          out.write(json.getBytes(StandardCharsets.UTF_8));
-          out.flush();
-        } else {
-          Files.writeString(report, json);
+      ActionResult result;
+      try {
+        result = call.awaitResult(out, err);
+      } catch (ClientStdout.ReaderGone e) {
+        return cancelAfterReaderGone(call);
+      }
+      if (reportFile != null) {
+        try {
+          reportFile.write(
+              ReportJson.format(
+                  call.actionId(), command, PathBytes.fromWire(request.getCwd()), result),
+              out);
+        } catch (ClientStdout.ReaderGone e) {
+          return ClientStdout.EXIT_READER_GONE;
         }
       }
       if (traceSummary) {
-        TraceSummary.print(result.getAccessReport(), System.err);
+        TraceSummary.print(result, System.err);
       }
       return ExitStatuses.report(result, command.get(0), System.err);
     }
+  }
+
+  /**
+   * Nobody reads the output any more: the action is cancelled with SIGPIPE, the signal its writes
+   * would have got in a shell pipeline, and the client ends as such a writer would, silently.
+   */
+  static int cancelAfterReaderGone(ActionCall call) {
+    try {
+      call.cancel(ClientStdout.SIGPIPE);
+    } catch (IOException e) {
+      // The daemon went away too; closing the call cancels the action anyway.
+    }
+    return ClientStdout.EXIT_READER_GONE;
   }
 }

@@ -12,8 +12,12 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock status}: what the daemon is and does. */
 @Command(
     name = "status",
-    description =
-        "Shows the daemon's pid, version, uptime, paths and actions; exits 3 when none runs.")
+    mixinStandardHelpOptions = true,
+    description = {
+      "Shows the daemon's pid, version, uptime, paths and actions.",
+      "",
+      "Exit status: 0 when a daemon runs, 3 when none does."
+    })
 final class StatusCommand implements Callable<Integer> {
   static final int EXIT_NOT_RUNNING = 3;
 

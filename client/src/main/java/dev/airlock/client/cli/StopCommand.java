@@ -9,7 +9,12 @@ import picocli.CommandLine.ParentCommand;
 /** {@code airlock stop}: graceful shutdown. */
 @Command(
     name = "stop",
-    description = "Stops the daemon: running actions are cancelled and reported as such.")
+    mixinStandardHelpOptions = true,
+    description = {
+      "Stops the daemon gracefully.",
+      "",
+      "Running and queued actions are cancelled, and their clients are told so."
+    })
 final class StopCommand implements Callable<Integer> {
   private static final long WAIT_FOR_EXIT_MS = 15_000;
 
@@ -30,9 +35,12 @@ final class StopCommand implements Callable<Integer> {
     while (client.isDaemonRunning() && System.currentTimeMillis() < deadline) {
       Thread.sleep(10);
     }
+    // Running and queued actions alike: the daemon counts every action it cancelled.
     System.out.println(
         "airlockd stopped"
-            + (cancelled == 0 ? "" : " (" + cancelled + " running actions cancelled)"));
+            + (cancelled == 0
+                ? ""
+                : " (" + cancelled + (cancelled == 1 ? " action" : " actions") + " cancelled)"));
     return 0;
   }
 }

@@ -2,6 +2,8 @@ package dev.airlock.client.cli;
 
 import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.AccessReport;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CacheStatus;
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -9,7 +11,16 @@ import java.util.Locale;
 final class TraceSummary {
   private TraceSummary() {}
 
-  static void print(AccessReport report, PrintStream err) {
+  static void print(ActionResult result, PrintStream err) {
+    AccessReport report = result.getAccessReport();
+    if (result.getCache().getStatus() == CacheStatus.CACHE_HIT) {
+      // Nothing ran, so there was nothing to trace; the recorded run was traced.
+      err.println(
+          "airlock: trace: replayed from the cache (action "
+              + result.getCache().getSourceAction()
+              + "); nothing ran this time");
+      return;
+    }
     if (!report.getTraced()) {
       err.println("airlock: trace: the action was not traced");
       return;

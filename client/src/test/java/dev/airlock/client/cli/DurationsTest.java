@@ -22,4 +22,12 @@ class DurationsTest {
     assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("-1s"));
     assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("0"));
   }
+
+  @Test
+  void saysADurationInItsLargestWholeUnit() {
+    assertEquals("15 minutes", Durations.format(900_000));
+    assertEquals("1 hour", Durations.format(3_600_000));
+    assertEquals("90 seconds", Durations.format(90_000));
+    assertEquals("250 ms", Durations.format(250));
+  }
 }

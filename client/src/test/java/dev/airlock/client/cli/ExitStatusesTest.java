@@ -3,7 +3,9 @@ package dev.airlock.client.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.ChangeReport;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -81,5 +83,33 @@ class ExitStatusesTest {
                 .setMessage("airlockd is shutting down (before it started)")
                 .build());
     assertEquals(125, status);
+  }
+
+  @Test
+  void aFailedActionsKeptChangesAreNamedAfterItsStatus() {
+    int status =
+        report(
+            ActionResult.newBuilder()
+                .setOutcome(Outcome.COMPLETED)
+                .setExitCode(3)
+                .setChanges(ChangeReport.newBuilder().setKeptAt(PathBytes.toWire("/w/kept")))
+                .build());
+    assertEquals(3, status);
+    assertEquals("airlock: cmd: its changes were kept in /w/kept\n", stderr());
+  }
+
+  @Test
+  void changesThatCouldNotBeKeptAreSaidSo() {
+    report(
+        ActionResult.newBuilder()
+            .setOutcome(Outcome.COMPLETED)
+            .setExitCode(1)
+            .setChanges(
+                ChangeReport.newBuilder()
+                    .setReason(
+                        "the command exited with status 1; its changes were not kept: /w/kept is"
+                            + " not empty"))
+            .build());
+    assertEquals("airlock: cmd: its changes were not kept: /w/kept is not empty\n", stderr());
   }
 }

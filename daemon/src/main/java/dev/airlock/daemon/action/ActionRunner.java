@@ -45,6 +45,9 @@ import java.util.logging.Logger;
 final class ActionRunner implements Runnable {
   private static final Logger log = Logger.getLogger(ActionRunner.class.getName());
 
+  /** Ends a list cut short in a message: the result (and the CLI's report) holds all of it. */
+  static final String MORE_IN_THE_REPORT = " more; --report FILE lists them all)";
+
   /** How long output may keep flowing after the main process ended before it is cut off. */
   private static final long OUTPUT_DRAIN_GRACE_MS = 2_000;
 
@@ -325,7 +328,10 @@ final class ActionRunner implements Runnable {
     }
   }
 
-  /** "policy 'hermetic' denied: read /etc/passwd, write /home/u/x (and 3 more)". */
+  /**
+   * "policy 'hermetic' denied: read /etc/passwd, write /home/u/x (and 3 more; --report FILE lists
+   * them all)".
+   */
   static String deniedMessage(EffectivePolicy policy, List<Violation> denied) {
     StringBuilder message = new StringBuilder("policy '" + policy.name() + "' denied: ");
     int shown = Math.min(denied.size(), 5);
@@ -334,7 +340,7 @@ final class ActionRunner implements Runnable {
       message.append(i == 0 ? "" : ", ").append(v.kind().label()).append(' ').append(v.path());
     }
     if (denied.size() > shown) {
-      message.append(" (and ").append(denied.size() - shown).append(" more)");
+      message.append(" (and ").append(denied.size() - shown).append(MORE_IN_THE_REPORT);
     }
     return message.toString();
   }

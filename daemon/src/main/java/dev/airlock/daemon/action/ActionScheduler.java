@@ -76,7 +76,8 @@ final class ActionScheduler {
           ErrorCode.QUEUE_FULL,
           "airlockd's queue is full ("
               + maxQueued
-              + " actions wait behind "
+              + (maxQueued == 1 ? " action waits" : " actions wait")
+              + " behind "
               + running.size()
               + " running); retry later or raise --max-queued");
     }

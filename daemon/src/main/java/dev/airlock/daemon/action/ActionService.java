@@ -9,15 +9,21 @@ import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -26,6 +32,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
+import java.util.stream.Stream;
 
 /**
  * The daemon's front door for actions: validates a request, turns it into an {@link Action}, queues
@@ -195,10 +202,44 @@ public final class ActionService implements AutoCloseable {
 
   /** The request as the daemon works with it; a malformed one is refused, saying why. */
   private static ActionRequest decode(ExecuteRequest wire) throws ActionRejectedException {
+    ActionRequest request;
     try {
-      return ActionRequest.from(wire);
+      request = ActionRequest.from(wire);
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
+    }
+    Optional<Path> keep = request.keepFailedDir();
+    if (request.commitMode() == CommitMode.KEEP_FAILED
+        && keep.isPresent()
+        && Files.exists(keep.get(), LinkOption.NOFOLLOW_LINKS)
+        && !isEmptyDirectory(keep.get())) {
+      // Each keep gets a clean directory: an earlier run's files and DELETED list must not mix
+      // with this one's (WriteLayer.keep refuses it too, in case it fills up meanwhile).
+      throw invalid(
+          "the keep-failed directory "
+              + PathBytes.display(PathBytes.of(keep.get()))
+              + " is not a new or empty directory; each failed run keeps its changes apart");
+    }
+    Path workspace = request.workspace();
+    if (!workspace.equals(request.cwd()) && !Files.isDirectory(workspace)) {
+      // ${workspace} grants and the copy-on-write layer hang on it: a typo must not silently
+      // empty or widen them.
+      throw invalid(
+          "the workspace "
+              + PathBytes.display(PathBytes.of(workspace))
+              + (Files.exists(workspace) ? " is not a directory" : " does not exist"));
+    }
+    return request;
+  }
+
+  private static boolean isEmptyDirectory(Path dir) throws ActionRejectedException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    } catch (IOException e) {
+      throw invalid("cannot read the keep-failed directory " + dir + ": " + FileErrors.reason(e));
     }
   }
 

@@ -4,6 +4,8 @@ import dev.airlock.daemon.cache.ActionCaching;
 import dev.airlock.daemon.cache.CacheStats;
 import dev.airlock.daemon.cache.Explanation;
 import dev.airlock.daemon.cache.GcReport;
+import dev.airlock.daemon.cache.LmdbActionCache;
+import dev.airlock.daemon.cache.ObservationKind;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
@@ -29,6 +31,7 @@ final class CacheQueries {
             .setBlobsRemoved(gc.blobsRemoved())
             .setBytesBefore(gc.bytesBefore())
             .setBytesAfter(gc.bytesAfter())
+            .setGcGraceMs(LmdbActionCache.ORPHAN_GRACE.toMillis())
             .build();
       }
       default -> throw new IllegalArgumentException("a cache request needs stats, gc or explain");
@@ -68,26 +71,38 @@ final class CacheQueries {
                   + " recorded paths is as it was: it would be replayed")
           .build();
     }
-    Explanation.Difference d = e.firstDifference().get();
-    return reply
-        .setExplanation(
-            "nearest of "
-                + e.pathSetsCompared()
-                + " recorded path set(s): "
-                + e.pathsMatching()
-                + " of "
-                + e.nearest().size()
-                + " paths match; first difference: "
-                + d.path().path()
-                + " ("
-                + d.path().kind().name().toLowerCase()
-                + ") was "
-                + d.recorded()
-                + ", is now "
-                + d.now()
-                + (e.differences().size() > 1
-                    ? " (" + (e.differences().size() - 1) + " more differ)"
-                    : ""))
-        .build();
+    return reply.setExplanation(miss(e)).build();
+  }
+
+  /**
+   * "nearest of 2 recorded path sets: ...; first difference: /w/a.h (read) was ..., is now ...".
+   */
+  static String miss(Explanation e) {
+    Explanation.Difference d = e.firstDifference().orElseThrow();
+    int more = e.differences().size() - 1;
+    return "nearest of "
+        + e.pathSetsCompared()
+        + (e.pathSetsCompared() == 1 ? " recorded path set: " : " recorded path sets: ")
+        + e.pathsMatching()
+        + " of "
+        + e.nearest().size()
+        + " paths match; first difference: "
+        + d.path().path()
+        + " ("
+        + observed(d.path().kind())
+        + ") was "
+        + d.recorded().describe()
+        + ", is now "
+        + d.now().describe()
+        + (more > 0 ? " (" + more + (more == 1 ? " more differs)" : " more differ)") : "");
+  }
+
+  /** What the recorded run did with the path, and so what of it the cache compares. */
+  private static String observed(ObservationKind kind) {
+    return switch (kind) {
+      case CONTENT -> "its content was read";
+      case EXISTENCE -> "it was checked for existence and type";
+      case LISTING -> "it was listed";
+    };
   }
 }

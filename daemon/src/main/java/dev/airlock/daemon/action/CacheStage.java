@@ -142,7 +142,7 @@ final class CacheStage {
       return Optional.of("the request does not write to the cache");
     }
     if (result.getOutcome() != dev.airlock.protocol.Outcome.COMPLETED) {
-      return Optional.of("the action " + result.getOutcome().name().toLowerCase());
+      return Optional.of("it " + OutcomeWords.of(result.getOutcome()));
     }
     if (!succeeded && !action.request().cacheFailures()) {
       return Optional.of("it failed (--cache-failures records failures too)");

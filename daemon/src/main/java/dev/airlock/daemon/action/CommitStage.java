@@ -11,6 +11,7 @@ import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.CommitOutcome;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.trace.Access;
@@ -78,7 +79,7 @@ final class CommitStage {
                       + PathBytes.display(
                           String.join(", ", undeclared.subList(0, Math.min(5, undeclared.size()))))
                       + (undeclared.size() > 5
-                          ? " (and " + (undeclared.size() - 5) + " more)"
+                          ? " (and " + (undeclared.size() - 5) + ActionRunner.MORE_IN_THE_REPORT
                           : ""));
         }
       } else if (action.request().commitMode() == CommitMode.DISCARD) {
@@ -90,8 +91,17 @@ final class CommitStage {
           discard(report, failure(result));
         }
         Optional<Path> keep = action.request().keepFailedDir();
-        if (action.request().commitMode() == CommitMode.KEEP_FAILED && keep.isPresent()) {
-          report.setKeptAt(PathBytes.toWire(PathBytes.of(layer.keep(changes, keep.get()))));
+        if (action.request().commitMode() == CommitMode.KEEP_FAILED
+            && keep.isPresent()
+            && report.getChangesCount() > 0) {
+          try {
+            report.setKeptAt(PathBytes.toWire(PathBytes.of(layer.keep(changes, keep.get()))));
+          } catch (IOException e) {
+            // The action failed either way; not keeping its changes must not hide how.
+            log.log(Level.WARNING, "action " + action.id() + ": cannot keep its changes", e);
+            report.setReason(
+                report.getReason() + "; its changes were not kept: " + FileErrors.describe(e));
+          }
         }
       } else {
         beforeCommit.accept(changes);
@@ -140,7 +150,7 @@ final class CommitStage {
 
   private static String failure(ActionResult.Builder result) {
     if (result.getOutcome() != Outcome.COMPLETED) {
-      return "the action ended " + result.getOutcome().name().toLowerCase().replace('_', ' ');
+      return "the action " + OutcomeWords.of(result.getOutcome());
     }
     return result.getTerminationCase() == ActionResult.TerminationCase.SIGNAL
         ? "the command was killed by signal " + result.getSignal()

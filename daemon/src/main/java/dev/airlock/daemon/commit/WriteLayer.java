@@ -98,12 +98,41 @@ public final class WriteLayer implements AutoCloseable {
   }
 
   /**
-   * Materialises the changes under {@code dir} instead of the workspace (for inspection of a failed
-   * action): files and links are moved there by their root-relative paths, deletions listed in
-   * {@code dir/DELETED}.
+   * Materialises the changes in {@code dir} instead of the workspace (for inspection of a failed
+   * action): files and links by their root-relative paths, deletions listed in {@code dir/DELETED}.
+   * The copy is made beside {@code dir} and renamed onto it, which rename(2) does only when {@code
+   * dir} is missing or empty: each keep gets a directory of its own, never one mixed with an
+   * earlier run's files.
+   *
+   * @throws IOException when {@code dir} is not empty (nothing is changed then)
    */
   public Path keep(List<RootChanges> changes, Path dir) throws IOException {
-    Files.createDirectories(dir);
+    Files.createDirectories(dir.getParent());
+    Path copy =
+        Files.createDirectory(
+            dir.resolveSibling(
+                "." + dir.getFileName() + ".airlock-keep-" + Long.toHexString(System.nanoTime())));
+    try {
+      materialise(changes, copy);
+      Files.move(copy, dir, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException | RuntimeException e) {
+      PosixFiles.deleteTree(copy);
+      if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS) && !isEmpty(dir)) {
+        throw new IOException(
+            dir + " is not empty (changes are kept only in a new or empty directory)", e);
+      }
+      throw e;
+    }
+    return dir;
+  }
+
+  private static boolean isEmpty(Path dir) throws IOException {
+    try (var entries = Files.list(dir)) {
+      return entries.findAny().isEmpty();
+    }
+  }
+
+  private static void materialise(List<RootChanges> changes, Path dir) throws IOException {
     List<String> deleted = new ArrayList<>();
     for (RootChanges rc : changes) {
       Path base =
@@ -135,7 +164,6 @@ public final class WriteLayer implements AutoCloseable {
       }
       Files.write(dir.resolve("DELETED"), list.toByteArray());
     }
-    return dir;
   }
 
   /**

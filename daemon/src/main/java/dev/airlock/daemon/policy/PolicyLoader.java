@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.TextFormat;
 import com.google.protobuf.TextFormatParseInfoTree;
 import com.google.protobuf.TextFormatParseLocation;
+import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Policy;
 import dev.airlock.protocol.PolicyMode;
 import java.io.IOException;
@@ -13,7 +14,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Reads policies: shipped ones by name (resources of the policies module), files by path, and
@@ -26,6 +29,9 @@ public final class PolicyLoader {
   private static final int MAX_EXTENDS_DEPTH = 8;
   private static final Pattern PATH_ENTRY =
       Pattern.compile("(/.*)|(\\$\\{(workspace|home|tmp)\\}(/.*)?)|(\\$\\{(inputs|outputs)\\})");
+  private static final Pattern VARIABLE = Pattern.compile("\\$\\{([^}]*)}");
+  private static final List<String> VARIABLES =
+      List.of("workspace", "home", "tmp", "inputs", "outputs");
   private static final Pattern ENV_ENTRY = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*\\*?");
 
   private static final java.util.concurrent.ConcurrentMap<String, Policy> SHIPPED_CACHE =
@@ -80,19 +86,28 @@ public final class PolicyLoader {
     return !nameOrPath.contains("/") && !nameOrPath.endsWith(".textproto");
   }
 
-  private Policy withBase(Policy policy, int depth) throws PolicyException {
+  private Policy withBase(Parsed parsed, int depth) throws PolicyException {
+    Policy policy = parsed.policy();
     if (policy.getExtends().isEmpty()) {
       return policy;
     }
+    // Errors about the base are the extends field's: they point at it.
+    String extendsAt = at(parsed.name(), parsed.locations(), field("extends"), -1) + "extends: ";
     if (depth >= MAX_EXTENDS_DEPTH) {
       throw new PolicyException(
-          "policy extends chain is longer than "
+          extendsAt
+              + "the chain of policies is longer than "
               + MAX_EXTENDS_DEPTH
               + " (a cycle?) at '"
               + policy.getExtends()
               + "'");
     }
-    Source baseSource = read(policy.getExtends());
+    Source baseSource;
+    try {
+      baseSource = read(policy.getExtends());
+    } catch (PolicyException e) {
+      throw new PolicyException(extendsAt + e.getMessage());
+    }
     Policy base = withBase(parse(baseSource.name(), baseSource.text()), depth + 1);
     // Repeated fields append and set scalars replace: protobuf's own merge semantics.
     return base.toBuilder().mergeFrom(policy).setExtends("").build();
@@ -124,15 +139,17 @@ public final class PolicyLoader {
     return merged;
   }
 
+  /** One file parsed and checked, with where each field was. */
+  private record Parsed(Policy policy, String name, TextFormatParseInfoTree locations) {}
+
   /** Parses and checks one file on its own. */
-  Policy parse(String name, String text) throws PolicyException {
+  private Parsed parse(String name, String text) throws PolicyException {
     Policy.Builder builder = Policy.newBuilder();
     TextFormatParseInfoTree.Builder tree = TextFormatParseInfoTree.builder();
     try {
       TextFormat.Parser.newBuilder().setParseInfoTreeBuilder(tree).build().merge(text, builder);
     } catch (TextFormat.ParseException e) {
-      throw new PolicyException(
-          name + ":" + e.getLine() + ":" + e.getColumn() + ": " + stripLocation(e.getMessage()));
+      throw new PolicyException(name + ":" + PolicyParseErrors.describe(e));
     }
     Policy policy = builder.build();
     TextFormatParseInfoTree locations = tree.build();
@@ -149,8 +166,8 @@ public final class PolicyLoader {
                   + fieldName
                   + ": '"
                   + entry
-                  + "' must be an absolute path without '..', or start with ${workspace}, ${home} or"
-                  + " ${tmp}, or be exactly ${inputs} or ${outputs}");
+                  + "' "
+                  + pathProblem(entry));
         }
       }
     }
@@ -168,7 +185,22 @@ public final class PolicyLoader {
       throw new PolicyException(
           at(name, locations, field("mode"), -1) + "mode: use MODE_AUDIT or MODE_ENFORCE");
     }
-    return policy;
+    return new Parsed(policy, name, locations);
+  }
+
+  /** Why a path entry is refused: an unknown variable, a list variable in a path, or the form. */
+  private static String pathProblem(String entry) {
+    Matcher variable = VARIABLE.matcher(entry);
+    while (variable.find()) {
+      if (!VARIABLES.contains(variable.group(1))) {
+        return "uses unknown variable ${"
+            + variable.group(1)
+            + "}; known: "
+            + VARIABLES.stream().map(v -> "${" + v + "}").collect(Collectors.joining(", "));
+      }
+    }
+    return "must be an absolute path without '..', or start with ${workspace}, ${home} or"
+        + " ${tmp}, or be exactly ${inputs} or ${outputs}";
   }
 
   private record Source(String name, String text) {}
@@ -197,7 +229,7 @@ public final class PolicyLoader {
     try {
       return new Source(file.toString(), Files.readString(file));
     } catch (IOException e) {
-      throw new PolicyException("cannot read policy file " + file + ": " + e.getMessage());
+      throw new PolicyException("cannot read policy file " + file + ": " + FileErrors.reason(e));
     }
   }
 
@@ -217,9 +249,5 @@ public final class PolicyLoader {
     return location
         .map(l -> name + ":" + (l.getLine() + 1) + ":" + (l.getColumn() + 1) + ": ")
         .orElse(name + ": ");
-  }
-
-  private static String stripLocation(String message) {
-    return message.replaceFirst("^\\d+:\\d+: ", "");
   }
 }

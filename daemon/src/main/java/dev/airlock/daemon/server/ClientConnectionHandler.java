@@ -18,6 +18,8 @@ import io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.unix.PeerCredentials;
 import io.netty.handler.codec.DecoderException;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.logging.Level;
@@ -36,6 +38,9 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
   private final int daemonUid;
   private ChannelActionListener listener;
   private Action action;
+
+  /** A cache or shutdown request is being answered (off the event loop): not idle. */
+  private volatile boolean answering;
 
   ClientConnectionHandler(ActionService actions, DaemonControl control, int daemonUid) {
     this.actions = actions;
@@ -85,41 +90,43 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
         }
       }
       case STATUS -> reply(ctx, DaemonMessage.newBuilder().setStatus(control.status()));
-      case SHUTDOWN ->
-          control
-              .shutdown()
-              .thenAccept(
-                  cancelled ->
-                      ctx.writeAndFlush(
-                              envelope(
-                                  DaemonMessage.newBuilder()
-                                      .setShutdown(
-                                          ShutdownReply.newBuilder()
-                                              .setCancelledActions(cancelled))))
-                          .addListener(
-                              f -> {
-                                ctx.close();
-                                control.stopServing();
-                              }));
-      case CACHE ->
-          actions
-              .cache(message.getCache())
-              .whenComplete(
-                  (answer, error) -> {
-                    if (error == null) {
-                      reply(ctx, DaemonMessage.newBuilder().setCache(answer));
-                      return;
-                    }
-                    Throwable cause = error.getCause() != null ? error.getCause() : error;
-                    if (cause instanceof ActionRejectedException rejected) {
-                      fail(ctx, rejected.code(), rejected.getMessage());
-                    } else {
-                      fail(
-                          ctx,
-                          ErrorCode.INTERNAL,
-                          "the cache request failed: " + cause.getMessage());
-                    }
-                  });
+      case SHUTDOWN -> {
+        answering = true;
+        control
+            .shutdown()
+            .thenAccept(
+                cancelled ->
+                    ctx.writeAndFlush(
+                            envelope(
+                                DaemonMessage.newBuilder()
+                                    .setShutdown(
+                                        ShutdownReply.newBuilder().setCancelledActions(cancelled))))
+                        .addListener(
+                            f -> {
+                              ctx.close();
+                              control.stopServing();
+                            }));
+      }
+      case CACHE -> {
+        answering = true;
+        actions
+            .cache(message.getCache())
+            .whenComplete(
+                (answer, error) -> {
+                  answering = false;
+                  if (error == null) {
+                    reply(ctx, DaemonMessage.newBuilder().setCache(answer));
+                    return;
+                  }
+                  Throwable cause = error.getCause() != null ? error.getCause() : error;
+                  if (cause instanceof ActionRejectedException rejected) {
+                    fail(ctx, rejected.code(), rejected.getMessage());
+                  } else {
+                    fail(
+                        ctx, ErrorCode.INTERNAL, "the cache request failed: " + cause.getMessage());
+                  }
+                });
+      }
       case BODY_NOT_SET -> fail(ctx, ErrorCode.INVALID_REQUEST, "empty request");
     }
   }
@@ -153,6 +160,15 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
 
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+    if (event instanceof IdleStateEvent idle && idle.state() == IdleState.READER_IDLE) {
+      // Silent for the idle timeout: unless it waits for its action or an answer, it holds a
+      // descriptor for nothing (enough of them and accept fails with EMFILE).
+      if (action == null && !answering) {
+        log.fine("closing an idle client connection");
+        ctx.close();
+      }
+      return;
+    }
     if (event instanceof ChannelInputShutdownEvent) {
       // With half-closure allowed, a client that closed entirely looks like one that only
       // finished sending; POLLHUP tells them apart. Gone means cancel (via channelInactive);

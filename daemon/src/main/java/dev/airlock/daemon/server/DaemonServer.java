@@ -15,6 +15,7 @@ import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.protobuf.ProtobufEncoder;
 import io.netty.handler.codec.protobuf.ProtobufVarint32LengthFieldPrepender;
+import io.netty.handler.timeout.IdleStateHandler;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -33,9 +34,21 @@ public final class DaemonServer implements AutoCloseable {
     this.serverChannel = serverChannel;
   }
 
-  /** Binds the socket; the caller has made sure no live daemon owns the path. */
+  /** How long accepting pauses after accept failed (EMFILE: descriptors used up). */
+  private static final long ACCEPT_PAUSE_MS = 1_000;
+
+  /**
+   * Binds the socket; the caller has made sure no live daemon owns the path.
+   *
+   * @param idleTimeoutMillis how long a connection without a running action may stay silent
+   */
   public static DaemonServer bind(
-      Path socket, ActionService actions, DaemonControl control, int daemonUid, int maxFrameBytes)
+      Path socket,
+      ActionService actions,
+      DaemonControl control,
+      int daemonUid,
+      int maxFrameBytes,
+      long idleTimeoutMillis)
       throws InterruptedException {
     Epoll.ensureAvailability();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
@@ -44,6 +57,7 @@ public final class DaemonServer implements AutoCloseable {
           new ServerBootstrap()
               .group(group)
               .channel(EpollServerDomainSocketChannel.class)
+              .handler(new AcceptBackoffHandler(ACCEPT_PAUSE_MS))
               .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
               .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
               .childHandler(
@@ -51,6 +65,12 @@ public final class DaemonServer implements AutoCloseable {
                     @Override
                     protected void initChannel(EpollDomainSocketChannel ch) {
                       ch.pipeline()
+                          // Reader idleness: a client that holds a connection open and sends
+                          // nothing costs a descriptor for ever (ClientConnectionHandler closes
+                          // it unless it carries a running action).
+                          .addLast(
+                              "idle",
+                              new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
                           .addLast("frames", new FrameDecoder(maxFrameBytes))
                           .addLast("prepender", new ProtobufVarint32LengthFieldPrepender())
                           .addLast("encoder", new ProtobufEncoder())

@@ -12,6 +12,7 @@ import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.store.StateDatabase;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
@@ -146,6 +147,10 @@ class ActionServiceTest {
         assertThrows(
             ActionRejectedException.class, () -> service.submit(sh("true"), new Recorder()));
     assertEquals(ErrorCode.QUEUE_FULL, refused.code());
+    assertEquals(
+        "airlockd's queue is full (1 action waits behind 1 running); retry later or raise"
+            + " --max-queued",
+        refused.getMessage());
 
     service.cancel(queued, "not needed", 0);
     ActionResult result = second.finish(null);
@@ -188,7 +193,7 @@ class ActionServiceTest {
   }
 
   @Test
-  void invalidRequestsAreRefusedWithTheReason() {
+  void invalidRequestsAreRefusedWithTheReason() throws Exception {
     ActionRejectedException empty =
         assertThrows(
             ActionRejectedException.class,
@@ -215,6 +220,35 @@ class ActionServiceTest {
                     sh("true").toBuilder().setPolicyName("strict").build(), new Recorder()));
     assertEquals(ErrorCode.INVALID_REQUEST, policy.code());
     assertTrue(policy.getMessage().startsWith("no shipped policy named"), policy.getMessage());
+
+    ActionRejectedException workspace =
+        assertThrows(
+            ActionRejectedException.class,
+            () ->
+                service.submit(
+                    sh("true").toBuilder().setWorkspace(PathBytes.toWire("/nonexistent")).build(),
+                    new Recorder()));
+    assertEquals(ErrorCode.INVALID_REQUEST, workspace.code());
+    assertEquals("the workspace /nonexistent does not exist", workspace.getMessage());
+
+    Path used = Files.createDirectories(dir.resolve("kept-before"));
+    Files.writeString(used.resolve("old.txt"), "from an earlier run\n");
+    ActionRejectedException keep =
+        assertThrows(
+            ActionRejectedException.class,
+            () ->
+                service.submit(
+                    sh("exit 1").toBuilder()
+                        .setCommitMode(CommitMode.KEEP_FAILED)
+                        .setKeepFailedDir(PathBytes.toWire(used.toString()))
+                        .build(),
+                    new Recorder()));
+    assertEquals(ErrorCode.INVALID_REQUEST, keep.code());
+    assertEquals(
+        "the keep-failed directory "
+            + used
+            + " is not a new or empty directory; each failed run keeps its changes apart",
+        keep.getMessage());
   }
 
   @Test

@@ -7,6 +7,7 @@ import static dev.airlock.sandbox.linux.trace.TraceHarness.compile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.airlock.sandbox.linux.trace.TraceHarness.Run;
 import java.nio.charset.StandardCharsets;
@@ -72,6 +73,7 @@ class EscapeTraceTest {
 
   @Test
   void i386SyscallThroughInt80KillsTheProcessWithSigsys() throws Exception {
+    assumeTrue(I386Abi.present(), I386Abi.MISSING);
     Path program = compile(dir, "int80", I386_GETPID);
     // Control: outside the sandbox the 32-bit call works on this kernel (ia32 emulation on).
     Process plain = new ProcessBuilder(program.toString()).redirectErrorStream(true).start();
@@ -89,6 +91,7 @@ class EscapeTraceTest {
 
   @Test
   void i386OpenThroughInt80IsNotAnUntracedRead() throws Exception {
+    assumeTrue(I386Abi.present(), I386Abi.MISSING);
     Path program =
         compile(
             dir,
