@@ -1,9 +1,9 @@
 package dev.airlock.daemon;
 
 import dev.airlock.daemon.action.ActionService;
-import dev.airlock.daemon.action.ActionStores;
 import dev.airlock.daemon.action.DaemonStatus;
-import dev.airlock.daemon.cache.ActionCaching;
+import dev.airlock.daemon.action.SharedState;
+import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.commit.OverlayProbe;
 import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
@@ -102,7 +102,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
               new PolicyResolver(
                   List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
               new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
-              new ActionStores(writes, ActionCaching.open(db, state.root())),
+              new SharedState(writes, CacheStores.open(db, state.root())),
               config.maxParallel(),
               config.maxQueued(),
               config.killGraceMillis(),

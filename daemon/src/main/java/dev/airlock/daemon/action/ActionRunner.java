@@ -1,7 +1,7 @@
 package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheHit;
-import dev.airlock.daemon.commit.WriteLayer;
+import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyGuard;
@@ -54,7 +54,7 @@ final class ActionRunner implements Runnable {
   private final Action action;
   private final Launcher launcher;
   private final ConfinementPlanner planner;
-  private final ActionStores stores;
+  private final SharedState stores;
   private final CpuPlacement placement;
   private final SyscallTable syscalls = SyscallTable.current();
   private final Runnable onCompleted;
@@ -69,7 +69,7 @@ final class ActionRunner implements Runnable {
       Action action,
       Launcher launcher,
       ConfinementPlanner planner,
-      ActionStores stores,
+      SharedState stores,
       CpuPlacement placement,
       ExecutorService io,
       Runnable onCompleted,
@@ -187,7 +187,7 @@ final class ActionRunner implements Runnable {
         return refused(uncoveredMessage(roots.uncovered()));
       }
     }
-    WriteLayer layer = null;
+    OverlayLayer layer = null;
     try {
       layer = overlays ? stores.writes().begin(action.id(), copyOnWrite) : null;
       // After the layer began: a commit landing from now on is caught by the replay's
@@ -241,7 +241,7 @@ final class ActionRunner implements Runnable {
   }
 
   private ActionResult.Builder superviseWithLayer(
-      EffectivePolicy policy, Tracer tracer, byte[] filter, WriteLayer layer, CacheStage cache)
+      EffectivePolicy policy, Tracer tracer, byte[] filter, OverlayLayer layer, CacheStage cache)
       throws ErrnoException, InterruptedException {
     Confinement confinement =
         planner.plan(policy, action.spec().cwd(), layer == null ? List.of() : layer.overlays());

@@ -28,7 +28,7 @@ final class ActionScheduler {
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
 
-  private final ActionStores stores;
+  private final SharedState stores;
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
   private long finished;
@@ -43,7 +43,7 @@ final class ActionScheduler {
       ExecutorService runners,
       ExecutorService io,
       ConfinementPlanner planner,
-      ActionStores stores,
+      SharedState stores,
       CpuPlacement placement) {
     this.planner = planner;
     this.stores = stores;

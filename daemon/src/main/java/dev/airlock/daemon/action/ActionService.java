@@ -57,7 +57,7 @@ public final class ActionService implements AutoCloseable {
       Launcher launcher,
       PolicyResolver policies,
       ConfinementPlanner planner,
-      ActionStores stores,
+      SharedState stores,
       int maxParallel,
       int maxQueued,
       long killGraceMillis,
@@ -214,7 +214,7 @@ public final class ActionService implements AutoCloseable {
         && Files.exists(keep.get(), LinkOption.NOFOLLOW_LINKS)
         && !isEmptyDirectory(keep.get())) {
       // Each keep gets a clean directory: an earlier run's files and DELETED list must not mix
-      // with this one's (WriteLayer.keep refuses it too, in case it fills up meanwhile).
+      // with this one's (OverlayLayer.keep refuses it too, in case it fills up meanwhile).
       throw invalid(
           "the keep-failed directory "
               + PathBytes.display(PathBytes.of(keep.get()))

@@ -2,7 +2,7 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.Digest;
 import dev.airlock.daemon.cache.PathSet;
-import dev.airlock.daemon.cache.Platform;
+import dev.airlock.daemon.cache.PlatformKey;
 import dev.airlock.daemon.cache.StatCache;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.protocol.CacheMode;
@@ -31,7 +31,7 @@ final class CacheKeys {
             .cwd(PathBytes.of(action.spec().cwd()))
             // The record's text lists every field: mode, each path rule, network, env, limits.
             .policy(action.policy().toString().getBytes(StandardCharsets.UTF_8))
-            .platform(Platform.current());
+            .platform(PlatformKey.current());
     for (Path p : action.request().declaredInputs()) {
       Digest d;
       try {

@@ -1,7 +1,7 @@
 package dev.airlock.daemon.action;
 
-import dev.airlock.daemon.cache.ActionCaching;
 import dev.airlock.daemon.cache.CacheStats;
+import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.Explanation;
 import dev.airlock.daemon.cache.GcReport;
 import dev.airlock.daemon.cache.LmdbActionCache;
@@ -14,9 +14,9 @@ import java.util.Optional;
 
 /** Answers `airlock cache stats | gc | explain` from the daemon's action cache. */
 final class CacheQueries {
-  private final ActionCaching caching;
+  private final CacheStores caching;
 
-  CacheQueries(ActionCaching caching) {
+  CacheQueries(CacheStores caching) {
     this.caching = caching;
   }
 

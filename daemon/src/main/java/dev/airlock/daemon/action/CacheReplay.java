@@ -1,14 +1,14 @@
 package dev.airlock.daemon.action;
 
-import dev.airlock.daemon.cache.ActionCaching;
 import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
 import dev.airlock.daemon.cache.Output;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.ChangeSet;
 import dev.airlock.daemon.commit.CommitConflictException;
-import dev.airlock.daemon.commit.WriteLayer;
-import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import dev.airlock.daemon.commit.OverlayLayer;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Outcome;
@@ -45,7 +45,7 @@ final class CacheReplay {
    *
    * @throws IOException when a blob is missing or corrupt (the caller then runs the action)
    */
-  static Optional<List<RootChanges>> changes(CacheHit hit, WriteLayer layer, ActionCaching caching)
+  static Optional<List<RootChanges>> changes(CacheHit hit, OverlayLayer layer, CacheStores caching)
       throws IOException {
     Map<Path, List<Change>> byRoot = new LinkedHashMap<>();
     for (Path root : layer.roots()) {
@@ -112,7 +112,7 @@ final class CacheReplay {
    * corrupt, an output lies outside today's writable roots), and the action runs instead.
    */
   static ActionResult.Builder replay(
-      Action action, CacheHit hit, WriteLayer layer, CacheStage cache, ActionCaching caching) {
+      Action action, CacheHit hit, OverlayLayer layer, CacheStage cache, CacheStores caching) {
     CachedResult cached = hit.result();
     try {
       byte[] stdout = caching.cas().read(cached.stdout());

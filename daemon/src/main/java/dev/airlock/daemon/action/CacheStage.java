@@ -1,8 +1,8 @@
 package dev.airlock.daemon.action;
 
 import com.google.protobuf.ByteString;
-import dev.airlock.daemon.cache.ActionCaching;
 import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
 import dev.airlock.daemon.cache.Digest;
 import dev.airlock.daemon.cache.ObservationKind;
@@ -12,7 +12,7 @@ import dev.airlock.daemon.cache.PathSet;
 import dev.airlock.daemon.cache.PathState;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.daemon.commit.Change;
-import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheReport;
@@ -53,12 +53,12 @@ final class CacheStage {
   /** File bytes an action may write and still be cached. */
   static final long MAX_CACHED_OUTPUT_BYTES = 512L << 20;
 
-  private final ActionCaching caching;
+  private final CacheStores caching;
   private final Action action;
   private final CacheReport.Builder report = CacheReport.newBuilder();
   private WeakFingerprint weak;
 
-  CacheStage(ActionCaching caching, Action action) {
+  CacheStage(CacheStores caching, Action action) {
     this.caching = caching;
     this.action = action;
   }

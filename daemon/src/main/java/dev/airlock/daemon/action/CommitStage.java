@@ -3,8 +3,8 @@ package dev.airlock.daemon.action;
 import dev.airlock.daemon.cache.ObservationKind;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.CommitConflictException;
-import dev.airlock.daemon.commit.WriteLayer;
-import dev.airlock.daemon.commit.WriteLayer.RootChanges;
+import dev.airlock.daemon.commit.OverlayLayer;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ChangeReport;
 import dev.airlock.protocol.CommitMode;
@@ -47,7 +47,7 @@ final class CommitStage {
    */
   static Finished finish(
       Action action,
-      WriteLayer layer,
+      OverlayLayer layer,
       List<Access> accesses,
       ActionResult.Builder result,
       Consumer<List<RootChanges>> beforeCommit) {

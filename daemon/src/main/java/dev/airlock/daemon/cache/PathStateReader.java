@@ -30,11 +30,11 @@ public final class PathStateReader {
     PathState[] states = new PathState[observed.size()];
     List<Integer> pending = new ArrayList<>();
     List<Path> pendingPaths = new ArrayList<>();
-    List<FileStat> pendingStats = new ArrayList<>();
+    List<StatFingerprint> pendingStats = new ArrayList<>();
     for (int i = 0; i < states.length; i++) {
       ObservedPath o = observed.get(i);
       Path path = PathBytes.toPath(o.path());
-      Optional<FileStat> stat = FileStat.read(path);
+      Optional<StatFingerprint> stat = StatFingerprint.read(path);
       if (stat.isEmpty()) {
         states[i] = PathState.ABSENT;
         continue;

@@ -60,7 +60,7 @@ public final class StatCache {
    */
   public Digest digestOf(Path path) throws IOException {
     requireAbsolute(path);
-    Optional<FileStat> stat = FileStat.read(path);
+    Optional<StatFingerprint> stat = StatFingerprint.read(path);
     if (stat.isEmpty()) {
       throw new NoSuchFileException(path.toString());
     }
@@ -76,7 +76,7 @@ public final class StatCache {
    * Digests for many paths at once, {@code stats} being their lstat fields just read: one read
    * transaction to look them up and one write transaction for whatever had to be hashed.
    */
-  List<Digest> digests(List<Path> paths, List<FileStat> stats) throws IOException {
+  List<Digest> digests(List<Path> paths, List<StatFingerprint> stats) throws IOException {
     List<byte[]> keys = new ArrayList<>(paths.size());
     for (Path p : paths) {
       keys.add(keyOf(p));
@@ -94,7 +94,7 @@ public final class StatCache {
     List<byte[]> updateKeys = new ArrayList<>();
     List<byte[]> updateValues = new ArrayList<>();
     for (int i = 0; i < paths.size(); i++) {
-      FileStat stat = stats.get(i);
+      StatFingerprint stat = stats.get(i);
       Optional<Digest> cached = trusted(values.get(i), stat);
       if (cached.isPresent()) {
         digests.add(cached.get());
@@ -106,7 +106,7 @@ public final class StatCache {
       hashed.incrementAndGet();
       digests.add(digest);
       // A file that changed while it was read gives a torn digest; return it, never record it.
-      if (FileStat.read(paths.get(i)).equals(Optional.of(stat))) {
+      if (StatFingerprint.read(paths.get(i)).equals(Optional.of(stat))) {
         updateKeys.add(keys.get(i));
         updateValues.add(encode(stat, recordedAt, digest));
       }
@@ -123,13 +123,13 @@ public final class StatCache {
     return digests;
   }
 
-  private Optional<Digest> trusted(byte[] value, FileStat now) {
+  private Optional<Digest> trusted(byte[] value, StatFingerprint now) {
     if (value == null || value.length != VALUE_BYTES || value[0] != FORMAT) {
       return Optional.empty();
     }
     ByteBuffer in = ByteBuffer.wrap(value, 1, VALUE_BYTES - 1);
-    FileStat then =
-        new FileStat(
+    StatFingerprint then =
+        new StatFingerprint(
             FileType.values()[in.get()],
             in.getLong(),
             in.getLong(),
@@ -146,12 +146,12 @@ public final class StatCache {
   }
 
   /** Whether a change within the same timestamp tick as the recording could have gone unseen. */
-  static boolean isRacy(FileStat stat, long recordedAtNanos, long granularityNanos) {
+  static boolean isRacy(StatFingerprint stat, long recordedAtNanos, long granularityNanos) {
     long horizon = recordedAtNanos - granularityNanos;
     return stat.mtimeNanos() >= horizon || stat.ctimeNanos() >= horizon;
   }
 
-  private static byte[] encode(FileStat s, long recordedAt, Digest digest) {
+  private static byte[] encode(StatFingerprint s, long recordedAt, Digest digest) {
     return ByteBuffer.allocate(VALUE_BYTES)
         .put(FORMAT)
         .put((byte) s.type().ordinal())
@@ -214,7 +214,7 @@ public final class StatCache {
     TreeMap<String, FileType> entries = new TreeMap<>();
     try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
       for (Path entry : stream) {
-        Optional<FileStat> stat = FileStat.read(entry);
+        Optional<StatFingerprint> stat = StatFingerprint.read(entry);
         // An entry removed since the listing was read is simply not listed.
         stat.ifPresent(s -> entries.put(PathBytes.of(entry.getFileName()), s.type()));
       }

@@ -30,7 +30,7 @@ public record WeakFingerprint(Digest digest) {
     private String cwd;
     private byte[] policy;
     private final SortedMap<String, Digest> declaredInputs = new TreeMap<>();
-    private Platform platform;
+    private PlatformKey platform;
 
     private Builder() {}
 
@@ -62,7 +62,7 @@ public record WeakFingerprint(Digest digest) {
       return this;
     }
 
-    public Builder platform(Platform platform) {
+    public Builder platform(PlatformKey platform) {
       this.platform = platform;
       return this;
     }

@@ -52,11 +52,11 @@ public final class WorkspaceCommitter {
     Path root = realWorkspace(workspace);
     CommitPlan plan = CommitPlan.of(commitId, changes);
     JournalEntry entry = new JournalEntry(commitId, State.STAGING, root, plan.steps());
-    CommitStager.check(root, plan);
+    CreationStager.check(root, plan);
     try {
       journal.put(entry);
       observer.reached(commitId, Phase.PLANNED, -1);
-      CommitStager.stage(root, commitId, plan, observer);
+      CreationStager.stage(root, commitId, plan, observer);
       observer.reached(commitId, Phase.STAGED, -1);
       // The commit point: once this write is durable, recovery completes the commit.
       journal.put(entry.withState(State.COMMITTING));
@@ -84,7 +84,7 @@ public final class WorkspaceCommitter {
       }
       if (entry.state() == State.STAGING) {
         try {
-          CommitSteps.removeTemps(entry.workspace(), entry.temps());
+          StepApplier.removeTemps(entry.workspace(), entry.temps());
         } catch (IOException e) {
           throw new CommitException(
               "cannot roll back commit "
@@ -112,10 +112,10 @@ public final class WorkspaceCommitter {
     int i = 0;
     try {
       for (; i < steps.size(); i++) {
-        CommitSteps.apply(entry.workspace(), steps.get(i));
+        StepApplier.apply(entry.workspace(), steps.get(i));
         observer.reached(entry.commitId(), Phase.APPLY, i);
       }
-      CommitSteps.sync(entry.workspace(), steps);
+      StepApplier.sync(entry.workspace(), steps);
     } catch (IOException e) {
       String at = i < steps.size() ? steps.get(i).path() : "(sync)";
       throw new CommitException(
@@ -144,7 +144,7 @@ public final class WorkspaceCommitter {
                     + CommitException.reason(cause),
                 cause);
     try {
-      CommitSteps.removeTemps(entry.workspace(), entry.temps());
+      StepApplier.removeTemps(entry.workspace(), entry.temps());
       // Only with every temp gone may the entry go: otherwise recovery must find them.
       journal.remove(entry.commitId());
     } catch (IOException | RuntimeException e) {

@@ -20,7 +20,7 @@ import java.util.logging.Logger;
 public final class WriteTransactions {
   private static final Logger log = Logger.getLogger(WriteTransactions.class.getName());
 
-  private final UpperDirs upperDirs;
+  private final OverlayDirs upperDirs;
   private final WorkspaceVersions versions = new WorkspaceVersions();
   private final WorkspaceCommitter committer;
   private final boolean overlaysWork;
@@ -34,7 +34,7 @@ public final class WriteTransactions {
           });
 
   private WriteTransactions(
-      UpperDirs upperDirs, WorkspaceCommitter committer, boolean overlaysWork) {
+      OverlayDirs upperDirs, WorkspaceCommitter committer, boolean overlaysWork) {
     this.upperDirs = upperDirs;
     this.committer = committer;
     this.overlaysWork = overlaysWork;
@@ -54,7 +54,7 @@ public final class WriteTransactions {
     if (recovered > 0) {
       log.warning("finished or rolled back " + recovered + " commit(s) left open by a crash");
     }
-    UpperDirs dirs = new UpperDirs(stateDir);
+    OverlayDirs dirs = new OverlayDirs(stateDir);
     int removed = dirs.collectLeftovers(Set.of());
     if (removed > 0) {
       log.info("removed the overlay dirs of " + removed + " action(s) that ended with a crash");
@@ -71,29 +71,29 @@ public final class WriteTransactions {
    * Opens the write layer of one action over {@code roots} (existing directories, none inside
    * another): empty upper dirs, and the commit sequence each root is at.
    */
-  public WriteLayer begin(String actionId, List<Path> roots) throws IOException {
+  public OverlayLayer begin(String actionId, List<Path> roots) throws IOException {
     if (!overlaysWork && !roots.isEmpty()) {
       throw new IllegalStateException("no overlays on this machine");
     }
-    List<WriteLayer.Root> opened = new ArrayList<>();
+    List<OverlayLayer.Root> opened = new ArrayList<>();
     try {
       for (int i = 0; i < roots.size(); i++) {
         Path root = roots.get(i);
         // Unique per layer: an action may open several (a replay that fell back, a retry), and
         // the dirs of a closed one are removed in the background.
         String id = actionId + "." + layers.incrementAndGet() + (roots.size() == 1 ? "" : "." + i);
-        UpperDirs.ActionDirs dirs = upperDirs.create(id, root);
-        opened.add(new WriteLayer.Root(root, dirs, versions.begin(root)));
+        OverlayDirs.ActionDirs dirs = upperDirs.create(id, root);
+        opened.add(new OverlayLayer.Root(root, dirs, versions.begin(root)));
       }
     } catch (IOException | RuntimeException e) {
-      new WriteLayer(this, opened).close();
+      new OverlayLayer(this, opened).close();
       throw e;
     }
-    return new WriteLayer(this, opened);
+    return new OverlayLayer(this, opened);
   }
 
   /** Removes an action's overlay dirs on the cleanup thread. */
-  void removeLater(UpperDirs.ActionDirs dirs) {
+  void removeLater(OverlayDirs.ActionDirs dirs) {
     cleanup.execute(
         () -> {
           try {
@@ -119,7 +119,7 @@ public final class WriteTransactions {
     return committer;
   }
 
-  UpperDirs upperDirs() {
+  OverlayDirs upperDirs() {
     return upperDirs;
   }
 }

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.daemon.cache.ActionCaching;
+import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.commit.CommitObserver;
 import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
@@ -88,9 +88,9 @@ class ActionServiceTest {
             new PolicyResolver(List.of(state), dir),
             // The real kernel layers where this machine has them, as the daemon would.
             new ConfinementPlanner(true, true, LinuxPlatform.probe().landlockAbi()),
-            new ActionStores(
+            new SharedState(
                 WriteTransactions.open(db, state, true, CommitObserver.NONE),
-                ActionCaching.open(db, state)),
+                CacheStores.open(db, state)),
             1,
             1,
             200,

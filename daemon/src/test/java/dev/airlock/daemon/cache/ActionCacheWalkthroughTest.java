@@ -41,7 +41,7 @@ class ActionCacheWalkthroughTest {
                 .environment(Map.of("PATH", "/usr/bin:/bin"))
                 .cwd(workspace.toString())
                 .policy("the effective policy, serialized".getBytes(StandardCharsets.UTF_8))
-                .platform(Platform.current())
+                .platform(PlatformKey.current())
                 .build();
         assertTrue(cache.lookup(weak, reader).isEmpty(), "never run: a miss");
 

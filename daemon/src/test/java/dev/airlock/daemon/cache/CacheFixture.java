@@ -75,7 +75,7 @@ final class CacheFixture implements AutoCloseable {
         .environment(Map.of("PATH", "/usr/bin"))
         .cwd("/")
         .policy(new byte[0])
-        .platform(Platform.current())
+        .platform(PlatformKey.current())
         .build();
   }
 

@@ -13,7 +13,7 @@ import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 class FingerprintsTest {
-  private static final Platform PLATFORM = Platform.of("6.18.2-amd64", "amd64");
+  private static final PlatformKey PLATFORM = PlatformKey.of("6.18.2-amd64", "amd64");
 
   private static WeakFingerprint.Builder base() {
     return WeakFingerprint.builder()
@@ -38,8 +38,8 @@ class FingerprintsTest {
             weak(b -> b.cwd("/w2")),
             weak(b -> b.policy(new byte[] {1})),
             weak(b -> b.declaredInput("/w/a.c", Digest.sha256(new byte[] {1}))),
-            weak(b -> b.platform(Platform.of("6.19.0", "amd64"))),
-            weak(b -> b.platform(Platform.of("6.18.2", "aarch64"))));
+            weak(b -> b.platform(PlatformKey.of("6.19.0", "amd64"))),
+            weak(b -> b.platform(PlatformKey.of("6.18.2", "aarch64"))));
     for (WeakFingerprint v : variants) {
       assertNotEquals(reference, v);
     }
@@ -52,7 +52,7 @@ class FingerprintsTest {
     env.put("LANG", "C");
     env.put("PATH", "/usr/bin");
     assertEquals(base().build(), weak(b -> b.environment(env)));
-    assertEquals(base().build(), weak(b -> b.platform(Platform.of("6.18.9-cloud", "amd64"))));
+    assertEquals(base().build(), weak(b -> b.platform(PlatformKey.of("6.18.9-cloud", "amd64"))));
     assertEquals("6.18", PLATFORM.kernel());
   }
 

@@ -81,14 +81,17 @@ class StatCacheTest {
   void racinessComparesBothTimestampsWithTheRecordingTime() {
     long recordedAt = 10_000_000_000L;
     long g = 100_000_000L;
-    FileStat old = new FileStat(FileType.FILE, 1, 2, 3, recordedAt - 2 * g, recordedAt - 2 * g);
+    StatFingerprint old =
+        new StatFingerprint(FileType.FILE, 1, 2, 3, recordedAt - 2 * g, recordedAt - 2 * g);
     assertFalse(StatCache.isRacy(old, recordedAt, g));
-    FileStat freshMtime =
-        new FileStat(FileType.FILE, 1, 2, 3, recordedAt - g / 2, old.ctimeNanos());
+    StatFingerprint freshMtime =
+        new StatFingerprint(FileType.FILE, 1, 2, 3, recordedAt - g / 2, old.ctimeNanos());
     assertTrue(StatCache.isRacy(freshMtime, recordedAt, g));
-    FileStat freshCtime = new FileStat(FileType.FILE, 1, 2, 3, old.mtimeNanos(), recordedAt - g);
+    StatFingerprint freshCtime =
+        new StatFingerprint(FileType.FILE, 1, 2, 3, old.mtimeNanos(), recordedAt - g);
     assertTrue(StatCache.isRacy(freshCtime, recordedAt, g), "the boundary itself is racy");
-    FileStat future = new FileStat(FileType.FILE, 1, 2, 3, recordedAt + g, recordedAt + g);
+    StatFingerprint future =
+        new StatFingerprint(FileType.FILE, 1, 2, 3, recordedAt + g, recordedAt + g);
     assertTrue(StatCache.isRacy(future, recordedAt, g), "a clock step back is not trusted");
   }
 
@@ -117,9 +120,9 @@ class StatCacheTest {
         cache.digests(
             List.of(a, b, a),
             List.of(
-                FileStat.read(a).orElseThrow(),
-                FileStat.read(b).orElseThrow(),
-                FileStat.read(a).orElseThrow()));
+                StatFingerprint.read(a).orElseThrow(),
+                StatFingerprint.read(b).orElseThrow(),
+                StatFingerprint.read(a).orElseThrow()));
     assertEquals(
         List.of(Digest.sha256(bytes("A")), Digest.sha256(bytes("B")), Digest.sha256(bytes("A"))),
         digests);

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.airlock.daemon.commit.UpperDirs.ActionDirs;
+import dev.airlock.daemon.commit.OverlayDirs.ActionDirs;
 import dev.airlock.daemon.store.StateDatabase;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,7 +25,7 @@ class CommitWalkthroughTest {
     try (StateDatabase db = StateDatabase.open(stateDir.resolve("db"))) {
       // At daemon start: finish or undo interrupted commits, drop overlay dirs of dead actions.
       WorkspaceCommitter.recover(db);
-      UpperDirs upperDirs = new UpperDirs(stateDir);
+      OverlayDirs upperDirs = new OverlayDirs(stateDir);
       upperDirs.collectLeftovers(Set.of());
       WorkspaceVersions versions = new WorkspaceVersions();
       WorkspaceCommitter committer = new WorkspaceCommitter(db);

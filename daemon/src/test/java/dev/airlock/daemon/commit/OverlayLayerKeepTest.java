@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * earlier run's. Upper dirs are filled directly, as an overlay would leave them.
  */
 @Timeout(30)
-class WriteLayerKeepTest {
+class OverlayLayerKeepTest {
   @TempDir Path stateDir;
   @TempDir Path workspace;
   @TempDir Path keeps;
@@ -66,7 +66,7 @@ class WriteLayerKeepTest {
   }
 
   private Path keep(String id, String name, String content, Path dir) throws Exception {
-    try (WriteLayer layer = writes.begin(id, List.of(workspace))) {
+    try (OverlayLayer layer = writes.begin(id, List.of(workspace))) {
       Files.writeString(layer.upper(workspace).resolve(name), content);
       return layer.keep(layer.collect(), dir);
     }

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.airlock.daemon.commit.UpperDirs.ActionDirs;
+import dev.airlock.daemon.commit.OverlayDirs.ActionDirs;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +26,7 @@ class UpperDirsTest {
   void onTheStateDirsFilesystemTheDirsLiveInTheStateDir() throws Exception {
     Path state = root.resolve("state");
     Path workspace = Files.createDirectories(root.resolve("ws"));
-    UpperDirs dirs = new UpperDirs(state);
+    OverlayDirs dirs = new OverlayDirs(state);
     ActionDirs action = dirs.create("a1", workspace);
     assertEquals(state.resolve("overlays/a1"), action.root());
     assertTrue(Files.isDirectory(action.upper()) && Files.isDirectory(action.work()));
@@ -49,7 +49,7 @@ class UpperDirsTest {
     Tmpfs.mount(fs, "4m");
     try {
       Path workspace = Files.createDirectories(fs.resolve("projects/ws"));
-      UpperDirs dirs = new UpperDirs(state);
+      OverlayDirs dirs = new OverlayDirs(state);
       ActionDirs action = dirs.create("a2", workspace);
       assertEquals(fs.resolve(".airlock-overlays/a2"), action.root());
       assertEquals(device(workspace), device(action.upper()), "renames will not need copies");
@@ -78,14 +78,14 @@ class UpperDirsTest {
     Path state = root.resolve("state");
     Files.createDirectories(state.resolve("overlays"));
     Files.createSymbolicLink(state.resolve("overlays/lost"), root.resolve("nowhere/lost"));
-    assertEquals(1, new UpperDirs(state).collectLeftovers(Set.of()));
+    assertEquals(1, new OverlayDirs(state).collectLeftovers(Set.of()));
     assertFalse(
         Files.exists(state.resolve("overlays/lost"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
   }
 
   @Test
   void actionIdsCannotEscapeTheOverlaysDir() {
-    UpperDirs dirs = new UpperDirs(root);
+    OverlayDirs dirs = new OverlayDirs(root);
     assertThrows(IllegalArgumentException.class, () -> dirs.create("../x", root));
     assertThrows(IllegalArgumentException.class, () -> dirs.remove("a/b"));
     assertThrows(IllegalArgumentException.class, () -> dirs.remove(".."));

@@ -19,11 +19,11 @@ import java.util.logging.Logger;
  * sets, committed as a unit per root (conflict-checked against commits made meanwhile) or
  * discarded. Closing removes the upper dirs, whatever happened.
  */
-public final class WriteLayer implements AutoCloseable {
-  private static final Logger log = Logger.getLogger(WriteLayer.class.getName());
+public final class OverlayLayer implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(OverlayLayer.class.getName());
 
   /** One overlaid root: where it is, its dirs, and the commit sequence it started from. */
-  record Root(Path path, UpperDirs.ActionDirs dirs, long startSequence) {}
+  record Root(Path path, OverlayDirs.ActionDirs dirs, long startSequence) {}
 
   /** What the action changed under one root. */
   public record RootChanges(Path root, ChangeSet changes) {
@@ -37,7 +37,7 @@ public final class WriteLayer implements AutoCloseable {
   private final List<Root> roots;
   private boolean closed;
 
-  WriteLayer(WriteTransactions owner, List<Root> roots) {
+  OverlayLayer(WriteTransactions owner, List<Root> roots) {
     this.owner = owner;
     this.roots = List.copyOf(roots);
   }

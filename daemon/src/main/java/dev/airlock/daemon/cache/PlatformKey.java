@@ -8,16 +8,16 @@ import java.util.regex.Pattern;
  * The parts of the machine that can change an action's result without changing any file it reads:
  * the kernel's major.minor version and the CPU architecture.
  */
-public record Platform(String kernel, String arch) {
+public record PlatformKey(String kernel, String arch) {
   private static final Pattern MAJOR_MINOR = Pattern.compile("^(\\d+)\\.(\\d+)");
 
-  public Platform {
+  public PlatformKey {
     Objects.requireNonNull(kernel, "kernel");
     Objects.requireNonNull(arch, "arch");
   }
 
   /** This JVM's platform, from {@code os.version} (uname -r) and {@code os.arch}. */
-  public static Platform current() {
+  public static PlatformKey current() {
     return of(System.getProperty("os.version"), System.getProperty("os.arch"));
   }
 
@@ -25,8 +25,8 @@ public record Platform(String kernel, String arch) {
    * A platform from a uname release string; only major.minor is kept, since a patch release must
    * not empty the cache.
    */
-  public static Platform of(String release, String arch) {
+  public static PlatformKey of(String release, String arch) {
     Matcher m = MAJOR_MINOR.matcher(release);
-    return new Platform(m.find() ? m.group(1) + "." + m.group(2) : release, arch);
+    return new PlatformKey(m.find() ? m.group(1) + "." + m.group(2) : release, arch);
   }
 }

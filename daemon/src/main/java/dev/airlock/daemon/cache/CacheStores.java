@@ -8,13 +8,13 @@ import java.nio.file.Path;
  * The daemon's action cache and what it is made of: the content store, the stat cache and the path
  * state reader over it, and the LMDB-backed cache of results.
  */
-public record ActionCaching(
+public record CacheStores(
     ActionCache cache, ContentStore cas, StatCache statCache, PathStateReader reader) {
 
   /** Opens the cache over the daemon's state database and a CAS under {@code stateDir}. */
-  public static ActionCaching open(StateDatabase db, Path stateDir) throws IOException {
+  public static CacheStores open(StateDatabase db, Path stateDir) throws IOException {
     ContentStore cas = ContentStore.open(stateDir);
     StatCache stats = new StatCache(db, StatCache.DEFAULT_GRANULARITY);
-    return new ActionCaching(new LmdbActionCache(db, cas), cas, stats, new PathStateReader(stats));
+    return new CacheStores(new LmdbActionCache(db, cas), cas, stats, new PathStateReader(stats));
   }
 }

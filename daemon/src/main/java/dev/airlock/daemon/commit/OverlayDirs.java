@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * <top>/.airlock-overlays/<actionId>}, where {@code <top>} is the root of the workspace's
  * filesystem. The symlinks let {@link #collectLeftovers} find every action's dirs in one place.
  */
-public final class UpperDirs {
+public final class OverlayDirs {
   /** Where one action's overlay dirs are; {@code upper} and {@code work} share a filesystem. */
   public record ActionDirs(String actionId, Path root, Path upper, Path work) {}
 
@@ -28,7 +28,7 @@ public final class UpperDirs {
   private final Path overlays;
 
   /** Keeps the overlay dirs (or links to them) under {@code stateDir/overlays}. */
-  public UpperDirs(Path stateDir) {
+  public OverlayDirs(Path stateDir) {
     this.overlays = stateDir.resolve("overlays");
   }
 

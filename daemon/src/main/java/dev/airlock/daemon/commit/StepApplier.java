@@ -15,8 +15,8 @@ import java.util.Set;
  * Applies journal steps to a workspace. Every step is idempotent given the ones before it, so that
  * recovery can run a half-applied plan again from its first step.
  */
-final class CommitSteps {
-  private CommitSteps() {}
+final class StepApplier {
+  private StepApplier() {}
 
   /** Applies {@code step}, or finishes it, or does nothing when it is already done. */
   static void apply(Path workspace, CommitStep step) throws IOException {

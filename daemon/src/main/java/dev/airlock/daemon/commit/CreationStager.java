@@ -17,8 +17,8 @@ import java.util.List;
 import java.util.Set;
 
 /** Stages a plan's creations under their temp names and makes them durable. */
-final class CommitStager {
-  private CommitStager() {}
+final class CreationStager {
+  private CreationStager() {}
 
   /**
    * Checks that the workspace still has room for the plan: each step's parent is a directory and
@@ -108,7 +108,7 @@ final class CommitStager {
 
   private static void stageFile(Change change, Path destination) throws IOException {
     try {
-      // Same filesystem (the usual case, see UpperDirs): no data is copied.
+      // Same filesystem (the usual case, see OverlayDirs): no data is copied.
       Files.move(change.source(), destination, StandardCopyOption.ATOMIC_MOVE);
     } catch (AtomicMoveNotSupportedException e) {
       Files.copy(change.source(), destination, LinkOption.NOFOLLOW_LINKS);

@@ -39,11 +39,11 @@ class WriteLayerTest {
 
   @Test
   void twoLayersWritingTheSameBytesToAFileNeitherReadBothCommit() throws Exception {
-    try (WriteLayer a = writes.begin("a", List.of(workspace));
-        WriteLayer b = writes.begin("b", List.of(workspace))) {
+    try (OverlayLayer a = writes.begin("a", List.of(workspace));
+        OverlayLayer b = writes.begin("b", List.of(workspace))) {
       write(a, "out.txt", "same\n");
       write(b, "out.txt", "same\n");
-      List<WriteLayer.RootChanges> changesOfB = b.collect();
+      List<OverlayLayer.RootChanges> changesOfB = b.collect();
 
       a.commit(a.collect(), Set.of());
       b.commit(changesOfB, Set.of());
@@ -53,11 +53,11 @@ class WriteLayerTest {
 
   @Test
   void twoLayersWritingDifferentBytesConflict() throws Exception {
-    try (WriteLayer a = writes.begin("a", List.of(workspace));
-        WriteLayer b = writes.begin("b", List.of(workspace))) {
+    try (OverlayLayer a = writes.begin("a", List.of(workspace));
+        OverlayLayer b = writes.begin("b", List.of(workspace))) {
       write(a, "out.txt", "from a\n");
       write(b, "out.txt", "from b\n");
-      List<WriteLayer.RootChanges> changesOfB = b.collect();
+      List<OverlayLayer.RootChanges> changesOfB = b.collect();
 
       a.commit(a.collect(), Set.of());
       CommitConflictException e =
@@ -69,11 +69,11 @@ class WriteLayerTest {
 
   @Test
   void theSameBytesStillConflictWhenTheLaterLayerHadReadTheFile() throws Exception {
-    try (WriteLayer a = writes.begin("a", List.of(workspace));
-        WriteLayer b = writes.begin("b", List.of(workspace))) {
+    try (OverlayLayer a = writes.begin("a", List.of(workspace));
+        OverlayLayer b = writes.begin("b", List.of(workspace))) {
       write(a, "out.txt", "same\n");
       write(b, "out.txt", "same\n");
-      List<WriteLayer.RootChanges> changesOfB = b.collect();
+      List<OverlayLayer.RootChanges> changesOfB = b.collect();
 
       a.commit(a.collect(), Set.of());
       // b looked at out.txt (found it absent, say) before writing it: what it saw is stale.
@@ -86,20 +86,20 @@ class WriteLayerTest {
 
   @Test
   void theSameBytesWithAnotherModeConflict() throws Exception {
-    try (WriteLayer a = writes.begin("a", List.of(workspace));
-        WriteLayer b = writes.begin("b", List.of(workspace))) {
+    try (OverlayLayer a = writes.begin("a", List.of(workspace));
+        OverlayLayer b = writes.begin("b", List.of(workspace))) {
       write(a, "tool", "#!/bin/sh\n");
       Path ofB = write(b, "tool", "#!/bin/sh\n");
       Files.setPosixFilePermissions(
           ofB, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-      List<WriteLayer.RootChanges> changesOfB = b.collect();
+      List<OverlayLayer.RootChanges> changesOfB = b.collect();
 
       a.commit(a.collect(), Set.of());
       assertThrows(CommitConflictException.class, () -> b.commit(changesOfB, Set.of()));
     }
   }
 
-  private Path write(WriteLayer layer, String path, String content) throws Exception {
+  private Path write(OverlayLayer layer, String path, String content) throws Exception {
     Path file = layer.upper(workspace).resolve(path);
     Files.createDirectories(file.getParent());
     Files.writeString(file, content);

@@ -9,14 +9,15 @@ import java.util.Optional;
  * The lstat(2) fields that tell whether a file may have changed: device, inode, size, and mtime and
  * ctime in nanoseconds (the Linux JDK's {@code unix:} view keeps full precision).
  */
-record FileStat(FileType type, long dev, long ino, long size, long mtimeNanos, long ctimeNanos) {
+record StatFingerprint(
+    FileType type, long dev, long ino, long size, long mtimeNanos, long ctimeNanos) {
   private static final int S_IFMT = 0170000;
   private static final int S_IFREG = 0100000;
   private static final int S_IFDIR = 0040000;
   private static final int S_IFLNK = 0120000;
 
   /** Stats {@code path} without following a final symlink; empty when nothing is there. */
-  static Optional<FileStat> read(Path path) throws IOException {
+  static Optional<StatFingerprint> read(Path path) throws IOException {
     // statx through JNA: this runs for every path of every lookup, and the JDK's attribute map
     // cost several times the system call.
     Optional<FileStatus> status = FileStatus.lstat(path);
@@ -25,7 +26,8 @@ record FileStat(FileType type, long dev, long ino, long size, long mtimeNanos, l
     }
     FileStatus s = status.get();
     return Optional.of(
-        new FileStat(typeOf(s.mode()), s.dev(), s.ino(), s.size(), s.mtimeNanos(), s.ctimeNanos()));
+        new StatFingerprint(
+            typeOf(s.mode()), s.dev(), s.ino(), s.size(), s.mtimeNanos(), s.ctimeNanos()));
   }
 
   private static FileType typeOf(int mode) {
