@@ -23,6 +23,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -31,120 +33,121 @@ import java.util.concurrent.CountDownLatch;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
-/** A running airlockd: owns the state lock, the action service and the socket, in that order. */
+/**
+ * A running airlockd. It opens its resources in one place, in order (the state lock, the log, the
+ * state database, the write transactions, the action cache, the action service, the socket), and
+ * closes them in the reverse order, each exactly once.
+ */
 final class Daemon implements DaemonControl, AutoCloseable {
   private static final Logger log = Logger.getLogger(Daemon.class.getName());
 
   private final DaemonConfig config;
-  private final LinuxPlatform platform;
-  private final StateDirectory state;
-  private final Path logFile;
-  private final ActionService actions;
   private final long startMillis = System.currentTimeMillis();
   private final CountDownLatch stopped = new CountDownLatch(1);
-  private DaemonServer server;
+  private final Map<String, String> sandboxFeatures = new TreeMap<>();
+
+  /** Everything opened, the last opened first: closed in this order. */
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+
+  private StateDirectory state;
+  private Path logFile;
+  private ActionService actions;
   private CompletableFuture<Integer> shutdown;
   private boolean closed;
-  private final Map<String, String> sandboxFeatures = new TreeMap<>();
-  private StateDatabase db;
-  private WriteTransactions writes;
 
-  private Daemon(
-      DaemonConfig config,
-      LinuxPlatform platform,
-      StateDirectory state,
-      Path logFile,
-      ActionService actions) {
+  private Daemon(DaemonConfig config, LinuxPlatform platform) {
     this.config = config;
-    this.platform = platform;
-    this.state = state;
-    this.logFile = logFile;
-    this.actions = actions;
     this.sandboxFeatures.putAll(platform.features());
   }
 
-  /** Locks the state directory, prepares the launcher and binds the socket. */
+  /** Locks the state directory, opens every resource in order, and binds the socket. */
   static Daemon start(DaemonConfig config, LinuxPlatform platform)
       throws IOException, InterruptedException {
-    AirlockPaths paths = config.paths();
-    StateDirectory state = StateDirectory.lock(paths.stateDir());
-    Daemon daemon = null;
-    StateDatabase db = null;
+    Daemon daemon = new Daemon(config, platform);
     try {
-      state.recordServedSocket(paths.socket());
-      Path logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
-      Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
-      boolean namespaces = launcher.namespacesWork();
-      if (!namespaces) {
-        log.warning(
-            "the kernel refuses user namespaces here: actions run without the mount and network"
-                + " layers (seccomp and the tracer still apply); results list their confinement");
-      }
-      boolean pidNamespace = namespaces && launcher.pidNamespaceWorks();
-      if (namespaces && !pidNamespace) {
-        log.warning(
-            "the kernel refuses a pid namespace with a fresh /proc here (a masked /proc?): actions"
-                + " see the host's processes in /proc; results list their confinement");
-      }
-      db = StateDatabase.open(state.root().resolve("db"));
-      boolean overlays = namespaces && OverlayProbe.works(launcher, state.root());
-      if (!overlays) {
-        log.warning(
-            "no copy-on-write layer here (no user namespaces or no overlayfs): actions that may"
-                + " write are refused unless the request allows direct writes");
-      }
-      WriteTransactions writes =
-          WriteTransactions.open(db, state.root(), overlays, CrashInjection.fromEnvironment());
-      ActionService actions =
-          new ActionService(
-              launcher,
-              // The daemon's own socket and state are never visible to an action.
-              new PolicyResolver(
-                  List.of(state.root(), paths.socket()), Path.of(System.getProperty("user.home"))),
-              new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
-              new SharedState(writes, CacheStores.open(db, state.root())),
-              config.maxParallel(),
-              config.maxQueued(),
-              config.killGraceMillis(),
-              config.pinActions());
-      daemon = new Daemon(config, platform, state, logFile, actions);
-      daemon.db = db;
-      daemon.writes = writes;
-      daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
-      daemon.sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
-      daemon.sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
-      StateDirectory.prepareSocketPath(paths.socket());
-      daemon.server =
-          DaemonServer.bind(
-              paths.socket(),
-              actions,
-              daemon,
-              Processes.uid(),
-              Protocol.MAX_FRAME_BYTES,
-              config.idleTimeoutMillis());
-      Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
-      log.info(
-          "airlockd "
-              + Version.current()
-              + " listening on "
-              + paths.socket()
-              + " (pid "
-              + ProcessHandle.current().pid()
-              + ", max "
-              + config.maxParallel()
-              + " parallel)");
+      daemon.open(platform);
       return daemon;
     } catch (IOException | RuntimeException | InterruptedException e) {
-      if (daemon != null) {
-        daemon.close();
-      } else {
-        if (db != null) {
-          db.close();
-        }
-        state.close();
-      }
+      daemon.close();
       throw e;
     }
+  }
+
+  private <T extends AutoCloseable> T own(T resource) {
+    resources.push(resource);
+    return resource;
+  }
+
+  private void open(LinuxPlatform platform) throws IOException, InterruptedException {
+    AirlockPaths paths = config.paths();
+    state = own(StateDirectory.lock(paths.stateDir()));
+    state.recordServedSocket(paths.socket());
+    logFile = DaemonLogging.install(state.logDirectory(), config.logToStderr());
+    Launcher launcher = new Launcher(LauncherBinary.extractTo(state.libexecDirectory()));
+    boolean namespaces = launcher.namespacesWork();
+    if (!namespaces) {
+      log.warning(
+          "the kernel refuses user namespaces here: actions run without the mount and network"
+              + " layers (seccomp and the tracer still apply); results list their confinement");
+    }
+    boolean pidNamespace = namespaces && launcher.pidNamespaceWorks();
+    if (namespaces && !pidNamespace) {
+      log.warning(
+          "the kernel refuses a pid namespace with a fresh /proc here (a masked /proc?): actions"
+              + " see the host's processes in /proc; results list their confinement");
+    }
+    // The database is closed after everything that uses it: no transaction may outlive it.
+    StateDatabase db = own(StateDatabase.open(state.root().resolve("db")));
+    boolean overlays = namespaces && OverlayProbe.works(launcher, state.root());
+    if (!overlays) {
+      log.warning(
+          "no copy-on-write layer here (no user namespaces or no overlayfs): actions that may"
+              + " write are refused unless the request allows direct writes");
+    }
+    WriteTransactions writes =
+        own(WriteTransactions.open(db, state.root(), overlays, CrashInjection.fromEnvironment()));
+    CacheStores cache = own(CacheStores.open(db, state.root()));
+    actions =
+        own(
+            new ActionService(
+                launcher,
+                // The daemon's own socket and state are never visible to an action.
+                new PolicyResolver(
+                    List.of(state.root(), paths.socket()),
+                    Path.of(System.getProperty("user.home"))),
+                new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
+                new SharedState(writes, cache),
+                config.maxParallel(),
+                config.maxQueued(),
+                config.killGraceMillis(),
+                config.pinActions()));
+    sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
+    sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
+    sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
+    StateDirectory.prepareSocketPath(paths.socket());
+    DaemonServer server =
+        DaemonServer.bind(
+            paths.socket(),
+            actions,
+            this,
+            Processes.uid(),
+            Protocol.MAX_FRAME_BYTES,
+            config.idleTimeoutMillis());
+    // Only the daemon that bound the socket removes it: one that failed to start (another
+    // daemon listens there) must leave the live socket alone.
+    own(() -> Files.deleteIfExists(paths.socket()));
+    own(server);
+    Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
+    log.info(
+        "airlockd "
+            + Version.current()
+            + " listening on "
+            + paths.socket()
+            + " (pid "
+            + ProcessHandle.current().pid()
+            + ", max "
+            + config.maxParallel()
+            + " parallel)");
   }
 
   /** Blocks until a Shutdown request or a signal has stopped the daemon. */
@@ -200,7 +203,10 @@ final class Daemon implements DaemonControl, AutoCloseable {
     stopped.countDown();
   }
 
-  /** Stops serving and releases everything; safe to call more than once, from any thread. */
+  /**
+   * Stops serving and releases everything, the last opened first; safe to call more than once, from
+   * any thread.
+   */
   @Override
   public synchronized void close() {
     if (closed) {
@@ -208,31 +214,13 @@ final class Daemon implements DaemonControl, AutoCloseable {
     }
     closed = true;
     stopped.countDown();
-    if (server != null) {
-      server.close();
-      // Only the daemon that bound the socket removes it: one that failed to start (another
-      // daemon listens there) must leave the live socket alone.
+    while (!resources.isEmpty()) {
+      AutoCloseable resource = resources.pop();
       try {
-        Files.deleteIfExists(config.paths().socket());
-      } catch (IOException e) {
-        log.log(Level.WARNING, "cannot remove the socket", e);
+        resource.close();
+      } catch (Exception e) {
+        log.log(Level.WARNING, "cannot close " + resource, e);
       }
-    }
-    actions.close();
-    if (writes != null) {
-      try {
-        writes.close();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (db != null) {
-      db.close(); // after the actions: no transaction may outlive the environment
-    }
-    try {
-      state.close();
-    } catch (IOException e) {
-      log.log(Level.WARNING, "cannot release the state lock", e);
     }
     log.info("airlockd stopped");
   }

@@ -325,6 +325,11 @@ final class DaemonFixture implements AutoCloseable {
     return env;
   }
 
+  /** Waits for the daemon to exit on its own (after `airlock stop`); true when it did in time. */
+  boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Stops the daemon with SIGTERM and waits for it; true when it exited within the timeout. */
   boolean terminate(Duration timeout) throws InterruptedException {
     process.destroy();

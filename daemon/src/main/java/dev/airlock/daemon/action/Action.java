@@ -35,6 +35,7 @@ public final class Action {
   private final EffectivePolicy policy;
   private final ActionListener listener;
   private final StdinFeed stdin;
+  private final FrontEnd frontEnd;
   private final long acceptedNanos = System.nanoTime();
 
   private State state = State.QUEUED;
@@ -48,7 +49,9 @@ public final class Action {
       LaunchSpec spec,
       EffectivePolicy policy,
       ActionListener listener,
-      StdinFeed stdin) {
+      StdinFeed stdin,
+      FrontEnd frontEnd) {
+    this.frontEnd = frontEnd;
     this.policy = policy;
     this.id = id;
     this.request = request;
@@ -73,6 +76,11 @@ public final class Action {
   /** The workspace root: the request's, resolved against the working directory, or the latter. */
   Path workspace() {
     return request.workspace();
+  }
+
+  /** How the action's inputs are provided and its outputs taken (its front end). */
+  FrontEnd frontEnd() {
+    return frontEnd;
   }
 
   /** The policy the action runs under, expanded for it. */

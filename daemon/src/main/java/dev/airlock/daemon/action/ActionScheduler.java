@@ -28,7 +28,6 @@ final class ActionScheduler {
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
 
-  private final SharedState stores;
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
   private long finished;
@@ -43,10 +42,8 @@ final class ActionScheduler {
       ExecutorService runners,
       ExecutorService io,
       ConfinementPlanner planner,
-      SharedState stores,
       CpuPlacement placement) {
     this.planner = planner;
-    this.stores = stores;
     this.placement = placement;
     this.runners = runners;
     this.io = io;
@@ -173,7 +170,6 @@ final class ActionScheduler {
             action,
             launcher,
             planner,
-            stores,
             placement,
             io,
             this::markCompleted,

@@ -5,25 +5,20 @@ import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyException;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.request.ActionRequest;
+import dev.airlock.daemon.request.RequestChecks;
 import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
-import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.ExecuteRequest;
-import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -32,7 +27,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.logging.Logger;
-import java.util.stream.Stream;
 
 /**
  * The daemon's front door for actions: validates a request, turns it into an {@link Action}, queues
@@ -53,6 +47,9 @@ public final class ActionService implements AutoCloseable {
 
   private final CacheQueries queries;
 
+  /** The front end of actions that come over the socket: they work in their workspace. */
+  private final FrontEnd workspace;
+
   public ActionService(
       Launcher launcher,
       PolicyResolver policies,
@@ -63,7 +60,8 @@ public final class ActionService implements AutoCloseable {
       long killGraceMillis,
       boolean pinActions) {
     this.policies = policies;
-    this.queries = new CacheQueries(stores.caching());
+    this.queries = new CacheQueries(stores.cache());
+    this.workspace = new WorkspaceFrontEnd(stores);
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
     }
@@ -86,7 +84,6 @@ public final class ActionService implements AutoCloseable {
             runners,
             io,
             planner,
-            stores,
             new CpuPlacement(pinActions));
   }
 
@@ -108,7 +105,13 @@ public final class ActionService implements AutoCloseable {
     StdinFeed stdin = request.streamStdin() ? new StdinFeed() : null;
     Action action =
         new Action(
-            idPrefix + "-" + sequence.incrementAndGet(), request, spec, policy, listener, stdin);
+            idPrefix + "-" + sequence.incrementAndGet(),
+            request,
+            spec,
+            policy,
+            listener,
+            stdin,
+            workspace);
     // Accepted must reach the client before Started, which the runner may send at once.
     synchronized (action) {
       int position = scheduler.submit(action);
@@ -143,7 +146,13 @@ public final class ActionService implements AutoCloseable {
             EffectivePolicy policy = policies.resolve(explain);
             Action action =
                 new Action(
-                    "explain", explain, launchSpec(explain, policy), policy, event -> {}, null);
+                    "explain",
+                    explain,
+                    launchSpec(explain, policy),
+                    policy,
+                    event -> {},
+                    null,
+                    workspace);
             return queries.explain(action);
           } catch (ActionRejectedException e) {
             throw new CompletionException(e);
@@ -202,44 +211,12 @@ public final class ActionService implements AutoCloseable {
 
   /** The request as the daemon works with it; a malformed one is refused, saying why. */
   private static ActionRequest decode(ExecuteRequest wire) throws ActionRejectedException {
-    ActionRequest request;
     try {
-      request = ActionRequest.from(wire);
+      ActionRequest request = ActionRequest.from(wire);
+      RequestChecks.check(request);
+      return request;
     } catch (IllegalArgumentException e) {
       throw invalid(e.getMessage());
-    }
-    Optional<Path> keep = request.keepFailedDir();
-    if (request.commitMode() == CommitMode.KEEP_FAILED
-        && keep.isPresent()
-        && Files.exists(keep.get(), LinkOption.NOFOLLOW_LINKS)
-        && !isEmptyDirectory(keep.get())) {
-      // Each keep gets a clean directory: an earlier run's files and DELETED list must not mix
-      // with this one's (OverlayLayer.keep refuses it too, in case it fills up meanwhile).
-      throw invalid(
-          "the keep-failed directory "
-              + PathBytes.display(PathBytes.of(keep.get()))
-              + " is not a new or empty directory; each failed run keeps its changes apart");
-    }
-    Path workspace = request.workspace();
-    if (!workspace.equals(request.cwd()) && !Files.isDirectory(workspace)) {
-      // ${workspace} grants and the copy-on-write layer hang on it: a typo must not silently
-      // empty or widen them.
-      throw invalid(
-          "the workspace "
-              + PathBytes.display(PathBytes.of(workspace))
-              + (Files.exists(workspace) ? " is not a directory" : " does not exist"));
-    }
-    return request;
-  }
-
-  private static boolean isEmptyDirectory(Path dir) throws ActionRejectedException {
-    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return false;
-    }
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.findAny().isEmpty();
-    } catch (IOException e) {
-      throw invalid("cannot read the keep-failed directory " + dir + ": " + FileErrors.reason(e));
     }
   }
 

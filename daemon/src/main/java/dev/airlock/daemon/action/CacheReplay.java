@@ -1,5 +1,6 @@
 package dev.airlock.daemon.action;
 
+import com.google.protobuf.ByteString;
 import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
@@ -11,8 +12,10 @@ import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
-import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.OutputChunk;
+import dev.airlock.protocol.OutputStream;
 import dev.airlock.protocol.PathBytes;
+import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.Started;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -108,28 +111,30 @@ final class CacheReplay {
 
   /**
    * Replays a cache hit through the commit path: its outputs committed to the workspace as the run
-   * would have, then its output streams. Null when it cannot be replayed (a blob is missing or
-   * corrupt, an output lies outside today's writable roots), and the action runs instead.
+   * would have, then its output streams. Empty when it cannot be replayed (a blob is missing or
+   * corrupt, an output lies outside today's writable roots, an input changed since the lookup), and
+   * the action runs instead.
    */
-  static ActionResult.Builder replay(
-      Action action, CacheHit hit, OverlayLayer layer, CacheStage cache, CacheStores caching) {
+  static Optional<ActionResult.Builder> replay(
+      Action action, CacheHit hit, Optional<OverlayLayer> layer, CacheTrail cache) {
     CachedResult cached = hit.result();
+    CacheStores stores = cache.stores();
     try {
-      byte[] stdout = caching.cas().read(cached.stdout());
-      byte[] stderr = caching.cas().read(cached.stderr());
+      byte[] stdout = stores.cas().read(cached.stdout());
+      byte[] stderr = stores.cas().read(cached.stderr());
       List<RootChanges> changes = List.of();
-      if (layer == null && !cached.outputs().isEmpty()) {
-        return null;
+      if (layer.isEmpty() && !cached.outputs().isEmpty()) {
+        return Optional.empty();
       }
-      if (layer != null) {
-        Optional<List<RootChanges>> planned = changes(hit, layer, caching);
+      if (layer.isPresent()) {
+        Optional<List<RootChanges>> planned = changes(hit, layer.get(), stores);
         if (planned.isEmpty()) {
-          return null;
+          return Optional.empty();
         }
         changes = planned.get();
         Set<String> inputs = new HashSet<>();
         hit.pathSet().paths().forEach(p -> inputs.add(p.path()));
-        layer.commit(changes, inputs);
+        layer.get().commit(changes, inputs);
       }
       action
           .listener()
@@ -138,16 +143,10 @@ final class CacheReplay {
                   .setActionId(action.id())
                   .setStarted(Started.newBuilder().setPid(0))
                   .build());
-      cache.send(stdout, dev.airlock.protocol.OutputStream.STDOUT);
-      cache.send(stderr, dev.airlock.protocol.OutputStream.STDERR);
+      send(action, stdout, OutputStream.STDOUT);
+      send(action, stderr, OutputStream.STDERR);
       cache.hit(hit);
-      return ActionResult.newBuilder()
-          .setOutcome(Outcome.COMPLETED)
-          .setPolicy(action.policy().name())
-          .setExitCode(cached.exitCode())
-          .setMessage("replayed from the cache (action " + cached.actionId() + ")")
-          .setChanges(CommitStage.replayed(changes))
-          .setCache(cache.report());
+      return Optional.of(ResultAssembler.replayed(action, cached, changes, cache));
     } catch (CommitConflictException e) {
       // An input changed since the lookup (or a concurrent commit wrote an output): the hit is
       // not trustworthy any more, a run decides.
@@ -157,13 +156,30 @@ final class CacheReplay {
               + ": its cache hit conflicts ("
               + e.getMessage()
               + "); running it");
-      cache.report().setReason("the hit conflicted with a commit; ran instead");
-      return null;
+      cache.replayFailed("the hit conflicted with a commit; ran instead");
+      return Optional.empty();
     } catch (IOException | RuntimeException e) {
       log.log(
           Level.WARNING, "action " + action.id() + ": cannot replay its cache hit; running it", e);
-      cache.report().setReason("replay failed: " + e.getMessage());
-      return null;
+      cache.replayFailed("replay failed: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  /** Sends recorded output to the client, in protocol-sized chunks. */
+  private static void send(Action action, byte[] data, OutputStream stream) {
+    for (int at = 0; at < data.length; at += Protocol.MAX_OUTPUT_CHUNK_BYTES) {
+      int n = Math.min(Protocol.MAX_OUTPUT_CHUNK_BYTES, data.length - at);
+      action
+          .listener()
+          .deliver(
+              ActionEvent.newBuilder()
+                  .setActionId(action.id())
+                  .setOutput(
+                      OutputChunk.newBuilder()
+                          .setStream(stream)
+                          .setData(ByteString.copyFrom(data, at, n)))
+                  .build());
     }
   }
 

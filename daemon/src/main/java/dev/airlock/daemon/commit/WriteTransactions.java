@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * The daemon's side of copy-on-write writes: it finishes the commits a crash left open, hands each
  * action its overlay dirs, and commits or discards what the action wrote.
  */
-public final class WriteTransactions {
+public final class WriteTransactions implements AutoCloseable {
   private static final Logger log = Logger.getLogger(WriteTransactions.class.getName());
 
   private final OverlayDirs upperDirs;
@@ -105,10 +105,16 @@ public final class WriteTransactions {
         });
   }
 
-  /** Waits for pending removals (at shutdown). */
-  public void close() throws InterruptedException {
+  /** Waits for pending removals (at shutdown); idempotent. */
+  @Override
+  public void close() {
     cleanup.shutdown();
-    cleanup.awaitTermination(30, TimeUnit.SECONDS);
+    try {
+      cleanup.awaitTermination(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      // Leftover dirs are collected at the next start.
+      Thread.currentThread().interrupt();
+    }
   }
 
   WorkspaceVersions versions() {

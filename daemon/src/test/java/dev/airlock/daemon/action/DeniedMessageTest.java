@@ -34,7 +34,7 @@ class DeniedMessageTest {
   void fiveOrFewerDenialsAreAllNamed() {
     assertEquals(
         "policy 'strict' denied: read /secret/0, read /secret/1",
-        ActionRunner.deniedMessage(STRICT, reads(2)));
+        Finishing.deniedMessage(STRICT, reads(2)));
   }
 
   @Test
@@ -42,6 +42,6 @@ class DeniedMessageTest {
     assertEquals(
         "policy 'strict' denied: read /secret/0, read /secret/1, read /secret/2, read /secret/3,"
             + " read /secret/4 (and 6 more; --report FILE lists them all)",
-        ActionRunner.deniedMessage(STRICT, reads(11)));
+        Finishing.deniedMessage(STRICT, reads(11)));
   }
 }

@@ -1,0 +1,127 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cache.CachedResult;
+import dev.airlock.daemon.cache.Digest;
+import dev.airlock.daemon.cache.ObservationKind;
+import dev.airlock.daemon.cache.ObservedPath;
+import dev.airlock.daemon.cache.Output;
+import dev.airlock.daemon.cache.PathSet;
+import dev.airlock.daemon.cache.PathState;
+import dev.airlock.daemon.commit.Change;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
+import dev.airlock.protocol.PathBytes;
+import dev.airlock.sandbox.linux.trace.Access;
+import dev.airlock.sandbox.linux.trace.TraceResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Computes a run's cache entry before its commit: the path set and the state each path has now (as
+ * the action saw it), the outputs stored in the content store (from the upper dirs), and the output
+ * streams.
+ */
+final class CacheEntryBuilder {
+  /** Why an entry could not be made, for the cache report. */
+  static final class NotCacheable extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NotCacheable(String why) {
+      super(why);
+    }
+  }
+
+  private final CacheStores stores;
+
+  CacheEntryBuilder(CacheStores stores) {
+    this.stores = stores;
+  }
+
+  /** The entry of a run whose writes are {@code changes} and which exited with {@code exitCode}. */
+  PreparedEntry build(
+      String actionId,
+      TraceResult trace,
+      List<RootChanges> changes,
+      OutputCapture output,
+      int exitCode)
+      throws IOException, NotCacheable {
+    PathSet pathSet = PathSet.fromAccesses(trace.accesses(), CacheKeys.ignoredRoots());
+    Set<String> contentInputs = new HashSet<>();
+    for (ObservedPath p : pathSet.paths()) {
+      if (p.kind() == ObservationKind.CONTENT) {
+        contentInputs.add(p.path());
+      }
+    }
+    Map<String, Output> outputs = new TreeMap<>();
+    long bytes = 0;
+    for (RootChanges rc : changes) {
+      for (Change c : rc.changes().changes()) {
+        String path = rc.absolute(c);
+        if (contentInputs.contains(path)) {
+          throw new NotCacheable("it changed " + PathBytes.display(path) + ", which it had read");
+        }
+        bytes += c.size();
+        if (bytes > Cacheability.MAX_CACHED_OUTPUT_BYTES) {
+          throw new NotCacheable(
+              "its outputs exceed " + (Cacheability.MAX_CACHED_OUTPUT_BYTES >> 20) + " MiB");
+        }
+        outputs.put(path, output(rc.root(), c));
+      }
+    }
+    // A file it wrote with the content it already had is no net change, but it is an output:
+    // a replay must restore it even if it differs by then.
+    for (Access a : trace.accesses()) {
+      if (!PathSet.isWrite(a.kind()) || a.errno() != 0 || outputs.containsKey(a.path())) {
+        continue;
+      }
+      for (RootChanges rc : changes) {
+        Path p = PathBytes.toPath(a.path());
+        if (p.startsWith(rc.root()) && !p.equals(rc.root())) {
+          outputs.put(a.path(), unchanged(p));
+          break;
+        }
+      }
+    }
+    List<PathState> states = stores.reader().readAll(pathSet.paths());
+    Digest out = stores.cas().put(output.stdout());
+    Digest err = stores.cas().put(output.stderr());
+    return new PreparedEntry(
+        pathSet, states, CachedResult.of(exitCode, out, err, outputs, actionId, Instant.now()));
+  }
+
+  /** What an output the action left as it was is now. */
+  private Output unchanged(Path p) throws IOException {
+    if (Files.isSymbolicLink(p)) {
+      return new Output.Symlink(PathBytes.of(Files.readSymbolicLink(p)));
+    }
+    if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+      return new Output.Deleted();
+    }
+    int mode = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777;
+    if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+      return new Output.Directory(mode);
+    }
+    return new Output.RegularFile(stores.cas().put(p), mode);
+  }
+
+  private Output output(Path root, Change c) throws IOException {
+    return switch (c.kind()) {
+      case CREATE_FILE, REPLACE_FILE ->
+          new Output.RegularFile(stores.cas().put(c.source()), c.mode() & 07777);
+      case CREATE_DIR -> new Output.Directory(c.mode() & 07777);
+      case CREATE_SYMLINK -> new Output.Symlink(c.linkTarget());
+      case DELETE -> new Output.Deleted();
+      // A mode change alone: the file as it is, with its new mode.
+      case CHMOD ->
+          new Output.RegularFile(stores.cas().put(PathBytes.resolve(root, c.path())), c.mode());
+    };
+  }
+}

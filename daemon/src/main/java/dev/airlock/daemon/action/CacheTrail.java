@@ -1,0 +1,129 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cache.WeakFingerprint;
+import dev.airlock.protocol.CacheReport;
+import dev.airlock.protocol.CacheStatus;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The action cache's part in one attempt of an action: the lookup before it runs, and the record of
+ * what the cache did (hit, miss, stored, skipped and why), which only this class and the cache
+ * steps write and the result reports.
+ */
+final class CacheTrail {
+  private static final Logger log = Logger.getLogger(CacheTrail.class.getName());
+
+  private final CacheStores stores;
+  private final Action action;
+  private final CacheReport.Builder report = CacheReport.newBuilder();
+  private WeakFingerprint weak;
+
+  /** Why the run must not be recorded (decided after the run); empty when it may be. */
+  Optional<String> uncacheable = Optional.empty();
+
+  /** The entry stored before the commit, recorded once the commit landed. */
+  Optional<PreparedEntry> prepared = Optional.empty();
+
+  CacheTrail(CacheStores stores, Action action) {
+    this.stores = stores;
+    this.action = action;
+  }
+
+  CacheStores stores() {
+    return stores;
+  }
+
+  /** Looks the action up, when its request lets the cache serve it. */
+  Optional<CacheHit> lookup() {
+    if (!CacheKeys.reads(action.request().cacheMode())
+        && !CacheKeys.writes(action.request().cacheMode())) {
+      report.setStatus(CacheStatus.CACHE_DISABLED).setReason("--cache=off");
+      return Optional.empty();
+    }
+    if (action.request().streamStdin()) {
+      // What arrives on stdin is an input no path set can see.
+      report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("it reads the client's stdin");
+      return Optional.empty();
+    }
+    long start = System.nanoTime();
+    try {
+      weak = CacheKeys.weak(action, stores.statCache());
+      if (!CacheKeys.reads(action.request().cacheMode())) {
+        return Optional.empty();
+      }
+      Optional<CacheHit> hit = stores.cache().lookup(weak, stores.reader());
+      if (hit.isPresent()
+          && hit.get().result().exitCode() != 0
+          && !action.request().cacheFailures()) {
+        // A failure is served only to a request that asks for recorded failures.
+        report.setStatus(CacheStatus.CACHE_MISS).setReason("a recorded failure; not replayed");
+        return Optional.empty();
+      }
+      report.setStatus(hit.isPresent() ? CacheStatus.CACHE_HIT : CacheStatus.CACHE_MISS);
+      return hit;
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": cache lookup failed; running it", e);
+      report.setStatus(CacheStatus.CACHE_MISS).setReason("lookup failed: " + e.getMessage());
+      return Optional.empty();
+    } finally {
+      report.setLookupTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
+    }
+  }
+
+  /** The weak fingerprint, once a lookup computed it. */
+  Optional<WeakFingerprint> weak() {
+    return Optional.ofNullable(weak);
+  }
+
+  /** Why the cache was not even consulted (off, stdin, a failed key), or empty. */
+  Optional<String> lookupReason() {
+    return report.getReason().isEmpty() ? Optional.empty() : Optional.of(report.getReason());
+  }
+
+  /** Marks a hit and says where it came from. */
+  void hit(CacheHit hit) {
+    report
+        .setStatus(CacheStatus.CACHE_HIT)
+        .setSourceAction(hit.result().actionId())
+        .setSourceTimeMs(hit.result().producedAt().toEpochMilli());
+  }
+
+  /** A hit could not be replayed; the action runs instead. */
+  void replayFailed(String why) {
+    report.setReason(why);
+  }
+
+  /** Records a prepared entry (after its commit landed). */
+  void record(PreparedEntry entry) {
+    try {
+      stores.cache().record(weak, entry.pathSet(), entry.states(), entry.result());
+      report.setStatus(CacheStatus.CACHE_STORED).setPathSetSize(entry.pathSet().size());
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": cannot record it in the cache", e);
+      report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("recording failed: " + e.getMessage());
+    }
+  }
+
+  /** Marks the action as not recorded, for {@code why} (unless the cache was off anyway). */
+  void notRecorded(String why) {
+    if (report.getStatus() != CacheStatus.CACHE_DISABLED) {
+      report.setStatus(CacheStatus.CACHE_SKIPPED).setReason(why);
+    }
+  }
+
+  /** Whether a reason is already given (a skipped store says why itself). */
+  boolean explained() {
+    return !report.getReason().isEmpty();
+  }
+
+  /** The report as it stands. */
+  CacheReport build() {
+    return report.build();
+  }
+}

@@ -1,0 +1,33 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.commit.OverlayLayer;
+import dev.airlock.protocol.CommitOutcome;
+import java.io.IOException;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * Reads what the action changed from its copy-on-write layer (its mount namespace is gone by now).
+ * Without a layer there is nothing to read: the action wrote nowhere, or in place when its request
+ * allowed direct writes.
+ */
+final class CollectChanges implements FinishingStep {
+  private static final Logger log = Logger.getLogger(CollectChanges.class.getName());
+
+  @Override
+  public void apply(Finishing run) {
+    run.writes.startClock();
+    if (run.layer().isEmpty()) {
+      boolean direct = run.action().request().unsafeDirectWrites();
+      run.writes.decide(direct ? CommitOutcome.DIRECT : CommitOutcome.NO_CHANGES, "");
+      return;
+    }
+    OverlayLayer layer = run.layer().get();
+    try {
+      run.changes = layer.collect();
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + run.action().id() + ": cannot read its changes", e);
+      CommitChanges.failed(run, e);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.commit.OverlayLayer;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
+import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.PathBytes;
+import dev.airlock.sandbox.linux.trace.TraceResult;
+import dev.airlock.sandbox.linux.trace.Violation;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One run of an action on its way to a result: what the run produced, how the action stands
+ * (outcome and message, which later steps may change: an undeclared write, a lost commit), and what
+ * each finishing step found. The steps run in order; {@link ResultAssembler} builds the result from
+ * the end state.
+ */
+final class Finishing {
+  /** Appended when a message lists only the first few of many paths. */
+  static final String MORE_IN_THE_REPORT = " more; --report FILE lists them all)";
+
+  private final Action action;
+  private final RunRecord run;
+  private final Optional<OverlayLayer> layer;
+  private final boolean succeeded;
+  private Outcome outcome;
+  private String message = "";
+
+  /** The change sets read from the layer, once collected. */
+  List<RootChanges> changes = List.of();
+
+  /** What became of the writes (owned by the commit steps). */
+  final ChangeSummary writes = new ChangeSummary();
+
+  /** How the cache served or recorded the action (owned by the cache steps). */
+  final CacheTrail cache;
+
+  Finishing(Action action, RunRecord run, Optional<OverlayLayer> layer, CacheTrail cache) {
+    this.action = action;
+    this.run = run;
+    this.layer = layer;
+    this.cache = cache;
+    Optional<Action.Cancellation> cancellation = action.cancellation();
+    if (cancellation.isPresent()) {
+      fail(cancellation.get().outcome(), cancellation.get().reason());
+    } else if (run.launchFailure().isPresent()) {
+      fail(Outcome.EXEC_FAILED, run.launchFailure().get().message());
+    } else {
+      outcome = Outcome.COMPLETED;
+      List<Violation> denied =
+          run.trace().map(TraceResult::violations).orElse(List.of()).stream()
+              .filter(Violation::failsAction)
+              .toList();
+      if (!denied.isEmpty() && action.policy().enforcing()) {
+        fail(Outcome.POLICY_VIOLATION, deniedMessage(action.policy(), denied));
+      }
+    }
+    // What decides whether writes commit and failures are cached: the run as it ended, before
+    // anything happens to its writes.
+    this.succeeded =
+        outcome == Outcome.COMPLETED && run.status().exited() && run.status().exitCode() == 0;
+  }
+
+  Action action() {
+    return action;
+  }
+
+  RunRecord run() {
+    return run;
+  }
+
+  /** The tracer's record; empty when the launcher failed before it was seized. */
+  Optional<TraceResult> trace() {
+    return run.trace();
+  }
+
+  Optional<OverlayLayer> layer() {
+    return layer;
+  }
+
+  /** Whether the command ran to exit status 0 without refusal or cancellation. */
+  boolean succeeded() {
+    return succeeded;
+  }
+
+  Outcome outcome() {
+    return outcome;
+  }
+
+  String message() {
+    return message;
+  }
+
+  /** The action ends as {@code newOutcome}, for {@code why}. */
+  void fail(Outcome newOutcome, String why) {
+    this.outcome = newOutcome;
+    this.message = why;
+  }
+
+  /** "policy 'hermetic' denied: read /etc/passwd, write /home/u/x (and 3 more; ...)". */
+  static String deniedMessage(EffectivePolicy policy, List<Violation> denied) {
+    StringBuilder text = new StringBuilder("policy '" + policy.name() + "' denied: ");
+    int shown = Math.min(denied.size(), 5);
+    for (int i = 0; i < shown; i++) {
+      Violation v = denied.get(i);
+      text.append(i == 0 ? "" : ", ")
+          .append(v.kind().label())
+          .append(' ')
+          .append(PathBytes.display(v.path()));
+    }
+    if (denied.size() > shown) {
+      text.append(" (and ").append(denied.size() - shown).append(MORE_IN_THE_REPORT);
+    }
+    return text.toString();
+  }
+
+  /** How the run ended, for a change report's reason ("the command exited with status 1"). */
+  String failureReason() {
+    if (outcome != Outcome.COMPLETED) {
+      return "the action " + OutcomeWords.of(outcome);
+    }
+    return run.status().exited()
+        ? "the command exited with status " + run.status().exitCode()
+        : "the command was killed by signal " + run.status().signal();
+  }
+}

@@ -1,0 +1,133 @@
+package dev.airlock.daemon.action;
+
+import dev.airlock.daemon.cache.CacheHit;
+import dev.airlock.daemon.commit.OverlayLayer;
+import dev.airlock.daemon.policy.ConfinementPlanner;
+import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.PathBytes;
+import dev.airlock.sandbox.linux.Confinement;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The front end of {@code airlock run} and the Java client: the action works in the workspace
+ * through copy-on-write overlays of its writable roots, is replayed from the action cache when an
+ * earlier run saw the same inputs, and its changes are committed to the workspace when it succeeds.
+ */
+final class WorkspaceFrontEnd implements FrontEnd {
+  /** After the run, in this order. */
+  private static final List<FinishingStep> STEPS =
+      List.of(
+          new CollectChanges(),
+          new CheckDeclaredOutputs(),
+          new DecideCacheable(),
+          new StoreOutputs(),
+          new CommitChanges(),
+          new RecordInCache());
+
+  private final SharedState state;
+
+  WorkspaceFrontEnd(SharedState state) {
+    this.state = state;
+  }
+
+  @Override
+  public Attempt begin(Action action) {
+    CacheTrail cache = new CacheTrail(state.cache(), action);
+    EffectivePolicy policy = action.policy();
+    ConfinementPlanner.WriteRoots roots = ConfinementPlanner.writeRoots(policy, action.workspace());
+    List<Path> copyOnWrite = roots.copyOnWrite();
+    boolean overlays = !copyOnWrite.isEmpty() && state.writes().overlaysWork();
+    // Never write in place silently: a failed action must leave the workspace as it was.
+    if (!action.request().unsafeDirectWrites()) {
+      if (!copyOnWrite.isEmpty() && !overlays) {
+        return refused(
+            action,
+            cache,
+            "this machine cannot give the action a copy-on-write layer (no user namespaces or"
+                + " no overlayfs), so its writes to "
+                + PathBytes.display(copyOnWrite.toString())
+                + " could not be undone; pass --unsafe-direct-writes to let it write in place");
+      }
+      if (!roots.uncovered().isEmpty()) {
+        return refused(action, cache, uncoveredMessage(roots.uncovered()));
+      }
+    }
+    OverlayLayer layer = null;
+    try {
+      layer = overlays ? state.writes().begin(action.id(), copyOnWrite) : null;
+      // After the layer began: a commit landing from now on is caught by the replay's
+      // conflict check on the hit's path set.
+      Optional<CacheHit> hit = cache.lookup();
+      if (hit.isPresent()) {
+        Optional<ActionResult.Builder> replayed =
+            CacheReplay.replay(action, hit.get(), Optional.ofNullable(layer), cache);
+        if (replayed.isPresent()) {
+          return new WorkspaceAttempt(action, layer, cache, replayed);
+        }
+        if (layer != null) {
+          // The replay may have staged content in the upper dirs: run on empty ones.
+          layer.close();
+          layer = state.writes().begin(action.id(), copyOnWrite);
+        }
+      }
+      return new WorkspaceAttempt(action, layer, cache, Optional.empty());
+    } catch (IOException e) {
+      if (layer != null) {
+        layer.close();
+      }
+      return refused(
+          action, cache, "cannot prepare the action's copy-on-write layer: " + e.getMessage());
+    }
+  }
+
+  private static Attempt refused(Action action, CacheTrail cache, String message) {
+    return new WorkspaceAttempt(
+        action, null, cache, Optional.of(ResultAssembler.refused(action, message)));
+  }
+
+  /** Why writable roots directly on / are refused, and what to do instead. */
+  static String uncoveredMessage(List<Path> uncovered) {
+    Path first = uncovered.get(0);
+    boolean workspace = first.getNameCount() == 0;
+    return (workspace
+            ? "the workspace is /, which"
+            : PathBytes.display(PathBytes.of(first)) + " would be created directly in /, which")
+        + " cannot get a copy-on-write layer (/ holds every other mount), so the action's writes"
+        + " there could not be undone; "
+        + (workspace
+            ? "run it from a project directory or name one with --workspace DIR, "
+            : "create its parent directory first, ")
+        + "or pass --unsafe-direct-writes to let it write in place";
+  }
+
+  /** One attempt in the workspace: its layer (if it writes), its cache trail, maybe a result. */
+  private record WorkspaceAttempt(
+      Action action, OverlayLayer layer, CacheTrail cache, Optional<ActionResult.Builder> result)
+      implements Attempt {
+    @Override
+    public List<Confinement.Overlay> overlays() {
+      return layer == null ? List.of() : layer.overlays();
+    }
+
+    @Override
+    public Finishing finishing(RunRecord run) {
+      return new Finishing(action, run, Optional.ofNullable(layer), cache);
+    }
+
+    @Override
+    public List<FinishingStep> steps() {
+      return STEPS;
+    }
+
+    @Override
+    public void close() {
+      if (layer != null) {
+        layer.close();
+      }
+    }
+  }
+}
