@@ -10,7 +10,7 @@
  *   airlock-launcher [--cwd DIR] [--report-fd N] [--seccomp-fd N --sync-fd N]
  *                    [confinement options] -- COMMAND [ARG...]
  *
- * Confinement options (all optional; ConfinementCommandLine in Java writes them):
+ * Confinement options (all optional; Confinement.options() in Java writes them):
  *   --userns                 new user (uid and gid mapped to themselves) and mount namespaces
  *   --netns none|loopback    new network namespace; loopback brings lo up (needs --userns)
  *   --pidns                  new pid namespace with a fresh /proc (needs --userns); see below

@@ -1,5 +1,6 @@
 package dev.airlock.client.cli;
 
+import dev.airlock.protocol.Signals;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -14,10 +15,9 @@ import java.nio.file.Path;
  * shell shows: status 141 (128 + SIGPIPE) and no message.
  */
 final class ClientStdout extends OutputStream {
-  static final int SIGPIPE = 13;
 
   /** The status of a command whose output pipe closed. */
-  static final int EXIT_READER_GONE = 128 + SIGPIPE;
+  static final int EXIT_READER_GONE = 128 + Signals.SIGPIPE;
 
   /** A write to stdout failed because nothing reads it any more. */
   static final class ReaderGone extends IOException {

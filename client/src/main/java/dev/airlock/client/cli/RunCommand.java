@@ -5,6 +5,7 @@ import dev.airlock.client.ReportJson;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.PathBytes;
+import dev.airlock.protocol.Signals;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -101,7 +102,7 @@ final class RunCommand implements Callable<Integer> {
    */
   static int cancelAfterReaderGone(ActionCall call) {
     try {
-      call.cancel(ClientStdout.SIGPIPE);
+      call.cancel(Signals.SIGPIPE);
     } catch (IOException e) {
       // The daemon went away too; closing the call cancels the action anyway.
     }

@@ -1,5 +1,7 @@
 package dev.airlock.daemon.action;
 
+import static dev.airlock.protocol.Signals.SIGKILL;
+
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.protocol.Outcome;
@@ -18,7 +20,6 @@ import java.util.logging.Logger;
  */
 public final class Action {
   private static final Logger log = Logger.getLogger(Action.class.getName());
-  private static final int SIGKILL = 9;
 
   enum State {
     QUEUED,

@@ -1,5 +1,7 @@
 package dev.airlock.daemon.action;
 
+import static dev.airlock.protocol.Signals.SIGTERM;
+
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.daemon.policy.PolicyException;
@@ -34,7 +36,6 @@ import java.util.logging.Logger;
  */
 public final class ActionService implements AutoCloseable {
   private static final Logger log = Logger.getLogger(ActionService.class.getName());
-  private static final int SIGTERM = 15;
 
   private final ActionScheduler scheduler;
   private final ScheduledExecutorService timers;

@@ -1,5 +1,7 @@
 package dev.airlock.daemon.action;
 
+import static dev.airlock.protocol.Signals.SIGKILL;
+
 import dev.airlock.protocol.AccessBatch;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.Protocol;
@@ -35,8 +37,6 @@ final class TracedRun {
 
   /** How long output may keep flowing after the main process ended before it is cut off. */
   private static final long OUTPUT_DRAIN_GRACE_MS = 2_000;
-
-  private static final int SIGKILL = 9;
 
   private final Action action;
   private final Launcher launcher;

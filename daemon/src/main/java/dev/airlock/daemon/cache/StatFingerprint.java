@@ -1,5 +1,10 @@
 package dev.airlock.daemon.cache;
 
+import static dev.airlock.sandbox.linux.FileMode.S_IFDIR;
+import static dev.airlock.sandbox.linux.FileMode.S_IFLNK;
+import static dev.airlock.sandbox.linux.FileMode.S_IFMT;
+import static dev.airlock.sandbox.linux.FileMode.S_IFREG;
+
 import dev.airlock.sandbox.linux.FileStatus;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -11,10 +16,6 @@ import java.util.Optional;
  */
 record StatFingerprint(
     FileType type, long dev, long ino, long size, long mtimeNanos, long ctimeNanos) {
-  private static final int S_IFMT = 0170000;
-  private static final int S_IFREG = 0100000;
-  private static final int S_IFDIR = 0040000;
-  private static final int S_IFLNK = 0120000;
 
   /** Stats {@code path} without following a final symlink; empty when nothing is there. */
   static Optional<StatFingerprint> read(Path path) throws IOException {

@@ -1,5 +1,11 @@
 package dev.airlock.daemon.commit;
 
+import static dev.airlock.sandbox.linux.FileMode.S_IFCHR;
+import static dev.airlock.sandbox.linux.FileMode.S_IFDIR;
+import static dev.airlock.sandbox.linux.FileMode.S_IFLNK;
+import static dev.airlock.sandbox.linux.FileMode.S_IFMT;
+import static dev.airlock.sandbox.linux.FileMode.S_IFREG;
+
 import dev.airlock.sandbox.linux.FileSystemSync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -21,11 +27,6 @@ import java.util.Map;
 
 /** The POSIX file operations the commit engine needs, through the JDK's "unix" attribute view. */
 final class PosixFiles {
-  static final int S_IFMT = 0170000;
-  static final int S_IFDIR = 0040000;
-  static final int S_IFREG = 0100000;
-  static final int S_IFLNK = 0120000;
-  static final int S_IFCHR = 0020000;
 
   private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
 

@@ -6,6 +6,7 @@ import dev.airlock.sandbox.linux.Confinement;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * Turns an action's policy into the confinement the launcher applies in the kernel, as far as this
@@ -83,6 +84,11 @@ public final class ConfinementPlanner {
       roots.add(dir);
     }
     return new WriteRoots(roots, uncovered);
+  }
+
+  /** A policy limit as the launcher takes it: 0 is none. */
+  private static OptionalLong positive(long value) {
+    return value > 0 ? OptionalLong.of(value) : OptionalLong.empty();
   }
 
   /** Whether something is granted strictly below {@code dir}. */
@@ -206,10 +212,11 @@ public final class ConfinementPlanner {
             List.of(),
             keep,
             policy.hidden(),
-            limits.getProcesses() == 0 ? -1 : limits.getProcesses(),
-            limits.getMemoryBytes() == 0 ? -1 : limits.getMemoryBytes(),
-            limits.getCpuTimeMs() == 0 ? -1 : (limits.getCpuTimeMs() + 999) / 1000,
-            policy.privateTmp() && limits.getTmpBytes() > 0 ? limits.getTmpBytes() : -1,
+            new Confinement.Limits(
+                positive(limits.getProcesses()),
+                positive(limits.getMemoryBytes()),
+                positive((limits.getCpuTimeMs() + 999) / 1000),
+                policy.privateTmp() ? positive(limits.getTmpBytes()) : OptionalLong.empty()),
             landlock ? policy.readable() : List.of(),
             landlock ? policy.executable() : List.of(),
             landlockWrite,
@@ -244,7 +251,7 @@ public final class ConfinementPlanner {
     if (c.landlock()) {
       layers.add("landlock-abi-" + landlockAbi);
     }
-    if (c.maxProcesses() >= 0 || c.maxMemoryBytes() >= 0 || c.maxCpuSeconds() >= 0) {
+    if (c.limits().anyRlimit()) {
       layers.add("rlimits");
     }
     return layers;

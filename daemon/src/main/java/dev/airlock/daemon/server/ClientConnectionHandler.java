@@ -1,5 +1,7 @@
 package dev.airlock.daemon.server;
 
+import static dev.airlock.protocol.Signals.SIGTERM;
+
 import dev.airlock.daemon.action.Action;
 import dev.airlock.daemon.action.ActionRejectedException;
 import dev.airlock.daemon.action.ActionService;
@@ -10,7 +12,7 @@ import dev.airlock.protocol.Error;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.Protocol;
 import dev.airlock.protocol.ShutdownReply;
-import dev.airlock.sandbox.linux.Processes;
+import dev.airlock.sandbox.linux.SocketFd;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
@@ -31,7 +33,6 @@ import java.util.logging.Logger;
  */
 final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMessage> {
   private static final Logger log = Logger.getLogger(ClientConnectionHandler.class.getName());
-  private static final int SIGTERM = 15;
 
   private final ActionService actions;
   private final DaemonControl control;
@@ -173,8 +174,8 @@ final class ClientConnectionHandler extends SimpleChannelInboundHandler<ClientMe
       // With half-closure allowed, a client that closed entirely looks like one that only
       // finished sending; POLLHUP tells them apart. Gone means cancel (via channelInactive);
       // a half-close with an action means it still wants the events and ends stdin.
-      int fd = ((EpollDomainSocketChannel) ctx.channel()).fd().intValue();
-      if (action == null || Processes.peerHungUp(fd)) {
+      SocketFd socket = new SocketFd(((EpollDomainSocketChannel) ctx.channel()).fd().intValue());
+      if (action == null || socket.peerHungUp()) {
         ctx.close();
       } else {
         action.stdin().ifPresent(StdinFeed::close);

@@ -4,6 +4,7 @@ import dev.airlock.protocol.PathBytes;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The kernel-side confinement of one action, applied by the launcher before exec: namespaces, the
@@ -20,14 +21,31 @@ public record Confinement(
     List<Overlay> overlays,
     List<Path> keep,
     List<Path> hidden,
-    long maxProcesses,
-    long maxMemoryBytes,
-    long maxCpuSeconds,
-    long tmpSizeBytes,
+    Limits limits,
     List<Path> landlockRead,
     List<Path> landlockExecute,
     List<Path> landlockWrite,
     List<Path> landlockList) {
+
+  /**
+   * Resource limits the launcher sets (empty: none): processes per user and address space per
+   * process (rlimits), CPU seconds per process, and the size of the private /tmp.
+   */
+  public record Limits(
+      OptionalLong processes,
+      OptionalLong memoryBytes,
+      OptionalLong cpuSeconds,
+      OptionalLong tmpBytes) {
+    /** No limits. */
+    public static final Limits NONE =
+        new Limits(
+            OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+
+    /** Whether any rlimit is set (the tmpfs size is not one). */
+    public boolean anyRlimit() {
+      return processes.isPresent() || memoryBytes.isPresent() || cpuSeconds.isPresent();
+    }
+  }
 
   /** What the action's network namespace allows. */
   public enum Network {
@@ -80,10 +98,7 @@ public record Confinement(
           List.of(),
           List.of(),
           List.of(),
-          -1,
-          -1,
-          -1,
-          -1,
+          Limits.NONE,
           List.of(),
           List.of(),
           List.of(),
@@ -92,8 +107,20 @@ public record Confinement(
   /** Namespaces only (user, mount, network as given): no mount changes, no limits. */
   public static Confinement namespacesOnly(Network network) {
     return new Confinement(
-        true, false, network, false, false, List.of(), List.of(), List.of(), List.of(), -1, -1, -1,
-        -1, List.of(), List.of(), List.of(), List.of());
+        true,
+        false,
+        network,
+        false,
+        false,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of(),
+        Limits.NONE,
+        List.of(),
+        List.of(),
+        List.of(),
+        List.of());
   }
 
   /** This confinement with (or without) a pid namespace of its own. */
@@ -117,10 +144,7 @@ public record Confinement(
         layers,
         keep,
         hidden,
-        maxProcesses,
-        maxMemoryBytes,
-        maxCpuSeconds,
-        tmpSizeBytes,
+        limits,
         landlockRead,
         landlockExecute,
         landlockWrite,
@@ -176,23 +200,15 @@ public record Confinement(
     if (privateTmp) {
       o.add("--private-tmp");
       keep.forEach(p -> o.addAll(List.of("--keep", name(p))));
-      if (tmpSizeBytes >= 0) {
-        o.addAll(List.of("--tmp-size", Long.toString(tmpSizeBytes)));
-      }
+      limits.tmpBytes().ifPresent(n -> o.addAll(List.of("--tmp-size", Long.toString(n))));
     }
     hidden.forEach(p -> o.addAll(List.of("--hide", name(p))));
     if (readOnlyRoot) {
       o.add("--ro-root");
     }
-    if (maxProcesses >= 0) {
-      o.addAll(List.of("--rlimit", "nproc=" + maxProcesses));
-    }
-    if (maxMemoryBytes >= 0) {
-      o.addAll(List.of("--rlimit", "as=" + maxMemoryBytes));
-    }
-    if (maxCpuSeconds >= 0) {
-      o.addAll(List.of("--rlimit", "cpu=" + maxCpuSeconds));
-    }
+    limits.processes().ifPresent(n -> o.addAll(List.of("--rlimit", "nproc=" + n)));
+    limits.memoryBytes().ifPresent(n -> o.addAll(List.of("--rlimit", "as=" + n)));
+    limits.cpuSeconds().ifPresent(n -> o.addAll(List.of("--rlimit", "cpu=" + n)));
     landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", name(p))));
     landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", name(p))));
     landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", name(p))));

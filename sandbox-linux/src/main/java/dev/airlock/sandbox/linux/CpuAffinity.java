@@ -17,7 +17,7 @@ public final class CpuAffinity {
   public static List<Integer> allowedCpus() throws ErrnoException {
     Memory mask = LinuxLibc.allocate(LinuxLibc.CPU_SET_BYTES);
     if (LinuxLibc.sched_getaffinity(0, LinuxLibc.CPU_SET_BYTES, mask) != 0) {
-      throw new ErrnoException("sched_getaffinity()", LinuxLibc.errno());
+      throw ErrnoException.of("sched_getaffinity()", LinuxLibc.errno());
     }
     List<Integer> cpus = new ArrayList<>();
     for (int cpu = 0; cpu < LinuxLibc.CPU_SET_BYTES * 8; cpu++) {
@@ -35,7 +35,7 @@ public final class CpuAffinity {
       mask.setByte(cpu / 8, (byte) (mask.getByte(cpu / 8) | (1 << (cpu % 8))));
     }
     if (LinuxLibc.sched_setaffinity(0, LinuxLibc.CPU_SET_BYTES, mask) != 0) {
-      throw new ErrnoException("sched_setaffinity()", LinuxLibc.errno());
+      throw ErrnoException.of("sched_setaffinity()", LinuxLibc.errno());
     }
   }
 }

@@ -4,8 +4,19 @@ import java.util.Map;
 
 /** errno names and messages, for error text people can act on. */
 public final class Errno {
+  public static final int EPERM = 1;
   public static final int ENOENT = 2;
+  public static final int ESRCH = 3;
+  public static final int EINTR = 4;
+  public static final int ECHILD = 10;
+  public static final int EAGAIN = 11;
   public static final int EACCES = 13;
+  public static final int EFAULT = 14;
+  public static final int ENOTDIR = 20;
+  public static final int EINVAL = 22;
+  public static final int EPIPE = 32;
+  public static final int ENOSYS = 38;
+  public static final int EINPROGRESS = 115;
 
   private static final Map<Integer, String> NAMES =
       Map.ofEntries(

@@ -16,6 +16,18 @@ public class ErrnoException extends IOException {
     this.errno = errno;
   }
 
+  /**
+   * The exception for {@code errno}: a subclass where callers branch on it ({@link
+   * BrokenPipeException}, {@link NoSuchProcessException}), this class otherwise.
+   */
+  public static ErrnoException of(String call, int errno) {
+    return switch (errno) {
+      case Errno.EPIPE -> new BrokenPipeException(call);
+      case Errno.ESRCH -> new NoSuchProcessException(call);
+      default -> new ErrnoException(call, errno);
+    };
+  }
+
   /** The errno value, e.g. 2 for ENOENT. */
   public int errno() {
     return errno;

@@ -56,10 +56,10 @@ final class FdInputStream extends InputStream {
       int ready = LinuxLibc.poll(pollFd, 1, draining ? 0 : POLL_SLICE_MS);
       if (ready < 0) {
         int errno = LinuxLibc.errno();
-        if (errno == LinuxLibc.EINTR) {
+        if (errno == Errno.EINTR) {
           continue;
         }
-        throw new ErrnoException("poll(fd " + fd + ")", errno);
+        throw ErrnoException.of("poll(fd " + fd + ")", errno);
       }
       if (ready == 0) {
         if (draining) {
@@ -70,10 +70,10 @@ final class FdInputStream extends InputStream {
       long n = LinuxLibc.read(fd, buffer, Math.min(len, buffer.size()));
       if (n < 0) {
         int errno = LinuxLibc.errno();
-        if (errno == LinuxLibc.EINTR || errno == LinuxLibc.EAGAIN) {
+        if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
           continue;
         }
-        throw new ErrnoException("read(fd " + fd + ")", errno);
+        throw ErrnoException.of("read(fd " + fd + ")", errno);
       }
       if (n == 0) {
         return -1;

@@ -37,10 +37,10 @@ final class FdOutputStream extends OutputStream {
         long n = LinuxLibc.write(fd, buffer.share(done), chunk - done);
         if (n < 0) {
           int errno = LinuxLibc.errno();
-          if (errno == LinuxLibc.EINTR) {
+          if (errno == Errno.EINTR) {
             continue;
           }
-          throw new ErrnoException("write(fd " + fd + ")", errno);
+          throw ErrnoException.of("write(fd " + fd + ")", errno);
         }
         done += (int) n;
       }

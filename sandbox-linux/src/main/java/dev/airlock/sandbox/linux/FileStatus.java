@@ -33,10 +33,10 @@ public record FileStatus(
     if (LinuxLibc.statx(AT_FDCWD, LinuxLibc.path(path), AT_SYMLINK_NOFOLLOW, STATX_BASIC_STATS, buf)
         != 0) {
       int errno = LinuxLibc.errno();
-      if (errno == Errno.ENOENT || errno == ENOTDIR) {
+      if (errno == Errno.ENOENT || errno == Errno.ENOTDIR) {
         return Optional.empty();
       }
-      throw new ErrnoException("statx(" + PathBytes.display(PathBytes.of(path)) + ")", errno);
+      throw ErrnoException.of("statx(" + PathBytes.display(PathBytes.of(path)) + ")", errno);
     }
     int mode = buf.getShort(28) & 0xffff;
     long ino = buf.getLong(32);
@@ -47,8 +47,6 @@ public record FileStatus(
     long minor = buf.getInt(140) & 0xffffffffL;
     return Optional.of(new FileStatus(mode, makedev(major, minor), ino, size, mtime, ctime));
   }
-
-  private static final int ENOTDIR = 20;
 
   /** glibc's gnu_dev_makedev. */
   static long makedev(long major, long minor) {

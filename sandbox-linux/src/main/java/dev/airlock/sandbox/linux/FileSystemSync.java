@@ -19,11 +19,11 @@ public final class FileSystemSync {
   public static void syncFileSystemOf(Path path) throws ErrnoException {
     int fd = LinuxLibc.open(LinuxLibc.path(path), LinuxLibc.O_RDONLY | LinuxLibc.O_CLOEXEC);
     if (fd < 0) {
-      throw new ErrnoException("open(" + path + ")", LinuxLibc.errno());
+      throw ErrnoException.of("open(" + path + ")", LinuxLibc.errno());
     }
     try {
       if (LinuxLibc.syncfs(fd) != 0) {
-        throw new ErrnoException("syncfs(" + path + ")", LinuxLibc.errno());
+        throw ErrnoException.of("syncfs(" + path + ")", LinuxLibc.errno());
       }
     } finally {
       LinuxLibc.close(fd);

@@ -1,6 +1,7 @@
 package dev.airlock.sandbox.linux;
 
 import com.sun.jna.Memory;
+import dev.airlock.protocol.Signals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -92,12 +93,11 @@ public final class LaunchedProcess implements AutoCloseable {
     try (FdOutputStream sync = new FdOutputStream(syncFd, 1)) {
       syncFd = -1;
       sync.write(1);
-    } catch (ErrnoException e) {
-      if (e.errno() != LinuxLibc.EPIPE) {
-        throw e;
-      }
+    } catch (BrokenPipeException e) {
       // The launcher already failed (e.g. a missing working directory) and exited; its report
       // and exit status say why.
+    } catch (ErrnoException e) {
+      throw e;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -139,10 +139,10 @@ public final class LaunchedProcess implements AutoCloseable {
       return true;
     }
     int errno = LinuxLibc.errno();
-    if (errno == LinuxLibc.ESRCH) {
+    if (errno == Errno.ESRCH) {
       return false;
     }
-    throw new ErrnoException("kill(-" + pid + ", " + signal + ")", errno);
+    throw ErrnoException.of("kill(-" + pid + ", " + signal + ")", errno);
   }
 
   /**
@@ -165,11 +165,11 @@ public final class LaunchedProcess implements AutoCloseable {
             LinuxLibc.P_PID, pid, siginfo, LinuxLibc.WEXITED | LinuxLibc.WNOWAIT | LinuxLibc.WALL)
         != 0) {
       int errno = LinuxLibc.errno();
-      if (errno != LinuxLibc.EINTR) {
-        throw new ErrnoException("waitid(" + pid + ")", errno);
+      if (errno != Errno.EINTR) {
+        throw ErrnoException.of("waitid(" + pid + ")", errno);
       }
     }
-    signalGroup(LinuxLibc.SIGKILL);
+    signalGroup(Signals.SIGKILL);
     int[] status = new int[1];
     Memory rusage = LinuxLibc.allocate(LinuxLibc.RUSAGE_BYTES);
     while (true) {
@@ -186,8 +186,8 @@ public final class LaunchedProcess implements AutoCloseable {
         return new ExitStatus(status[0], user, sys, rusage.getLong(32));
       }
       int errno = LinuxLibc.errno();
-      if (errno != LinuxLibc.EINTR) {
-        throw new ErrnoException("wait4(" + pid + ")", errno);
+      if (errno != Errno.EINTR) {
+        throw ErrnoException.of("wait4(" + pid + ")", errno);
       }
     }
   }

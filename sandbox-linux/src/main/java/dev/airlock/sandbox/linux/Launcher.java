@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Starts commands through the airlock-launcher binary with posix_spawn. Never through
@@ -69,7 +70,7 @@ public final class Launcher {
    * @throws ErrnoException when the launcher itself cannot be spawned (fd or process limits)
    */
   public LaunchedProcess launch(LaunchSpec spec) throws ErrnoException {
-    return launch(spec, null, Confinement.NONE);
+    return launch(spec, Optional.empty(), Confinement.NONE);
   }
 
   /**
@@ -89,7 +90,7 @@ public final class Launcher {
     if (filterProgram.length == 0 || filterProgram.length > 60_000) {
       throw new IllegalArgumentException("the filter must fit in one pipe buffer");
     }
-    return launch(spec, filterProgram, confinement);
+    return launch(spec, Optional.of(filterProgram), confinement);
   }
 
   /**
@@ -113,7 +114,7 @@ public final class Launcher {
     try (LaunchedProcess p =
         launch(
             new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
-            null,
+            Optional.empty(),
             confinement)) {
       ExitStatus status = p.awaitExit();
       return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
@@ -140,7 +141,7 @@ public final class Launcher {
           launch(
               new LaunchSpec(
                   List.of("sh", "-c", ": > probe"), Map.of("PATH", "/usr/bin:/bin"), lower, false),
-              null,
+              Optional.empty(),
               probe)) {
         ExitStatus status = p.awaitExit();
         return status.exited()
@@ -153,7 +154,8 @@ public final class Launcher {
     }
   }
 
-  private LaunchedProcess launch(LaunchSpec spec, byte[] filterProgram, Confinement confinement)
+  private LaunchedProcess launch(
+      LaunchSpec spec, Optional<byte[]> filterProgram, Confinement confinement)
       throws ErrnoException {
     List<int[]> pipes = new ArrayList<>();
     try {
@@ -161,11 +163,11 @@ public final class Launcher {
       int[] err = pipe(pipes);
       int[] report = pipe(pipes);
       int[] in = spec.pipeStdin() ? pipe(pipes) : null;
-      int[] filter = filterProgram != null ? pipe(pipes) : null;
-      int[] sync = filterProgram != null ? pipe(pipes) : null;
+      int[] filter = filterProgram.isPresent() ? pipe(pipes) : null;
+      int[] sync = filterProgram.isPresent() ? pipe(pipes) : null;
       if (filter != null) {
         // Fits the pipe buffer (checked above), so this cannot block.
-        writeAll(filter[1], filterProgram);
+        writeAll(filter[1], filterProgram.get());
         LinuxLibc.close(filter[1]);
         filter[1] = -1;
       }
@@ -271,7 +273,7 @@ public final class Launcher {
         int[] pid = new int[1];
         int rc = LinuxLibc.posix_spawn(pid, binary.toString(), actions, attr, argv, envp);
         if (rc != 0) {
-          throw new ErrnoException("posix_spawn(" + binary + ")", rc);
+          throw ErrnoException.of("posix_spawn(" + binary + ")", rc);
         }
         return pid[0];
       } finally {
@@ -292,7 +294,7 @@ public final class Launcher {
     // O_CLOEXEC from the start: a pipe of one action must never leak into another action's
     // child spawned concurrently from another thread, or its reader would never see EOF.
     if (LinuxLibc.pipe2(fds, LinuxLibc.O_CLOEXEC) != 0) {
-      throw new ErrnoException("pipe2()", LinuxLibc.errno());
+      throw ErrnoException.of("pipe2()", LinuxLibc.errno());
     }
     all.add(fds);
     fds[0] = raise(fds[0]);
@@ -308,7 +310,7 @@ public final class Launcher {
     int errno = LinuxLibc.errno();
     LinuxLibc.close(fd);
     if (high < 0) {
-      throw new ErrnoException("fcntl(F_DUPFD_CLOEXEC)", errno);
+      throw ErrnoException.of("fcntl(F_DUPFD_CLOEXEC)", errno);
     }
     return high;
   }
@@ -321,10 +323,10 @@ public final class Launcher {
       long n = LinuxLibc.write(fd, buffer.share(done), bytes.length - done);
       if (n < 0) {
         int errno = LinuxLibc.errno();
-        if (errno == LinuxLibc.EINTR) {
+        if (errno == Errno.EINTR) {
           continue;
         }
-        throw new ErrnoException("write(filter pipe)", errno);
+        throw ErrnoException.of("write(filter pipe)", errno);
       }
       done += n;
     }
@@ -332,7 +334,7 @@ public final class Launcher {
 
   private static void check(String call, int rc) throws ErrnoException {
     if (rc != 0) {
-      throw new ErrnoException(call + "()", rc);
+      throw ErrnoException.of(call + "()", rc);
     }
   }
 

@@ -24,8 +24,6 @@ final class LinuxLibc {
   static final int O_NONBLOCK = 0x800;
 
   // <signal.h>
-  static final int SIGKILL = 9;
-  static final int SIGTERM = 15;
 
   // <sys/wait.h> and <linux/wait.h>
   static final int WNOHANG = 1;
@@ -61,12 +59,6 @@ final class LinuxLibc {
   static final int PR_GET_SECCOMP = 21;
 
   // errno values the callers branch on
-  static final int EINTR = 4;
-  static final int EAGAIN = 11;
-  static final int ECHILD = 10;
-  static final int ESRCH = 3;
-  static final int EPIPE = 32;
-  static final int EINVAL = 22;
 
   /** struct rusage: two timevals (16 bytes each) then 14 longs; ru_maxrss is the first long. */
   static final int RUSAGE_BYTES = 144;

@@ -15,7 +15,6 @@ import java.util.Map;
 public final class LinuxPlatform {
   private static final int PR_SET_SECCOMP = 22;
   private static final int SECCOMP_MODE_FILTER = 2;
-  private static final int EFAULT = 14;
 
   private final Map<String, String> features;
   private final List<String> problems;
@@ -41,7 +40,7 @@ public final class LinuxPlatform {
     // and changes nothing; EINVAL means the kernel was built without CONFIG_SECCOMP_FILTER.
     int rc = LinuxLibc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, 0, 0, 0);
     int errno = rc == 0 ? 0 : LinuxLibc.errno();
-    boolean seccomp = rc != 0 && errno == EFAULT;
+    boolean seccomp = rc != 0 && errno == Errno.EFAULT;
     features.put("seccomp-filter", seccomp ? "yes" : "no");
     if (!seccomp) {
       problems.add(

@@ -53,10 +53,10 @@ public final class OutputReader {
       int ready = LinuxLibc.poll(pollFds, 2, draining ? 0 : POLL_SLICE_MS);
       if (ready < 0) {
         int errno = LinuxLibc.errno();
-        if (errno == LinuxLibc.EINTR) {
+        if (errno == Errno.EINTR) {
           continue;
         }
-        throw new ErrnoException("poll(output pipes)", errno);
+        throw ErrnoException.of("poll(output pipes)", errno);
       }
       if (ready == 0) {
         if (draining) {
@@ -71,10 +71,10 @@ public final class OutputReader {
         long n = LinuxLibc.read(fds[i], buffer, buffer.size());
         if (n < 0) {
           int errno = LinuxLibc.errno();
-          if (errno == LinuxLibc.EINTR || errno == LinuxLibc.EAGAIN) {
+          if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
             continue;
           }
-          throw new ErrnoException("read(output pipe)", errno);
+          throw ErrnoException.of("read(output pipe)", errno);
         }
         if (n == 0) {
           open[i] = false;

@@ -3,6 +3,8 @@ package dev.airlock.sandbox.linux;
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
 import dev.airlock.protocol.PathBytes;
+import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * ptrace(2) for one tracer thread, with Airlock's options and preallocated buffers. Every request
@@ -76,7 +78,7 @@ public final class Ptrace {
   /** Attaches with Airlock's options; the tracee keeps running. */
   public void seize(int pid) throws ErrnoException {
     if (LinuxLibc.ptrace(PTRACE_SEIZE, pid, Pointer.NULL, Pointer.createConstant(OPTIONS)) != 0) {
-      throw new ErrnoException("ptrace(PTRACE_SEIZE, " + pid + ")", LinuxLibc.errno());
+      throw ErrnoException.of("ptrace(PTRACE_SEIZE, " + pid + ")", LinuxLibc.errno());
     }
   }
 
@@ -103,14 +105,15 @@ public final class Ptrace {
   }
 
   /**
-   * PTRACE_GETEVENTMSG: the new pid of a fork event, the former tid of an exec, ...; -1 if gone.
+   * PTRACE_GETEVENTMSG: the new pid of a fork event, the former tid of an exec, ...; empty when the
+   * tracee vanished.
    */
-  public long eventMessage(int tid) throws ErrnoException {
+  public OptionalLong eventMessage(int tid) throws ErrnoException {
     if (LinuxLibc.ptrace(PTRACE_GETEVENTMSG, tid, Pointer.NULL, message) == 0) {
-      return message.getLong(0);
+      return OptionalLong.of(message.getLong(0));
     }
     vanished("ptrace(PTRACE_GETEVENTMSG, " + tid + ")");
-    return -1;
+    return OptionalLong.empty();
   }
 
   /** Fills {@code into} with the tracee's current syscall; false when it vanished. */
@@ -156,11 +159,11 @@ public final class Ptrace {
    * at a time so that a string ending just before an unmapped page still reads. Its bytes are kept
    * exactly (see {@link PathBytes}): a file name need not be UTF-8.
    *
-   * @return the string, or null when the address is unreadable or no NUL comes within maxBytes
+   * @return the string; empty when the address is unreadable or no NUL comes within maxBytes
    */
-  public String readString(int pid, long address, int maxBytes) {
+  public Optional<String> readString(int pid, long address, int maxBytes) {
     if (address == 0) {
-      return null;
+      return Optional.empty();
     }
     byte[] collected = null;
     int total = 0;
@@ -173,7 +176,7 @@ public final class Ptrace {
       remoteIov.setLong(8, chunk);
       long n = LinuxLibc.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
       if (n <= 0) {
-        return null;
+        return Optional.empty();
       }
       int nul = -1;
       for (int i = 0; i < n; i++) {
@@ -184,7 +187,7 @@ public final class Ptrace {
       }
       int take = nul >= 0 ? nul : (int) n;
       if (collected == null && nul >= 0) {
-        return PathBytes.decode(strings.getByteArray(0, take));
+        return Optional.of(PathBytes.decode(strings.getByteArray(0, take)));
       }
       byte[] grown = new byte[total + take];
       if (collected != null) {
@@ -194,15 +197,15 @@ public final class Ptrace {
       collected = grown;
       total += take;
       if (nul >= 0) {
-        return PathBytes.decode(collected);
+        return Optional.of(PathBytes.decode(collected));
       }
       at += n;
     }
-    return null;
+    return Optional.empty();
   }
 
-  /** Reads {@code length} bytes of tracee memory (e.g. struct open_how); null if unreadable. */
-  public byte[] readBytes(int pid, long address, int length) {
+  /** Reads {@code length} bytes of tracee memory (e.g. struct open_how); empty if unreadable. */
+  public Optional<byte[]> readBytes(int pid, long address, int length) {
     if (length > strings.size()) {
       throw new IllegalArgumentException("too long");
     }
@@ -211,32 +214,33 @@ public final class Ptrace {
     remoteIov.setLong(0, address);
     remoteIov.setLong(8, length);
     long n = LinuxLibc.process_vm_readv(pid, localIov, 1, remoteIov, 1, 0);
-    return n == length ? strings.getByteArray(0, length) : null;
+    return n == length ? Optional.of(strings.getByteArray(0, length)) : Optional.empty();
   }
 
   /**
    * Waits for the next stop or exit of this thread's children and tracees ({@code __WALL |
    * __WNOTHREAD}: other JVM threads' children are not ours to reap).
    *
-   * @return the event, or null when no child or tracee is left (ECHILD)
+   * @return the event; empty when no child or tracee is left (ECHILD)
    */
-  public Wait waitAny() throws ErrnoException {
+  public Optional<Wait> waitAny() throws ErrnoException {
     while (true) {
       int pid = LinuxLibc.wait4(-1, status, LinuxLibc.WALL | LinuxLibc.WNOTHREAD, rusage);
       if (pid > 0) {
-        return new Wait(
-            pid,
-            status[0],
-            rusage.getLong(0) * 1_000_000 + rusage.getLong(8),
-            rusage.getLong(16) * 1_000_000 + rusage.getLong(24),
-            rusage.getLong(32));
+        return Optional.of(
+            new Wait(
+                pid,
+                status[0],
+                rusage.getLong(0) * 1_000_000 + rusage.getLong(8),
+                rusage.getLong(16) * 1_000_000 + rusage.getLong(24),
+                rusage.getLong(32)));
       }
       int errno = LinuxLibc.errno();
-      if (errno == LinuxLibc.ECHILD) {
-        return null;
+      if (errno == Errno.ECHILD) {
+        return Optional.empty();
       }
-      if (errno != LinuxLibc.EINTR) {
-        throw new ErrnoException("wait4(-1)", errno);
+      if (errno != Errno.EINTR) {
+        throw ErrnoException.of("wait4(-1)", errno);
       }
     }
   }
@@ -248,9 +252,9 @@ public final class Ptrace {
 
   private static boolean vanished(String call) throws ErrnoException {
     int errno = LinuxLibc.errno();
-    if (errno == LinuxLibc.ESRCH) {
+    if (errno == Errno.ESRCH) {
       return false;
     }
-    throw new ErrnoException(call, errno);
+    throw ErrnoException.of(call, errno);
   }
 }

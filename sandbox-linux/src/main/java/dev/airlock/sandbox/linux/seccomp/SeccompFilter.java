@@ -1,5 +1,8 @@
 package dev.airlock.sandbox.linux.seccomp;
 
+import static dev.airlock.sandbox.linux.Errno.ENOSYS;
+import static dev.airlock.sandbox.linux.Errno.EPERM;
+
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -54,9 +57,6 @@ public final class SeccompFilter {
           | 0x10000000 // CLONE_NEWUSER
           | 0x20000000 // CLONE_NEWPID
           | 0x40000000; // CLONE_NEWNET
-
-  static final int EPERM = 1;
-  static final int ENOSYS = 38;
 
   /** One classic BPF instruction (struct sock_filter). */
   record Instruction(short code, int jt, int jf, int k) {}

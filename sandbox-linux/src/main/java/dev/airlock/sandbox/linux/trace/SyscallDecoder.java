@@ -1,5 +1,6 @@
 package dev.airlock.sandbox.linux.trace;
 
+import static dev.airlock.sandbox.linux.Errno.*;
 import static dev.airlock.sandbox.linux.trace.AccessKind.*;
 
 import dev.airlock.protocol.PathBytes;
@@ -20,11 +21,6 @@ import java.util.Optional;
  * arguments; at its exit stop (when the result decides what happened) it records the accesses.
  */
 final class SyscallDecoder {
-  static final int ENOENT = 2;
-  static final int ENOTDIR = 20;
-  static final int EINVAL = 22;
-  static final int ENOSYS = 38;
-  static final int EINPROGRESS = 115;
 
   // <fcntl.h>
   static final int O_ACCMODE = 3;
@@ -58,10 +54,6 @@ final class SyscallDecoder {
     /** Skip the syscall; it returns -{@link #denyErrno()}. */
     DENY
   }
-
-  static final int EPERM = 1;
-  static final int EAGAIN = 11;
-  static final int EACCES = 13;
 
   /** A syscall seen at entry whose accesses depend on its result. */
   static final class Pending {
@@ -149,7 +141,7 @@ final class SyscallDecoder {
       case OPENAT -> p.flags = (int) a[2];
       case OPENAT2 -> {
         // struct open_how {u64 flags; u64 mode; u64 resolve;}
-        byte[] how = ptrace.readBytes(tid, a[2], 24);
+        byte[] how = ptrace.readBytes(tid, a[2], 24).orElse(null);
         if (how != null) {
           ByteBuffer b = ByteBuffer.wrap(how).order(ByteOrder.nativeOrder());
           p.flags = (int) b.getLong(0);
@@ -335,7 +327,7 @@ final class SyscallDecoder {
     }
     String address =
         SocketAddresses.describe(
-            ptrace.readBytes(tid, pointer, (int) Math.min(Math.max(length, 0), 128)));
+            ptrace.readBytes(tid, pointer, (int) Math.min(Math.max(length, 0), 128)).orElse(null));
     if (address != null
         && address.startsWith(SocketAddresses.UNIX)
         && !address.startsWith(SocketAddresses.UNIX + "/")
@@ -358,7 +350,7 @@ final class SyscallDecoder {
 
   /** The destination of a struct msghdr at {@code pointer} (msg_name, msg_namelen), or null. */
   private String messageAddress(int tid, int pid, long pointer) {
-    byte[] header = ptrace.readBytes(tid, pointer, 16);
+    byte[] header = ptrace.readBytes(tid, pointer, 16).orElse(null);
     if (header == null) {
       return null;
     }
@@ -688,14 +680,14 @@ final class SyscallDecoder {
     if (pathPointer == 0) {
       return true;
     }
-    String path = ptrace.readString(tid, pathPointer, PATH_MAX);
+    String path = ptrace.readString(tid, pathPointer, PATH_MAX).orElse(null);
     return path != null && path.isEmpty();
   }
 
   /** Reads and resolves a path argument; followed symlinks are recorded as reads. */
   private String path(int tid, int pid, int dirfd, long pointer, boolean followLast) {
-    String raw = ptrace.readString(tid, pointer, PATH_MAX);
-    if (raw == null || raw.isEmpty()) {
+    String raw = ptrace.readString(tid, pointer, PATH_MAX).orElse("");
+    if (raw.isEmpty()) {
       return null;
     }
     links.clear();
@@ -715,8 +707,8 @@ final class SyscallDecoder {
 
   /** A path argument resolved with the dirfd as the root (openat2 RESOLVE_IN_ROOT). */
   private String pathInRoot(int tid, int pid, int dirfd, long pointer, boolean followLast) {
-    String raw = ptrace.readString(tid, pointer, PATH_MAX);
-    if (raw == null || raw.isEmpty()) {
+    String raw = ptrace.readString(tid, pointer, PATH_MAX).orElse("");
+    if (raw.isEmpty()) {
       return null;
     }
     links.clear();
@@ -729,7 +721,7 @@ final class SyscallDecoder {
   private String pathOrFd(
       int tid, int pid, int dirfd, long pointer, int flags, boolean followLast) {
     if ((flags & AT_EMPTY_PATH) != 0) {
-      String raw = pointer == 0 ? "" : ptrace.readString(tid, pointer, PATH_MAX);
+      String raw = pointer == 0 ? "" : ptrace.readString(tid, pointer, PATH_MAX).orElse(null);
       if (raw != null && raw.isEmpty()) {
         String target = dirfd == PathResolver.AT_FDCWD ? paths.cwd(tid) : paths.fdPath(tid, dirfd);
         return target != null && target.startsWith("/") ? target : null;

@@ -1,5 +1,7 @@
 package dev.airlock.sandbox.linux.trace;
 
+import static dev.airlock.protocol.Signals.*;
+
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
@@ -18,6 +20,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Follows an action's whole process tree with ptrace, from the launcher's exec until the last
@@ -26,12 +29,6 @@ import java.util.Map;
  * thread, and only that thread's wait sees its tracees).
  */
 public final class Tracer {
-  private static final int SIGTRAP = 5;
-  private static final int SIGKILL = 9;
-  private static final int SIGSTOP = 19;
-  private static final int SIGTSTP = 20;
-  private static final int SIGTTIN = 21;
-  private static final int SIGTTOU = 22;
   private static final int SYSCALL_STOP = SIGTRAP | 0x80;
 
   private static final int EVENT_FORK = 1;
@@ -143,9 +140,8 @@ public final class Tracer {
     Proc root = proc(rootPid);
     root.argv = List.of();
     tasks.put(rootPid, new Task(rootPid, rootPid));
-    Ptrace.Wait wait;
-    while ((wait = ptrace.waitAny()) != null) {
-      handle(wait, process);
+    for (Optional<Ptrace.Wait> wait = ptrace.waitAny(); wait.isPresent(); wait = ptrace.waitAny()) {
+      handle(wait.get(), process);
     }
     if (rootStatus == null) {
       throw new IllegalStateException("the action's main process ended without an exit status");
@@ -216,7 +212,7 @@ public final class Tracer {
         }
       }
       case EVENT_FORK, EVENT_VFORK, EVENT_CLONE -> {
-        long child = ptrace.eventMessage(tid);
+        long child = ptrace.eventMessage(tid).orElse(0);
         if (child > 0) {
           int parent = pidOf(task);
           Task childTask = tasks.get((int) child);
@@ -237,7 +233,7 @@ public final class Tracer {
       }
       case EVENT_EXEC -> {
         // A non-leader thread that execs takes over the leader's tid; its state moves along.
-        long former = ptrace.eventMessage(tid);
+        long former = ptrace.eventMessage(tid).orElse(0);
         if (former > 0 && former != tid) {
           Task old = tasks.remove((int) former);
           if (old != null && old.pending != null) {
