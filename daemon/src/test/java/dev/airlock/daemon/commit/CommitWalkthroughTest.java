@@ -4,68 +4,69 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.airlock.daemon.commit.OverlayDirs.ActionDirs;
+import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.daemon.store.StateDatabase;
+import dev.airlock.sandbox.linux.Confinement;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The life of two actions' outputs, as the action runner drives it. Reads as documentation. */
+/**
+ * The life of two actions' writes, on the path the action runner drives (WriteTransactions, an
+ * OverlayLayer per action: overlays while it runs, then collect and commit). Reads as
+ * documentation.
+ */
 @Timeout(60)
 class CommitWalkthroughTest {
   @TempDir Path stateDir;
   @TempDir Path workspace;
 
+  /**
+   * Runs {@code script} in the workspace through the layer's overlay, as the launcher mounts it.
+   */
+  private void runIn(OverlayLayer layer, String script) throws Exception {
+    Confinement.Overlay overlay = layer.overlays().get(0);
+    new OverlayFixture(workspace, overlay.upper(), overlay.work()).run(script);
+  }
+
   @Test
   void twoActionsCommitOneConflicts() throws Exception {
     Files.writeString(workspace.resolve("input.txt"), "v1\n");
-    try (StateDatabase db = StateDatabase.open(stateDir.resolve("db"))) {
-      // At daemon start: finish or undo interrupted commits, drop overlay dirs of dead actions.
-      WorkspaceCommitter.recover(db);
-      OverlayDirs upperDirs = new OverlayDirs(stateDir);
-      upperDirs.collectLeftovers(Set.of());
-      WorkspaceVersions versions = new WorkspaceVersions();
-      WorkspaceCommitter committer = new WorkspaceCommitter(db);
+    try (StateDatabase db = StateDatabase.open(stateDir.resolve("db"));
+        // At daemon start: finish or undo interrupted commits, drop overlay dirs of dead actions.
+        WriteTransactions writes =
+            WriteTransactions.open(db, stateDir, true, CommitObserver.NONE)) {
 
-      // Two actions start on the same workspace, each in its own overlay.
-      long startA = versions.begin(workspace);
-      ActionDirs dirsA = upperDirs.create("action-a", workspace);
-      long startB = versions.begin(workspace);
-      ActionDirs dirsB = upperDirs.create("action-b", workspace);
-      new OverlayFixture(workspace, dirsA.upper(), dirsA.work())
-          .run("cat input.txt > out-a.txt; echo v2 > input.txt");
-      new OverlayFixture(workspace, dirsB.upper(), dirsB.work()).run("cp input.txt out-b.txt");
+      // Two actions start on the same workspace, each with its own copy-on-write layer.
+      try (OverlayLayer a = writes.begin("action-a", List.of(workspace));
+          OverlayLayer b = writes.begin("action-b", List.of(workspace))) {
+        runIn(a, "cat input.txt > out-a.txt; echo v2 > input.txt");
+        runIn(b, "cp input.txt out-b.txt");
 
-      // A commits: validate, apply and record under the workspace's lock.
-      ChangeSet changesA = ChangeSetReader.read(dirsA.upper(), workspace);
-      try (WorkspaceVersions.Hold hold = versions.lock(workspace)) {
-        versions.check(workspace, startA, Set.of("input.txt"), changesA.paths());
-        committer.commit(workspace, changesA);
-        versions.record(workspace, changesA.paths());
-      } finally {
-        versions.end(workspace, startA);
-        upperDirs.remove("action-a");
-      }
-      assertEquals("v2\n", Files.readString(workspace.resolve("input.txt")));
-      assertEquals("v1\n", Files.readString(workspace.resolve("out-a.txt")));
+        // A succeeds: its changes are read from the upper dir and committed, conflict-checked
+        // against what it read (the tracer's read set) and against commits since it began.
+        List<RootChanges> changesA = a.collect();
+        a.commit(changesA, Set.of(workspace.resolve("input.txt").toString()));
+        assertEquals("v2\n", Files.readString(workspace.resolve("input.txt")));
+        assertEquals("v1\n", Files.readString(workspace.resolve("out-a.txt")));
 
-      // B read input.txt, which A has since written: B's outputs are stale and discarded.
-      ChangeSet changesB = ChangeSetReader.read(dirsB.upper(), workspace);
-      try (WorkspaceVersions.Hold hold = versions.lock(workspace)) {
+        // B read input.txt, which A has since written: B's outputs are stale and refused.
+        List<RootChanges> changesB = b.collect();
         CommitConflictException conflict =
             assertThrows(
                 CommitConflictException.class,
-                () -> versions.check(workspace, startB, Set.of("input.txt"), changesB.paths()));
-        assertEquals(java.util.List.of("input.txt"), conflict.paths());
-      } finally {
-        versions.end(workspace, startB);
-        upperDirs.remove("action-b");
+                () -> b.commit(changesB, Set.of(workspace.resolve("input.txt").toString())));
+        assertEquals(List.of("input.txt"), conflict.paths());
       }
+      // Closing a layer removes its overlay dirs (in the background): nothing is left behind.
       assertFalse(Files.exists(workspace.resolve("out-b.txt")));
-      assertEquals(0, upperDirs.collectLeftovers(Set.of()), "nothing left behind");
+    }
+    try (StateDatabase db = StateDatabase.open(stateDir.resolve("db"))) {
+      assertEquals(0, new OverlayDirs(stateDir).collectLeftovers(Set.of()), "no dirs left");
     }
   }
 }
