@@ -4,6 +4,7 @@ import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchedProcess;
+import dev.airlock.sandbox.linux.PathHandle;
 import dev.airlock.sandbox.linux.Ptrace;
 import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
@@ -60,11 +61,22 @@ public final class Tracer {
    */
   public static SeccompFilter filter(
       SyscallTable table, boolean allowNamespaces, boolean limitProcesses) {
+    return filter(table, allowNamespaces, limitProcesses, null);
+  }
+
+  /**
+   * The filter for an action, with the exceptions of its fast path when {@code fastPath} is not
+   * null (built per action: its page's address is part of the program).
+   */
+  public static SeccompFilter filter(
+      SyscallTable table, boolean allowNamespaces, boolean limitProcesses, FastPath fastPath) {
     EnumSet<Syscall> traced = EnumSet.allOf(Syscall.class);
     if (!limitProcesses) {
       traced.removeAll(Syscall.PROCESS_CREATION);
     }
-    return SeccompFilter.build(table, traced, Map.of(), !allowNamespaces);
+    traced.removeAll(Syscall.MEMORY_MAPPINGS);
+    return SeccompFilter.build(
+        table, traced, Map.of(), !allowNamespaces, fastPath == null ? null : fastPath.filterRule());
   }
 
   /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
@@ -94,6 +106,7 @@ public final class Tracer {
     }
   }
 
+  private final SyscallTable table;
   private final Ptrace ptrace = new Ptrace();
   private final Ptrace.SyscallInfo info = new Ptrace.SyscallInfo();
   private final AccessLog log = new AccessLog();
@@ -107,6 +120,26 @@ public final class Tracer {
   private int helpers;
   private ExitStatus rootStatus;
 
+  // The fast path (null in strict mode) and what draining its ring needs.
+  private final FastPath fastPath;
+  private final ShimRecord record = new ShimRecord();
+  private final RecordRing.Sink onRecord = this::onRecord;
+
+  /** The action's root, held open once its command has exec'd: records outlive processes. */
+  private PathHandle actionRoot;
+
+  private String recordRoot;
+
+  /** Host tid of each thread by the id its pid namespace gives it (fast path, pid namespace). */
+  private final Map<Integer, Integer> hostTids = new HashMap<>();
+
+  /** Process of each thread seen, kept after it exits: its records may be drained later. */
+  private final Map<Integer, Integer> processOf = new HashMap<>();
+
+  private final long[] stopsByNumber = new long[1024];
+  private long exitStops;
+  private long records;
+
   /** A tracer that records everything and refuses only escapes. */
   public Tracer(SyscallTable table) {
     this(table, AccessGuard.ALLOW_ALL);
@@ -114,10 +147,23 @@ public final class Tracer {
 
   /** A tracer that also asks {@code guard} about every access before it happens. */
   public Tracer(SyscallTable table, AccessGuard guard) {
+    this(table, guard, null);
+  }
+
+  /**
+   * A tracer that also drains the records of {@code fastPath}'s shim (null: strict mode). The
+   * action must be launched with its injection and the filter built for it.
+   */
+  public Tracer(SyscallTable table, AccessGuard guard, FastPath fastPath) {
     // The launcher's helpers (pid namespace) do not count against the action's process limit.
     this.decoder =
         new SyscallDecoder(
             table, ptrace, paths, log, gaps, guard, () -> Math.max(0, tasks.size() - helpers));
+    this.table = table;
+    this.fastPath = fastPath;
+    if (fastPath != null) {
+      decoder.useFastPath(fastPath.page(), fastPath.scope());
+    }
   }
 
   /**
@@ -144,8 +190,18 @@ public final class Tracer {
     root.argv = List.of();
     tasks.put(rootPid, new Task(rootPid, rootPid));
     Ptrace.Wait wait;
-    while ((wait = ptrace.waitAny()) != null) {
-      handle(wait, process);
+    try {
+      while ((wait = ptrace.waitAny()) != null) {
+        // Records first: every call the shim logged happened before this stop, and every change
+        // to the namespace stops, so each record is resolved in the namespace its call saw.
+        drainRecords(wait.pid());
+        handle(wait, process);
+      }
+      drainRecords(rootPid);
+    } finally {
+      if (actionRoot != null) {
+        actionRoot.close();
+      }
     }
     if (rootStatus == null) {
       throw new IllegalStateException("the action's main process ended without an exit status");
@@ -176,6 +232,7 @@ public final class Tracer {
       // A new tracee: auto-attached children can report before their parent's fork event.
       task = new Task(tid, 0);
       tasks.put(tid, task);
+      knowTask(tid);
     }
     int signal = (status >> 8) & 0xff;
     int event = (status >> 16) & 0xff;
@@ -202,10 +259,14 @@ public final class Tracer {
         if (!ptrace.syscallInfo(tid, info)) {
           return;
         }
+        if (info.nr >= 0 && info.nr < stopsByNumber.length) {
+          stopsByNumber[(int) info.nr]++;
+        }
         pendingOut[0] = null;
         switch (decoder.onEntry(tid, pidOf(task), info, pendingOut)) {
           case TO_EXIT -> {
             task.pending = pendingOut[0];
+            exitStops++;
             ptrace.toSyscallExit(tid);
           }
           case DENY -> {
@@ -223,10 +284,12 @@ public final class Tracer {
           if (childTask == null) {
             childTask = new Task((int) child, 0);
             tasks.put((int) child, childTask);
+            knowTask((int) child);
           }
           // fork and vfork make processes; clone makes a thread or a process (CLONE_THREAD).
           boolean thread = event == EVENT_CLONE && tgidOf((int) child) == parent;
           childTask.pid = thread ? parent : (int) child;
+          processOf.put((int) child, childTask.pid);
           if (!thread) {
             Proc p = proc((int) child);
             p.parent = parent;
@@ -245,6 +308,9 @@ public final class Tracer {
           }
         }
         if (task.pending != null && task.pending.isExec()) {
+          if (fastPath != null && actionRoot == null) {
+            holdActionRoot(pidOf(task));
+          }
           decoder.onExec(pidOf(task), task.pending);
           decoder.onExit(tid, pidOf(task), task.pending, 0);
           proc(task.pid).argv = commandLine(task.pid);
@@ -295,6 +361,79 @@ public final class Tracer {
     }
   }
 
+  /** What tracing cost so far (complete once {@link #run} returned). */
+  public TraceStats stats() {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    long stops = 0;
+    Map<Integer, Syscall> names = new HashMap<>();
+    table.numbers().forEach((syscall, nr) -> names.put(nr, syscall));
+    for (int nr = 0; nr < stopsByNumber.length; nr++) {
+      if (stopsByNumber[nr] > 0) {
+        stops += stopsByNumber[nr];
+        Syscall s = names.get(nr);
+        byName.put(
+            s == null ? "#" + nr : s.name().toLowerCase(java.util.Locale.ROOT), stopsByNumber[nr]);
+      }
+    }
+    List<String> unpatched = new ArrayList<>();
+    long shimProcesses = 0;
+    long full = 0;
+    long ineligible = 0;
+    if (fastPath != null) {
+      RecordRing ring = fastPath.ring();
+      long mask = ring.unpatched();
+      for (int i = 0; i < FastPath.PATCHED_FUNCTIONS.size(); i++) {
+        if ((mask & (1L << i)) != 0) {
+          unpatched.add(FastPath.PATCHED_FUNCTIONS.get(i));
+        }
+      }
+      shimProcesses = ring.shimProcesses();
+      full = ring.full();
+      ineligible = ring.ineligible();
+    }
+    return new TraceStats(
+        stops, exitStops, byName, records, shimProcesses, full, ineligible, unpatched);
+  }
+
+  /** Drains the fast path's ring before the stop of {@code stoppedTid} is handled. */
+  private void drainRecords(int stoppedTid) {
+    if (fastPath == null) {
+      return;
+    }
+    // Through the held root when there is one; before the first exec there are no records.
+    recordRoot = actionRoot != null ? actionRoot.procPath() : "/proc/" + stoppedTid + "/root";
+    records += fastPath.ring().drain(record, onRecord);
+  }
+
+  private void onRecord(ShimRecord r) {
+    int tid = helpers > 0 ? hostTids.getOrDefault(r.tid, -1) : r.tid;
+    Task task = tasks.get(tid);
+    int pid = task != null ? pidOf(task) : processOf.getOrDefault(tid, tid);
+    decoder.onRecord(pid, r, recordRoot);
+  }
+
+  /**
+   * Remembers what a new thread's pid namespace calls it, so its records (which carry that id) are
+   * attributed to it even after it exited; only a fast path in a pid namespace needs it.
+   */
+  private void knowTask(int tid) {
+    if (fastPath != null && helpers > 0) {
+      hostTids.put(paths.namespaceId(tid), tid);
+    }
+  }
+
+  /**
+   * Holds the action's root open from the first exec of its command on: its mount namespace is
+   * complete then, and the shim's records are resolved through it whatever process made them.
+   */
+  private void holdActionRoot(int pid) {
+    try {
+      actionRoot = PathHandle.open(Path.of("/proc/" + pid + "/root"));
+    } catch (ErrnoException e) {
+      // The process vanished; the next exec tries again.
+    }
+  }
+
   /**
    * The task's process id, looked up in /proc the first time it is needed before its fork event.
    */
@@ -305,6 +444,7 @@ public final class Tracer {
       if (task.pid == task.tid) {
         proc(task.tid);
       }
+      processOf.put(task.tid, task.pid);
     }
     return task.pid;
   }

@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EscapeTraceTest {
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void ioUringSetupIsRefusedWithEnosysAndRecordedAsAnEscape() throws Exception {
     Path program =
         compile(
@@ -70,7 +69,7 @@ class EscapeTraceTest {
       }
       """;
 
-  @Test
+  @TraceTest
   void i386SyscallThroughInt80KillsTheProcessWithSigsys() throws Exception {
     Path program = compile(dir, "int80", I386_GETPID);
     // Control: outside the sandbox the 32-bit call works on this kernel (ia32 emulation on).
@@ -87,7 +86,7 @@ class EscapeTraceTest {
     assertEquals(128 + SIGSYS, run.root().exitStatus());
   }
 
-  @Test
+  @TraceTest
   void i386OpenThroughInt80IsNotAnUntracedRead() throws Exception {
     Path program =
         compile(
@@ -116,7 +115,7 @@ class EscapeTraceTest {
     assertEquals("before\n", run.stdout());
   }
 
-  @Test
+  @TraceTest
   void x32SyscallNumberKillsTheProcessWithSigsys() throws Exception {
     Path program =
         compile(
