@@ -73,7 +73,10 @@ public final class Launcher {
       line.add(Integer.toString(SYNC_FD));
     }
     if (shim != null) {
-      String holder = confinement.pidNamespace() ? "/proc/1/fd/" : "/proc/self/fd/";
+      // In a pid namespace the init (pid 1) holds both memfds; without one, a process that closed
+      // its copy of the library's fd would make the loader of its children fail loudly, so they
+      // load the file instead (and run without the ring: the slow path).
+      boolean holder = confinement.pidNamespace();
       line.addAll(
           List.of(
               "--inherit-fd",
@@ -81,13 +84,13 @@ public final class Launcher {
               "--inherit-fd",
               Integer.toString(SHIM_LIBRARY_FD),
               "--preload",
-              holder + SHIM_LIBRARY_FD,
+              holder ? "/proc/1/fd/" + SHIM_LIBRARY_FD : PathBytes.of(shim.libraryFile()),
               "--env",
               "AIRLOCK_SHIM=ring="
                   + SHIM_RING_FD
                   + ",page=0x"
                   + Long.toHexString(shim.page())
-                  + (confinement.pidNamespace() ? ",reopen=" + holder + SHIM_RING_FD : "")));
+                  + (holder ? ",reopen=/proc/1/fd/" + SHIM_RING_FD : "")));
     }
     line.addAll(confinement.options());
     line.add("--");

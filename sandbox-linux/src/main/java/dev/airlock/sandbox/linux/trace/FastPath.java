@@ -123,7 +123,7 @@ public final class FastPath implements AutoCloseable {
 
   /** What the launcher passes to the command. */
   public ShimInjection injection() {
-    return new ShimInjection(library.fd(), ring.fd(), page);
+    return new ShimInjection(library.fd(), ring.fd(), library.file(), page);
   }
 
   /** The filter's exceptions for this action's page. */
@@ -138,6 +138,13 @@ public final class FastPath implements AutoCloseable {
 
   FastPathScope scope() {
     return scope;
+  }
+
+  /** The shim library as the loader's open of it resolves: Airlock's, never the action's input. */
+  Set<String> libraryPaths() {
+    return Set.of(
+        "/memfd:" + ShimLibrary.MEMFD_NAME + " (deleted)",
+        dev.airlock.protocol.PathBytes.of(library.file()));
   }
 
   RecordRing ring() {

@@ -115,9 +115,8 @@ final class SyscallDecoder {
 
   private FastPathScope shimScope = FastPathScope.NONE;
 
-  /** What the loader's open of the shim library (a memfd) resolves to; never a build input. */
-  private static final String SHIM_LIBRARY =
-      "/memfd:" + dev.airlock.sandbox.linux.ShimLibrary.MEMFD_NAME + " (deleted)";
+  /** What the loader's open of the shim library resolves to; never a build input. */
+  private java.util.Set<String> shimLibrary = java.util.Set.of();
 
   private static final int MAP_FIXED = 0x10;
   private static final int MREMAP_FIXED = 2;
@@ -144,9 +143,10 @@ final class SyscallDecoder {
   }
 
   /** Decodes for an action with a fast path: its page and the scope its shim serves. */
-  void useFastPath(long page, FastPathScope scope) {
+  void useFastPath(long page, FastPathScope scope, java.util.Set<String> library) {
     this.shimPage = page;
     this.shimScope = scope;
+    this.shimLibrary = library;
   }
 
   /**
@@ -346,7 +346,7 @@ final class SyscallDecoder {
       log.violation(ESCAPE, what, pid, true);
       return deny(EPERM);
     }
-    if (p.path != null && isOpen(s) && p.path.equals(SHIM_LIBRARY)) {
+    if (p.path != null && isOpen(s) && shimLibrary.contains(p.path)) {
       return Next.CONTINUE; // the loader loading the shim: Airlock's own, not the action's
     }
     if (p.path == null) {

@@ -14,6 +14,8 @@ import java.util.Map;
  * @param ringFull calls the shim sent the slow way because the ring was full
  * @param ineligible calls the shim sent the slow way by its rules (a dirfd, a path out of scope)
  * @param unpatched glibc functions some process left to ptrace (an unexpected prologue)
+ * @param stuck records claimed and never published (a writer still blocked in its call, or killed
+ *     between claim and publish); their slots stay out of use, the calls after them go on
  */
 public record TraceStats(
     long seccompStops,
@@ -23,7 +25,8 @@ public record TraceStats(
     long shimProcesses,
     long ringFull,
     long ineligible,
-    List<String> unpatched) {
+    List<String> unpatched,
+    int stuck) {
   public TraceStats {
     stopsBySyscall = Map.copyOf(stopsBySyscall);
     unpatched = List.copyOf(unpatched);

@@ -162,7 +162,7 @@ public final class Tracer {
     this.table = table;
     this.fastPath = fastPath;
     if (fastPath != null) {
-      decoder.useFastPath(fastPath.page(), fastPath.scope());
+      decoder.useFastPath(fastPath.page(), fastPath.scope(), fastPath.libraryPaths());
     }
   }
 
@@ -379,6 +379,7 @@ public final class Tracer {
     long shimProcesses = 0;
     long full = 0;
     long ineligible = 0;
+    int stuck = 0;
     if (fastPath != null) {
       RecordRing ring = fastPath.ring();
       long mask = ring.unpatched();
@@ -390,9 +391,10 @@ public final class Tracer {
       shimProcesses = ring.shimProcesses();
       full = ring.full();
       ineligible = ring.ineligible();
+      stuck = ring.stuck();
     }
     return new TraceStats(
-        stops, exitStops, byName, records, shimProcesses, full, ineligible, unpatched);
+        stops, exitStops, byName, records, shimProcesses, full, ineligible, unpatched, stuck);
   }
 
   /** Drains the fast path's ring before the stop of {@code stoppedTid} is handled. */

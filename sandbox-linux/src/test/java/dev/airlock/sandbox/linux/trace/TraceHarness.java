@@ -76,12 +76,17 @@ final class TraceHarness {
     static native int kill(int pid, int sig);
 
     static native int getpid();
+
+    static native int getuid();
   }
 
   /** The shim of this build, in its memfd, once per JVM. */
   static synchronized ShimLibrary shim() throws Exception {
     if (shim == null) {
-      shim = ShimLibrary.load();
+      Path dir = Files.createTempDirectory("airlock-trace-test-shim");
+      dir.toFile().deleteOnExit();
+      shim = ShimLibrary.load(dir);
+      shim.file().toFile().deleteOnExit();
     }
     return shim;
   }
@@ -398,6 +403,9 @@ final class TraceHarness {
           new Run(result, out.toString(), err.toString(), elapsed, pid, tracer.stats(), traceMode);
       synchronized (recorded) {
         recorded.add(comparable(result));
+      }
+      if (Boolean.getBoolean("airlock.trace.stats")) {
+        System.err.println("STATS " + spec.argv() + " " + traceMode + " " + run.stats());
       }
       try {
         interacting.get(10, TimeUnit.SECONDS);
