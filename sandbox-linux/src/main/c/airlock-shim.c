@@ -35,7 +35,11 @@
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <gnu/libc-version.h>
+#include <link.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -58,6 +62,9 @@
 #endif
 #ifndef SYS_faccessat2
 #define SYS_faccessat2 439
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
 #endif
 
 #define PAGE 4096UL
@@ -83,6 +90,9 @@ struct ring_header {
   uint64_t unpatched;  /* bit i: targets[i] was left to ptrace in some process (atomic or) */
   uint64_t full;       /* calls sent the normal way because their slot was still in use */
   uint64_t ineligible; /* calls sent the normal way by the rules above */
+  uint32_t unpin;      /* nonzero: once started, move this process to the CPUs below */
+  uint8_t pad2[92];
+  uint8_t cpus[128]; /* a cpu_set_t: the CPUs the tracer pinned the process away from */
 };
 
 /* A slot's state word: position << 2 | tag. A slot is FREE for one position at a time; the
@@ -109,6 +119,8 @@ struct slot {
 _Static_assert(offsetof(struct ring_header, head) == 64, "ring layout");
 _Static_assert(offsetof(struct ring_header, processes) == 128, "ring layout");
 _Static_assert(offsetof(struct ring_header, ineligible) == 152, "ring layout");
+_Static_assert(offsetof(struct ring_header, unpin) == 160, "ring layout");
+_Static_assert(offsetof(struct ring_header, cpus) == 256, "ring layout");
 _Static_assert(offsetof(struct slot, result) == 32, "slot layout");
 _Static_assert(offsetof(struct slot, path_len) == 56, "slot layout");
 _Static_assert(offsetof(struct slot, path) == 64, "slot layout");
@@ -138,6 +150,32 @@ static uint64_t slot_mask;
 static uint32_t slot_bytes;
 static uint32_t path_cap; /* room for a path and its NUL in one slot */
 static int active;
+
+/* The ids a record carries, cached (a syscall costs about a microsecond on a virtual machine,
+ * as much as the call being served): the process's in a static, each thread's in its TLS, both
+ * forgotten in the child of a fork. A vfork child runs in its parent's memory and TLS until it
+ * execs, so its calls carry its parent's ids, as the parent's own. */
+static uint32_t own_pid;
+static __thread __attribute__((tls_model("initial-exec"))) uint32_t own_tid;
+
+static uint32_t my_pid(void) {
+  uint32_t pid = __atomic_load_n(&own_pid, __ATOMIC_RELAXED);
+  if (pid == 0) {
+    pid = (uint32_t)stub(SYS_getpid, 0, 0, 0, 0, 0, 0);
+    __atomic_store_n(&own_pid, pid, __ATOMIC_RELAXED);
+  }
+  return pid;
+}
+
+static uint32_t my_tid(void) {
+  if (own_tid == 0) own_tid = (uint32_t)stub(SYS_gettid, 0, 0, 0, 0, 0, 0);
+  return own_tid;
+}
+
+static void forget_ids(void) {
+  own_pid = 0;
+  own_tid = 0;
+}
 
 #define MAX_SCOPE 128
 #define SCOPE_TEXT 8192
@@ -327,8 +365,8 @@ static int fast_call(const struct call *c, long *out) {
     give_up(s, pos);
     return 0;
   }
-  s->tid = (uint32_t)stub(SYS_gettid, 0, 0, 0, 0, 0, 0);
-  s->pid = (uint32_t)stub(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  s->tid = my_tid();
+  s->pid = my_pid();
   s->syscall = (uint32_t)c->nr;
   s->dirfd = c->dirfd;
   s->flags = c->flags;
@@ -506,8 +544,8 @@ static ssize_t h_getdents64(int fd, void *buf, size_t size) {
     return set_errno(slow_syscall(SYS_getdents64, fd, (long)buf, (long)size, 0, 0, 0));
   }
   s->path[len] = '\0';
-  s->tid = (uint32_t)stub(SYS_gettid, 0, 0, 0, 0, 0, 0);
-  s->pid = (uint32_t)stub(SYS_getpid, 0, 0, 0, 0, 0, 0);
+  s->tid = my_tid();
+  s->pid = my_pid();
   s->syscall = SYS_getdents64;
   s->dirfd = fd;
   s->flags = 0;
@@ -581,51 +619,137 @@ static int matches(const unsigned char *code, const char *pattern, size_t *len) 
   return 1;
 }
 
-/* Overwrites the function's first bytes with a jump to the handler: a 5-byte relative jump when
- * the handler is within 2 GiB (the usual case: shared libraries are mapped side by side), else a
- * 14-byte absolute one. */
-static int patch(unsigned char *fn, size_t room, void *handler) {
-  unsigned char code[14];
-  size_t n;
+/* The jump that replaces a function's first bytes: a 5-byte relative jump when the handler is
+ * within 2 GiB (the usual case: shared libraries are mapped side by side), else a 14-byte
+ * absolute one. Returns its length, 0 when it does not fit the bytes checked. */
+static size_t jump(unsigned char *fn, size_t room, void *handler, unsigned char code[14]) {
   long delta = (long)((uintptr_t)handler - ((uintptr_t)fn + 5));
   if (delta >= INT32_MIN && delta <= INT32_MAX) {
     int32_t rel = (int32_t)delta;
     code[0] = 0xe9;
     memcpy(code + 1, &rel, 4);
-    n = 5;
-  } else {
-    uint64_t to = (uintptr_t)handler;
-    code[0] = 0xff;
-    code[1] = 0x25;
-    memset(code + 2, 0, 4);
-    memcpy(code + 6, &to, 8);
-    n = 14;
+    return 5 <= room ? 5 : 0;
   }
-  if (n > room) return 0;
-  uintptr_t first = (uintptr_t)fn & ~(PAGE - 1);
-  uintptr_t end = ((uintptr_t)fn + n + PAGE - 1) & ~(PAGE - 1);
-  /* Writable and executable at once, so another thread running code of the same page (a
-   * constructor may have started one) never faults. */
-  if (stub(SYS_mprotect, (long)first, (long)(end - first), PROT_READ | PROT_WRITE | PROT_EXEC, 0, 0,
-           0) != 0)
-    return 0;
-  memcpy(fn, code, n);
-  stub(SYS_mprotect, (long)first, (long)(end - first), PROT_READ | PROT_EXEC, 0, 0, 0);
-  return 1;
+  uint64_t to = (uintptr_t)handler;
+  code[0] = 0xff;
+  code[1] = 0x25;
+  memset(code + 2, 0, 4);
+  memcpy(code + 6, &to, 8);
+  return 14 <= room ? 14 : 0;
 }
 
+/* libc's own dynamic symbols, read from its loaded image: dlopen would allocate (initializing
+ * malloc costs a process start some 50 microseconds), dlsym(RTLD_DEFAULT) could find another
+ * object's definition first. */
+struct libc_symbols {
+  uintptr_t base;
+  const uint32_t *gnu_hash;
+  const ElfW(Sym) *symtab;
+  const char *strtab;
+  const ElfW(Half) *versym;
+};
+
+static int find_libc(struct libc_symbols *out) {
+  Dl_info info;
+  struct link_map *map = NULL;
+  /* A function only glibc defines: whoever preloads what, this is libc's own image. */
+  if (dladdr1((void *)gnu_get_libc_version, &info, (void **)&map, RTLD_DL_LINKMAP) == 0 ||
+      map == NULL)
+    return 0;
+  memset(out, 0, sizeof *out);
+  out->base = map->l_addr;
+  for (const ElfW(Dyn) *d = map->l_ld; d->d_tag != DT_NULL; d++) {
+    /* The loader relocated these addresses in place on x86_64; accept either form. */
+    uintptr_t at = d->d_un.d_ptr < out->base ? out->base + d->d_un.d_ptr : d->d_un.d_ptr;
+    switch (d->d_tag) {
+      case DT_GNU_HASH: out->gnu_hash = (const uint32_t *)at; break;
+      case DT_SYMTAB: out->symtab = (const ElfW(Sym) *)at; break;
+      case DT_STRTAB: out->strtab = (const char *)at; break;
+      case DT_VERSYM: out->versym = (const ElfW(Half) *)at; break;
+      default: break;
+    }
+  }
+  return out->gnu_hash != NULL && out->symtab != NULL && out->strtab != NULL;
+}
+
+/* The default version of a function libc defines, by its GNU hash table; NULL when absent. */
+static unsigned char *libc_function(const struct libc_symbols *libc, const char *name) {
+  uint32_t h = 5381;
+  for (const unsigned char *c = (const unsigned char *)name; *c != '\0'; c++) h = h * 33 + *c;
+  const uint32_t *table = libc->gnu_hash;
+  uint32_t buckets = table[0], first = table[1], bloom_words = table[2];
+  const uint32_t *bucket = (const uint32_t *)((const ElfW(Addr) *)(table + 4) + bloom_words);
+  const uint32_t *chain = bucket + buckets;
+  uint32_t i = bucket[h % buckets];
+  if (i < first) return NULL;
+  for (;; i++) {
+    uint32_t c = chain[i - first];
+    const ElfW(Sym) *s = &libc->symtab[i];
+    if ((c | 1) == (h | 1) && strcmp(libc->strtab + s->st_name, name) == 0 &&
+        s->st_shndx != SHN_UNDEF && ELF64_ST_TYPE(s->st_info) == STT_FUNC &&
+        (libc->versym == NULL || (libc->versym[i] & 0x8000) == 0))
+      return (unsigned char *)(libc->base + s->st_value);
+    if (c & 1) return NULL;
+  }
+}
+
+/* Patches every target whose code is as expected, with one mprotect to make their pages writable
+ * and one to restore them (a process start pays two syscalls and the copy of a few pages). */
 static uint64_t patch_libc(void) {
   uint64_t unpatched = 0;
-  void *libc = dlopen("libc.so.6", RTLD_NOLOAD | RTLD_LAZY);
+  struct libc_symbols symbols;
+  int have_libc = find_libc(&symbols);
   /* faccessat2 exists since Linux 5.8; probed with flags it must reject (EINVAL), no path. */
   int have_faccessat2 = stub(SYS_faccessat2, AT_FDCWD, (long)"", 0, -1, 0, 0) != -ENOSYS;
+  unsigned char *fn[N_TARGETS];
+  unsigned char code[N_TARGETS][14];
+  size_t len[N_TARGETS];
+  uintptr_t low = UINTPTR_MAX;
+  uintptr_t high = 0;
   for (size_t i = 0; i < N_TARGETS; i++) {
-    unsigned char *fn = libc == NULL ? NULL : dlsym(libc, targets[i].name);
-    size_t len = 0;
-    int ok = fn != NULL && matches(fn, targets[i].expect, &len);
-    if (ok && targets[i].handler == (void *)h_faccessat && !have_faccessat2) ok = 0;
-    if (!ok || !patch(fn, len, targets[i].handler)) unpatched |= 1ULL << i;
+    fn[i] = have_libc ? libc_function(&symbols, targets[i].name) : NULL;
+    size_t room = 0;
+    len[i] = 0;
+    if (fn[i] != NULL && matches(fn[i], targets[i].expect, &room) &&
+        (targets[i].handler != (void *)h_faccessat || have_faccessat2)) {
+      len[i] = jump(fn[i], room, targets[i].handler, code[i]);
+    }
+    if (len[i] == 0) {
+      unpatched |= 1ULL << i;
+      continue;
+    }
+    if ((uintptr_t)fn[i] < low) low = (uintptr_t)fn[i];
+    if ((uintptr_t)fn[i] + len[i] > high) high = (uintptr_t)fn[i] + len[i];
   }
+  if (high == 0) return unpatched;
+  uintptr_t first = low & ~(PAGE - 1);
+  uintptr_t end = (high + PAGE - 1) & ~(PAGE - 1);
+  /* Writable and executable at once, so another thread running code of these pages (a
+   * constructor may have started one) never faults. libc's text lies far from the syscall page,
+   * so neither call stops. */
+  if (stub(SYS_mprotect, (long)first, (long)(end - first), PROT_READ | PROT_WRITE | PROT_EXEC, 0,
+           0, 0) != 0) {
+    for (size_t i = 0; i < N_TARGETS; i++) unpatched |= len[i] != 0 ? 1ULL << i : 0;
+    return unpatched;
+  }
+  /* Each page written is copied for this process; asked for in one syscall per page rather
+   * than taken as a fault (on a virtual machine a fault costs many times a syscall). */
+  uintptr_t populated[2 * N_TARGETS];
+  size_t n_populated = 0;
+  for (size_t i = 0; i < N_TARGETS; i++) {
+    if (len[i] == 0) continue;
+    for (uintptr_t p = (uintptr_t)fn[i] & ~(PAGE - 1); p < (uintptr_t)fn[i] + len[i]; p += PAGE) {
+      size_t k = 0;
+      while (k < n_populated && populated[k] != p) k++;
+      if (k < n_populated) continue;
+      populated[n_populated++] = p;
+      stub(SYS_madvise, (long)p, PAGE, MADV_POPULATE_WRITE, 0, 0, 0);
+    }
+  }
+  for (size_t i = 0; i < N_TARGETS; i++) {
+    if (len[i] != 0) memcpy(fn[i], code[i], len[i]);
+  }
+  stub(SYS_mprotect, (long)first, (long)(end - first), PROT_READ | PROT_EXEC, 0, 0, 0);
   return unpatched;
 }
 
@@ -724,9 +848,9 @@ __attribute__((constructor)) static void airlock_shim_start(void) {
 
   /* The syscall page: the only two calls near it the filter lets through (see the top). */
   long at = slow_syscall(SYS_mmap, (long)page, PAGE, PROT_READ | PROT_WRITE,
-                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | MAP_POPULATE, -1, 0);
   if ((unsigned long)at != page) return;
-  memset((void *)page, 0xcc, PAGE); /* int3 everywhere but the stub */
+  memset((void *)page, 0xcc, PAGE); /* int3 everywhere but the stub; populated: no fault */
   memcpy((void *)page, stub_code, sizeof stub_code);
   if (slow_syscall(SYS_mprotect, (long)page, PAGE, PROT_READ | PROT_EXEC, 0, 0, 0) != 0) return;
   stub = (stub_fn)page;
@@ -749,10 +873,18 @@ __attribute__((constructor)) static void airlock_shim_start(void) {
   slot_mask = ring->slot_count - 1;
   slot_bytes = ring->slot_bytes;
   path_cap = slot_bytes - (uint32_t)offsetof(struct slot, path);
+  pthread_atfork(NULL, NULL, forget_ids);
   active = 1;
   uint64_t unpatched = patch_libc();
   __atomic_fetch_add(&ring->processes, 1, __ATOMIC_RELAXED);
   if (unpatched != 0) __atomic_fetch_or(&ring->unpatched, unpatched, __ATOMIC_RELAXED);
+  if (ring->unpin) {
+    /* The tracer kept this new program on its own CPU while the loader's calls stopped; from
+     * here on its calls rarely stop, so it may run anywhere the action may. */
+    unsigned char cpus[128];
+    memcpy(cpus, ring->cpus, sizeof cpus);
+    stub(SYS_sched_setaffinity, 0, sizeof cpus, (long)cpus, 0, 0, 0);
+  }
 }
 
 #endif /* __x86_64__ */

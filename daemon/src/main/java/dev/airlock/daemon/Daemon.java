@@ -19,6 +19,8 @@ import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.LauncherBinary;
 import dev.airlock.sandbox.linux.LinuxPlatform;
 import dev.airlock.sandbox.linux.Processes;
+import dev.airlock.sandbox.linux.ShimLibrary;
+import dev.airlock.sandbox.linux.trace.TraceMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,13 +107,19 @@ final class Daemon implements DaemonControl, AutoCloseable {
               config.maxParallel(),
               config.maxQueued(),
               config.killGraceMillis(),
-              config.pinActions());
+              config.pinActions(),
+              // The fast path's shim, extracted beside the launcher; strict mode has none.
+              config.traceMode() == TraceMode.FAST
+                  ? ShimLibrary.load(state.libexecDirectory())
+                  : null);
       daemon = new Daemon(config, platform, state, logFile, actions);
       daemon.db = db;
       daemon.writes = writes;
       daemon.sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
       daemon.sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
       daemon.sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
+      daemon.sandboxFeatures.put(
+          "trace", config.traceMode().name().toLowerCase(java.util.Locale.ROOT));
       StateDirectory.prepareSocketPath(paths.socket());
       daemon.server =
           DaemonServer.bind(

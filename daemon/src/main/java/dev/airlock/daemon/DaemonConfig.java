@@ -1,6 +1,7 @@
 package dev.airlock.daemon;
 
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.sandbox.linux.trace.TraceMode;
 
 /** Settings of one daemon run, fixed at start. */
 record DaemonConfig(
@@ -9,7 +10,8 @@ record DaemonConfig(
     int maxQueued,
     long killGraceMillis,
     boolean logToStderr,
-    boolean pinActions) {
+    boolean pinActions,
+    TraceMode traceMode) {
   DaemonConfig {
     if (maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");

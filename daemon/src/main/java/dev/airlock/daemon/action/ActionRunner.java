@@ -20,8 +20,11 @@ import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchFailure;
 import dev.airlock.sandbox.linux.LaunchedProcess;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
+import dev.airlock.sandbox.linux.trace.FastPath;
 import dev.airlock.sandbox.linux.trace.TraceResult;
+import dev.airlock.sandbox.linux.trace.TraceStats;
 import dev.airlock.sandbox.linux.trace.Tracer;
 import dev.airlock.sandbox.linux.trace.Violation;
 import java.io.IOException;
@@ -53,6 +56,7 @@ final class ActionRunner implements Runnable {
   private final ConfinementPlanner planner;
   private final ActionStores stores;
   private final CpuPlacement placement;
+  private final ShimLibrary shim;
   private final SyscallTable syscalls = SyscallTable.current();
   private final Runnable onCompleted;
   private final Runnable onDone;
@@ -68,6 +72,7 @@ final class ActionRunner implements Runnable {
       ConfinementPlanner planner,
       ActionStores stores,
       CpuPlacement placement,
+      ShimLibrary shim,
       ExecutorService io,
       Runnable onCompleted,
       Runnable onDone) {
@@ -75,6 +80,7 @@ final class ActionRunner implements Runnable {
     this.planner = planner;
     this.stores = stores;
     this.placement = placement;
+    this.shim = shim;
     this.action = action;
     this.launcher = launcher;
     this.onCompleted = onCompleted;
@@ -155,7 +161,10 @@ final class ActionRunner implements Runnable {
   }
 
   private ActionResult.Builder supervise() throws ErrnoException, InterruptedException {
-    // Pinned before spawning: the launcher and everything it starts inherit the CPU.
+    // Pinned before spawning: the launcher and everything it starts inherit the CPU. On the fast
+    // path only this (tracer) thread stays there: the tracer moves the launcher's tree off it and
+    // keeps each new program there only until its shim is up (its stops are few from then on,
+    // and a parallel build in one action must use every core).
     int slot = placement.pinCurrentThread();
     try {
       return superviseOnThisCpu();
@@ -202,9 +211,18 @@ final class ActionRunner implements Runnable {
           layer = stores.writes().begin(action.id(), copyOnWrite);
         }
       }
-      Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
-      byte[] filter = filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0);
-      return superviseWithLayer(policy, tracer, filter, layer, cache).setCache(cache.report());
+      PolicyGuard guard = new PolicyGuard(policy, planner.isolatesNetwork());
+      try (FastPath fastPath = openFastPath(guard)) {
+        Tracer tracer = new Tracer(syscalls, guard, fastPath);
+        boolean limits = policy.limits().getProcesses() > 0;
+        byte[] filter =
+            fastPath == null
+                ? filter(policy.allowNamespaces(), limits)
+                // Built per action: the page's address is part of the program.
+                : Tracer.filter(syscalls, policy.allowNamespaces(), limits, fastPath).toBytes();
+        return superviseWithLayer(policy, tracer, filter, fastPath, layer, cache)
+            .setCache(cache.report());
+      }
     } catch (IOException e) {
       return refused("cannot prepare the action's copy-on-write layer: " + e.getMessage());
     } finally {
@@ -237,12 +255,49 @@ final class ActionRunner implements Runnable {
         .setMessage(message);
   }
 
+  /**
+   * Whether this action takes the fast path: the daemon traces fast, the policy lets no namespace
+   * be made (a mount namespace of the action's own would change what its records name), and the
+   * shim is reachable inside the sandbox (the pid namespace's init holds it, or nothing hides the
+   * daemon's libexec).
+   */
+  private boolean fastPathApplies() {
+    return shim != null
+        && !action.policy().allowNamespaces()
+        && (planner.givesPidNamespace() || !planner.givesNamespaces());
+  }
+
+  /** The action's fast path, or null for strict tracing (also when its ring cannot be made). */
+  private FastPath openFastPath(PolicyGuard guard) {
+    if (!fastPathApplies() || guard.fastPathScope().entries().isEmpty()) {
+      return null;
+    }
+    try {
+      return FastPath.open(
+          shim,
+          guard.fastPathScope(),
+          FastPath.DEFAULT_SLOTS,
+          FastPath.DEFAULT_SLOT_BYTES,
+          placement.pinnedCpus().orElse(null));
+    } catch (IOException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": no fast path, traced strictly", e);
+      return null;
+    }
+  }
+
   private ActionResult.Builder superviseWithLayer(
-      EffectivePolicy policy, Tracer tracer, byte[] filter, WriteLayer layer, CacheStage cache)
+      EffectivePolicy policy,
+      Tracer tracer,
+      byte[] filter,
+      FastPath fastPath,
+      WriteLayer layer,
+      CacheStage cache)
       throws ErrnoException, InterruptedException {
     Confinement confinement =
         planner.plan(policy, action.spec().cwd(), layer == null ? List.of() : layer.overlays());
-    try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
+    try (LaunchedProcess process =
+        launcher.launchTraced(
+            action.spec(), filter, confinement, fastPath == null ? null : fastPath.injection())) {
       // This thread spawned the launcher, so it is the one allowed to ptrace it; seize before
       // the action can be cancelled (a cancelled launcher could no longer be seized).
       try {
@@ -279,6 +334,7 @@ final class ActionRunner implements Runnable {
 
       TraceResult trace = tracer.run(process);
       ExitStatus status = trace.rootStatus();
+      logTracingCost(tracer.stats(), fastPath != null);
 
       if (!drained(output, OUTPUT_DRAIN_GRACE_MS)) {
         log.warning(
@@ -323,6 +379,28 @@ final class ActionRunner implements Runnable {
       cache.afterCommit(result, trace, capture, succeeded, uncacheable, pending);
       return result;
     }
+  }
+
+  /** One line per action on what tracing it cost (scripts/bench-trace reads it). */
+  private void logTracingCost(TraceStats stats, boolean fast) {
+    log.info(
+        () ->
+            "action "
+                + action.id()
+                + " traced "
+                + (fast ? "fast" : "strict")
+                + ": "
+                + stats.seccompStops()
+                + " stops ("
+                + stats.exitStops()
+                + " for results), "
+                + stats.records()
+                + " records from "
+                + stats.shimProcesses()
+                + " processes with the shim, "
+                + stats.ringFull()
+                + " sent back by a full ring"
+                + (stats.unpatched().isEmpty() ? "" : ", left to ptrace: " + stats.unpatched()));
   }
 
   /** "policy 'hermetic' denied: read /etc/passwd, write /home/u/x (and 3 more)". */

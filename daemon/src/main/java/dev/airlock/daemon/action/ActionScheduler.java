@@ -4,6 +4,7 @@ import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +28,7 @@ final class ActionScheduler {
   private final ExecutorService io;
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
+  private final ShimLibrary shim;
 
   private final ActionStores stores;
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
@@ -44,7 +46,9 @@ final class ActionScheduler {
       ExecutorService io,
       ConfinementPlanner planner,
       ActionStores stores,
-      CpuPlacement placement) {
+      CpuPlacement placement,
+      ShimLibrary shim) {
+    this.shim = shim;
     this.planner = planner;
     this.stores = stores;
     this.placement = placement;
@@ -174,6 +178,7 @@ final class ActionScheduler {
             planner,
             stores,
             placement,
+            shim,
             io,
             this::markCompleted,
             () -> {

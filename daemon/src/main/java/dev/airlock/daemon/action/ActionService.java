@@ -15,6 +15,7 @@ import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -43,6 +44,7 @@ public final class ActionService implements AutoCloseable {
   private final AtomicLong sequence = new AtomicLong();
 
   private final PolicyResolver policies;
+  private final ShimLibrary shim;
 
   private final CacheQueries queries;
 
@@ -55,7 +57,34 @@ public final class ActionService implements AutoCloseable {
       int maxQueued,
       long killGraceMillis,
       boolean pinActions) {
+    this(
+        launcher,
+        policies,
+        planner,
+        stores,
+        maxParallel,
+        maxQueued,
+        killGraceMillis,
+        pinActions,
+        null);
+  }
+
+  /**
+   * As above; with {@code shim} (null: strict mode for every action) actions that can take the fast
+   * path do, unpinned (see ActionRunner).
+   */
+  public ActionService(
+      Launcher launcher,
+      PolicyResolver policies,
+      ConfinementPlanner planner,
+      ActionStores stores,
+      int maxParallel,
+      int maxQueued,
+      long killGraceMillis,
+      boolean pinActions,
+      ShimLibrary shim) {
     this.policies = policies;
+    this.shim = shim;
     this.queries = new CacheQueries(stores.caching());
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
@@ -80,7 +109,8 @@ public final class ActionService implements AutoCloseable {
             io,
             planner,
             stores,
-            new CpuPlacement(pinActions));
+            new CpuPlacement(pinActions),
+            shim);
   }
 
   /**
@@ -181,6 +211,9 @@ public final class ActionService implements AutoCloseable {
     timers.shutdownNow();
     runners.shutdown();
     io.shutdown();
+    if (shim != null) {
+      shim.close();
+    }
   }
 
   /** Daemon threads with numbered names: they must never keep the JVM alive. */

@@ -169,6 +169,8 @@ final class LinuxLibc {
 
   static native int sched_getaffinity(int pid, long size, Pointer mask);
 
+  static native int sched_getcpu();
+
   /** syscall(2) with three arguments (fixed arity: JNA direct mapping has no varargs). */
   static native long syscall(long number, long a1, long a2, long a3);
 

@@ -77,12 +77,15 @@ public final class FastPath implements AutoCloseable {
   private final RecordRing ring;
   private final long page;
   private final FastPathScope scope;
+  private final List<Integer> unpinTo;
 
-  private FastPath(ShimLibrary library, RecordRing ring, long page, FastPathScope scope) {
+  private FastPath(
+      ShimLibrary library, RecordRing ring, long page, FastPathScope scope, List<Integer> unpinTo) {
     this.library = library;
     this.ring = ring;
     this.page = page;
     this.scope = scope;
+    this.unpinTo = unpinTo;
   }
 
   /** A fast path with the default ring. */
@@ -100,14 +103,34 @@ public final class FastPath implements AutoCloseable {
    */
   public static FastPath open(ShimLibrary library, FastPathScope scope, int slots, int slotBytes)
       throws ErrnoException, IOException {
-    FastPathScope served = scope.without("/proc").without("/dev");
+    return open(library, scope, slots, slotBytes, null);
+  }
+
+  /**
+   * As above; with {@code unpinTo} (the CPUs the action may use), each new program is kept on the
+   * tracer's CPU from its exec until its shim is up, then moved to those CPUs: the dynamic loader's
+   * calls (which stop) avoid cross-CPU wake-ups, the program itself runs anywhere. A program
+   * without the shim (static, or env -i) stays on the tracer's CPU, as every process of a strict
+   * action does.
+   */
+  public static FastPath open(
+      ShimLibrary library, FastPathScope scope, int slots, int slotBytes, List<Integer> unpinTo)
+      throws ErrnoException, IOException {
+    FastPathScope served = scope.withoutTrees("/proc", "/dev");
     byte[] encoded = served.encode();
     boolean enabled =
         !scope.entries().isEmpty()
             && served.entries().size() <= MAX_SCOPE_ENTRIES
             && encoded.length <= MAX_SCOPE_BYTES;
-    RecordRing ring = RecordRing.create(slots, slotBytes, encoded, enabled);
-    return new FastPath(library, ring, randomPage(), served);
+    RecordRing ring =
+        RecordRing.create(
+            slots,
+            slotBytes,
+            encoded,
+            enabled,
+            unpinTo == null ? null : dev.airlock.sandbox.linux.CpuAffinity.cpuSet(unpinTo));
+    return new FastPath(
+        library, ring, randomPage(), served, unpinTo == null ? null : List.copyOf(unpinTo));
   }
 
   /**
@@ -138,6 +161,16 @@ public final class FastPath implements AutoCloseable {
 
   FastPathScope scope() {
     return scope;
+  }
+
+  /** Whether new programs stay on the tracer's CPU until their shim is up. */
+  boolean pinsUntilShimIsUp() {
+    return unpinTo != null;
+  }
+
+  /** Where a program may run once its shim is up. */
+  List<Integer> unpinnedCpus() {
+    return unpinTo;
   }
 
   /** The shim library as the loader's open of it resolves: Airlock's, never the action's input. */

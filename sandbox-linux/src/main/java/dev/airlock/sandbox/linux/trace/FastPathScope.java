@@ -66,11 +66,22 @@ public final class FastPathScope {
     return entries;
   }
 
-  /** This scope with {@code path} (and everything below it) excluded. */
-  public FastPathScope without(String path) {
-    List<Entry> more = new ArrayList<>(entries);
-    more.add(new Entry(path, Reach.NONE));
-    return new FastPathScope(more);
+  /** This scope with each of {@code trees} excluded, whatever entries lay below them. */
+  public FastPathScope withoutTrees(String... trees) {
+    List<Entry> kept = new ArrayList<>();
+    for (Entry e : entries) {
+      boolean below = false;
+      for (String tree : trees) {
+        below |= under(e.path(), tree);
+      }
+      if (!below) {
+        kept.add(e);
+      }
+    }
+    for (String tree : trees) {
+      kept.add(new Entry(tree, Reach.NONE));
+    }
+    return new FastPathScope(kept);
   }
 
   /** What may be served at {@code path} (absolute and normalized, as the tracer resolves it). */

@@ -44,6 +44,8 @@ final class RecordRing implements AutoCloseable {
   static final int H_UNPATCHED = 136;
   static final int H_FULL = 144;
   static final int H_INELIGIBLE = 152;
+  static final int H_UNPIN = 160;
+  static final int H_CPUS = 256;
   static final int SCOPE_OFFSET = 1024;
 
   // struct slot
@@ -96,7 +98,8 @@ final class RecordRing implements AutoCloseable {
    *
    * @param scope the encoded entries ({@link FastPathScope#encode()})
    */
-  static RecordRing create(int slotCount, int slotBytes, byte[] scope, boolean enabled)
+  static RecordRing create(
+      int slotCount, int slotBytes, byte[] scope, boolean enabled, byte[] unpinTo)
       throws ErrnoException, IOException {
     if (slotCount <= 0 || Integer.bitCount(slotCount) != 1) {
       throw new IllegalArgumentException("slots must be a power of two: " + slotCount);
@@ -121,6 +124,10 @@ final class RecordRing implements AutoCloseable {
       b.putInt(H_SCOPE_OFFSET, SCOPE_OFFSET);
       b.putInt(H_SCOPE_BYTES, scope.length);
       b.put(SCOPE_OFFSET, scope);
+      if (unpinTo != null) {
+        b.putInt(H_UNPIN, 1);
+        b.put(H_CPUS, unpinTo);
+      }
       for (int i = 0; i < slotCount; i++) {
         b.putLong(headerBytes + i * slotBytes + S_STATE, (long) i << 2 | FREE);
       }

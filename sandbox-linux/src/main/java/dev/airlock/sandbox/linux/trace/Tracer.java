@@ -1,6 +1,7 @@
 package dev.airlock.sandbox.linux.trace;
 
 import dev.airlock.protocol.PathBytes;
+import dev.airlock.sandbox.linux.CpuAffinity;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchedProcess;
@@ -137,6 +138,10 @@ public final class Tracer {
   private final Map<Integer, Integer> processOf = new HashMap<>();
 
   private final long[] stopsByNumber = new long[1024];
+
+  /** The tracer's CPU, when new programs are kept on it until their shim is up. */
+  private List<Integer> tracerCpu;
+
   private long exitStops;
   private long records;
 
@@ -185,6 +190,15 @@ public final class Tracer {
     if (rootPid != process.pid()) {
       throw new IllegalStateException("seize the process first");
     }
+    // This thread stays on one CPU (the daemon's placement, or the one it runs on) and each new
+    // program joins it until its shim is up; the launcher's tree itself starts unpinned.
+    List<Integer> ownCpus = null;
+    if (fastPath != null && fastPath.pinsUntilShimIsUp()) {
+      ownCpus = CpuAffinity.allowedCpus();
+      tracerCpu = ownCpus.size() == 1 ? ownCpus : List.of(CpuAffinity.currentCpu());
+      CpuAffinity.restrictCurrentThread(tracerCpu);
+      CpuAffinity.restrict(rootPid, fastPath.unpinnedCpus());
+    }
     process.releaseToExec();
     Proc root = proc(rootPid);
     root.argv = List.of();
@@ -201,6 +215,9 @@ public final class Tracer {
     } finally {
       if (actionRoot != null) {
         actionRoot.close();
+      }
+      if (ownCpus != null) {
+        CpuAffinity.restrictCurrentThread(ownCpus);
       }
     }
     if (rootStatus == null) {
@@ -267,6 +284,11 @@ public final class Tracer {
           case TO_EXIT -> {
             task.pending = pendingOut[0];
             exitStops++;
+            if (tracerCpu != null && task.pending.isExec()) {
+              // From here the new program's first stops (the exec, the loader's calls) are
+              // wake-ups on this CPU, until its shim is up and moves it.
+              CpuAffinity.restrict(tid, tracerCpu);
+            }
             ptrace.toSyscallExit(tid);
           }
           case DENY -> {
@@ -311,6 +333,9 @@ public final class Tracer {
           if (fastPath != null && actionRoot == null) {
             holdActionRoot(pidOf(task));
           }
+          if (tracerCpu != null) {
+            CpuAffinity.restrict(tid, tracerCpu);
+          }
           decoder.onExec(pidOf(task), task.pending);
           decoder.onExit(tid, pidOf(task), task.pending, 0);
           proc(task.pid).argv = commandLine(task.pid);
@@ -329,6 +354,9 @@ public final class Tracer {
   private void onSyscallExit(Task task) throws ErrnoException {
     SyscallDecoder.Pending pending = task.pending;
     task.pending = null;
+    if (tracerCpu != null && pending != null && pending.isExec()) {
+      CpuAffinity.restrict(task.tid, fastPath.unpinnedCpus()); // the exec failed
+    }
     if (pending != null && ptrace.syscallInfo(task.tid, info)) {
       decoder.onExit(task.tid, pidOf(task), pending, info.returnValue);
     }
