@@ -559,6 +559,106 @@ static ssize_t h_getdents64(int fd, void *buf, size_t size) {
   return set_errno(r);
 }
 
+/* ---- the shim's own environment ---------------------------------------------------------------- */
+
+/* The launcher gives the command LD_PRELOAD (the shim first) and AIRLOCK_SHIM. The program must not
+ * see them (its environment is the one requested), and every program it execs must get them back:
+ * the constructor takes them out of environ, execve and execveat put them into the envp passed. */
+static char shim_variable[512];
+static char shim_preload[256];
+static int reinject;
+
+/* The largest environment extended on the stack (execve may run on a vfork child's small stack);
+ * a larger one is passed as it is, and the program started runs on the slow path. */
+#define MAX_REINJECTED 2048
+
+static void hide_environment(const char *config) {
+  const char *preload = getenv("LD_PRELOAD");
+  size_t config_len = strlen(config);
+  if (preload == NULL || config_len + sizeof "AIRLOCK_SHIM=" > sizeof shim_variable) return;
+  size_t first = strcspn(preload, ": ");
+  if (first == 0 || first >= sizeof shim_preload) return;
+  memcpy(shim_variable, "AIRLOCK_SHIM=", 13);
+  memcpy(shim_variable + 13, config, config_len + 1);
+  memcpy(shim_preload, preload, first);
+  shim_preload[first] = '\0';
+  /* unsetenv removes the pointer from environ in place (no allocation); the rest of LD_PRELOAD,
+   * if any, moves to the front of its own string, which lives on the stack and is writable. */
+  unsetenv("AIRLOCK_SHIM");
+  if (preload[first] == '\0') {
+    unsetenv("LD_PRELOAD");
+  } else {
+    char *value = (char *)preload;
+    memmove(value, value + first + 1, strlen(value + first + 1) + 1);
+  }
+  reinject = 1;
+}
+
+static long exec_with_shim(long nr, long dirfd, const char *path, char *const argv[],
+                           char *const envp[], long flags) {
+  size_t n = 0;
+  if (reinject && envp != NULL) {
+    while (n <= MAX_REINJECTED && envp[n] != NULL) n++;
+  }
+  if (!reinject || envp == NULL || n > MAX_REINJECTED) {
+    return nr == SYS_execve ? slow_syscall(nr, (long)path, (long)argv, (long)envp, 0, 0, 0)
+                            : slow_syscall(nr, dirfd, (long)path, (long)argv, (long)envp, flags, 0);
+  }
+  const char *vars[n + 3];
+  char preload[2048];
+  const char *theirs = NULL;
+  size_t k = 0;
+  vars[k++] = shim_variable;
+  for (size_t i = 0; i < n; i++) {
+    if (strncmp(envp[i], "AIRLOCK_SHIM=", 13) == 0) continue;
+    if (strncmp(envp[i], "LD_PRELOAD=", 11) == 0) {
+      theirs = envp[i] + 11;
+      continue;
+    }
+    vars[k++] = envp[i];
+  }
+  size_t ours = strlen(shim_preload);
+  size_t rest = theirs != NULL ? strlen(theirs) : 0;
+  if (rest > 0 && strncmp(theirs, shim_preload, ours) == 0 &&
+      (theirs[ours] == '\0' || theirs[ours] == ':' || theirs[ours] == ' ')) {
+    rest = 0; /* already first */
+    ours = 0;
+  }
+  if (11 + ours + 1 + rest + 1 > sizeof preload) {
+    return nr == SYS_execve ? slow_syscall(nr, (long)path, (long)argv, (long)envp, 0, 0, 0)
+                            : slow_syscall(nr, dirfd, (long)path, (long)argv, (long)envp, flags, 0);
+  }
+  memcpy(preload, "LD_PRELOAD=", 11);
+  size_t at = 11;
+  if (ours == 0 && theirs != NULL) {
+    memcpy(preload + at, theirs, strlen(theirs) + 1);
+  } else {
+    memcpy(preload + at, shim_preload, ours);
+    at += ours;
+    if (rest > 0) {
+      preload[at++] = ':';
+      memcpy(preload + at, theirs, rest);
+      at += rest;
+    }
+    preload[at] = '\0';
+  }
+  vars[k++] = preload;
+  vars[k] = NULL;
+  /* The exec itself stops for the tracer, as it always does. */
+  return nr == SYS_execve ? slow_syscall(nr, (long)path, (long)argv, (long)vars, 0, 0, 0)
+                          : slow_syscall(nr, dirfd, (long)path, (long)argv, (long)vars, flags, 0);
+}
+
+/* execve, which execvp, posix_spawn, system and popen reach too. */
+static int h_execve(const char *path, char *const argv[], char *const envp[]) {
+  return (int)set_errno(exec_with_shim(SYS_execve, 0, path, argv, envp, 0));
+}
+
+static int h_execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+                      int flags) {
+  return (int)set_errno(exec_with_shim(SYS_execveat, dirfd, path, argv, envp, flags));
+}
+
 /* ---- patching glibc ---------------------------------------------------------------------------- */
 
 /* What glibc 2.36 (x86_64) starts these functions with; ".." matches any byte (a displacement
@@ -596,7 +696,11 @@ static const struct target {
     {"__xstat", "89f84889f74889d683f801772bb8040000000f05", (void *)h_xstat},
     {"__lxstat", "89f84889f74889d683f801772bb8060000000f05", (void *)h_lxstat},
     {"__fxstatat", "89f84589c289f74889d64889ca83f801772eb8060100000f05", (void *)h_fxstatat},
+    {"execve", "b83b0000000f05483d01f0ffff7301c3", (void *)h_execve},
+    {"execveat", "4989cab8420100000f05483d00f0ffff7706c3", (void *)h_execveat},
 };
+#define EXECVE_TARGET 13
+#define EXECVEAT_TARGET 14
 #define N_TARGETS (sizeof targets / sizeof targets[0])
 _Static_assert(N_TARGETS <= 64, "one bit per target");
 
@@ -876,6 +980,8 @@ __attribute__((constructor)) static void airlock_shim_start(void) {
   pthread_atfork(NULL, NULL, forget_ids);
   active = 1;
   uint64_t unpatched = patch_libc();
+  /* Hidden only when every exec path puts them back: else children would lose the shim. */
+  if ((unpatched & (1ULL << EXECVE_TARGET | 1ULL << EXECVEAT_TARGET)) == 0) hide_environment(config);
   __atomic_fetch_add(&ring->processes, 1, __ATOMIC_RELAXED);
   if (unpatched != 0) __atomic_fetch_or(&ring->unpatched, unpatched, __ATOMIC_RELAXED);
   if (ring->unpin) {

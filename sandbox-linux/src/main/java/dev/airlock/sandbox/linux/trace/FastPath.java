@@ -44,7 +44,9 @@ public final class FastPath implements AutoCloseable {
           "getdents64",
           "__xstat",
           "__lxstat",
-          "__fxstatat");
+          "__fxstatat",
+          "execve",
+          "execveat");
 
   /** The syscalls the shim issues for those functions: the ones its page may make unstopped. */
   static final Set<Syscall> FAST_SYSCALLS =

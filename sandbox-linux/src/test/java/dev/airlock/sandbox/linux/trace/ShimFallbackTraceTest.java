@@ -7,6 +7,7 @@ import static dev.airlock.sandbox.linux.trace.AccessKind.STAT_PROBE;
 import static dev.airlock.sandbox.linux.trace.ShimTraceTest.both;
 import static dev.airlock.sandbox.linux.trace.TraceHarness.compile;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -50,15 +51,45 @@ class ShimFallbackTraceTest {
       """;
 
   @Test
-  void envDashIDropsTheShimSoItsCommandStops() throws Exception {
+  void theCommandSeesItsOwnEnvironmentAndEnvDashIChildrenKeepTheShim() throws Exception {
     Files.writeString(dir.resolve("in.txt"), "in");
 
-    Run run = both(() -> TraceHarness.sh(dir, "env -i /bin/cat in.txt"));
+    Run run = both(() -> TraceHarness.sh(dir, "env; env -i /bin/sh -c 'env; cat in.txt'"));
 
     run.assertExitedWith(0);
-    assertEquals("in", run.stdout());
+    // The shim's variables are taken out at start and put back on exec: invisible to programs.
+    assertTrue(run.stdout().startsWith("PATH=/usr/bin:/bin\n"), run.stdout());
+    assertFalse(run.stdout().contains("AIRLOCK_SHIM"), run.stdout());
+    assertFalse(run.stdout().contains("LD_PRELOAD"), run.stdout());
+    assertTrue(run.stdout().endsWith("\nin"), run.stdout());
     run.assertHas(READ, dir.resolve("in.txt"));
-    assertEquals(2, run.stats().shimProcesses(), "sh and env; cat runs without it\n" + run);
+    assertEquals(
+        6, run.stats().shimProcesses(), "sh, env, env -i, the sh it runs, env, cat\n" + run);
+  }
+
+  @Test
+  void aRawExecveWithAnEmptyEnvironmentDropsTheShimSoItsProgramStops() throws Exception {
+    Path program =
+        compile(
+            dir,
+            "rawexec",
+            """
+            #include <sys/syscall.h>
+            #include <unistd.h>
+            int main(void) {
+              char *argv[] = {"cat", "in.txt", 0};
+              char *none[] = {0};
+              syscall(SYS_execve, "/bin/cat", argv, none);
+              return 1;
+            }
+            """);
+    Files.writeString(dir.resolve("in.txt"), "in");
+
+    Run run = both(() -> TraceHarness.trace(dir, program.toString()));
+
+    run.assertExitedWith(0);
+    run.assertHas(READ, dir.resolve("in.txt"));
+    assertEquals(1, run.stats().shimProcesses(), "cat runs without it\n" + run);
   }
 
   @Test
@@ -132,9 +163,17 @@ class ShimFallbackTraceTest {
             #include <sys/mman.h>
             #include <sys/stat.h>
             int main(void) {
-              const char *config = getenv("AIRLOCK_SHIM");
-              if (config == NULL || strstr(config, "page=") == NULL) return 1;
-              void *page = (void *)strtoul(strstr(config, "page=") + 5, NULL, 16);
+              /* The shim's page: the one executable page in the 16-80 TiB region. */
+              FILE *maps = fopen("/proc/self/maps", "r");
+              char line[512];
+              void *page = NULL;
+              while (maps != NULL && fgets(line, sizeof line, maps) != NULL) {
+                unsigned long from = strtoul(line, NULL, 16);
+                if (from >= 0x100000000000UL && from < 0x500000000000UL && strstr(line, "r-xp"))
+                  page = (void *)from;
+              }
+              if (page == NULL) return 1;
+              if (getenv("AIRLOCK_SHIM") != NULL) return 2; /* hidden from the program */
               int a = mprotect(page, 4096, PROT_READ | PROT_WRITE);
               int ea = errno;
               int b = munmap(page, 4096);
