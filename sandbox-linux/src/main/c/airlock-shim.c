@@ -286,11 +286,11 @@ static int under(const char *root, uint32_t root_len, const char *path,
 
 enum { SCOPE_SLOW = 0, SCOPE_PROBES = 1, SCOPE_ALL = 2 };
 
-/* The longest scope entry at or above path decides ('-' wins a tie): '+' serves every fast
- * call, '?' only probes (stat, access, readlink, O_PATH), '-' and no entry nothing. The path is
- * taken lexically (".." drops a component): where a symlink or a ".." after one leads the kernel
- * elsewhere, the tracer, which resolves each record as the kernel does, checks the real path
- * against the policy after the fact. */
+/* The longest scope entry at or above path decides ('-' wins a tie, else the wider reach): '+'
+ * serves every fast call, '?' only probes (stat, access, readlink, O_PATH), '-' and no entry
+ * nothing. The path is taken lexically (".." drops a component): where a symlink or a ".." after
+ * one leads the kernel elsewhere, the tracer, which resolves each record as the kernel does,
+ * checks the real path against the policy after the fact. */
 static int scope_of(const char *path) {
   struct components pc;
   if (!split(path, &pc)) return SCOPE_SLOW;
@@ -300,7 +300,9 @@ static int scope_of(const char *path) {
     if ((long)scope[i].len < best_len) continue;
     if (!under(scope[i].path, scope[i].len, path, &pc)) continue;
     int what = scope[i].sign == '+' ? SCOPE_ALL : scope[i].sign == '?' ? SCOPE_PROBES : SCOPE_SLOW;
-    if ((long)scope[i].len == best_len && what != SCOPE_SLOW) continue;
+    if ((long)scope[i].len == best_len &&
+        (best == SCOPE_SLOW || (what != SCOPE_SLOW && what <= best)))
+      continue;
     best = what;
     best_len = scope[i].len;
   }

@@ -10,9 +10,9 @@ import java.util.List;
  * every read and listing ({@link Reach#ALL}) or every probe ({@link Reach#PROBES}: stat, access,
  * readlink, O_PATH) is allowed by the action's policy without a report, and paths it must never
  * serve ({@link Reach#NONE}: hidden or refused trees). The longest entry at or above a path decides
- * (NONE wins a tie); a path under no entry is not served. The tracer checks a record whose resolved
- * path leaves the scope (a symlink out of it) against the policy after the fact; enforcement stays
- * with the kernel layers either way.
+ * (NONE wins a tie, else the widest reach); a path under no entry is not served. The tracer checks
+ * a record whose resolved path leaves the scope (a symlink out of it) against the policy after the
+ * fact; enforcement stays with the kernel layers either way.
  */
 public final class FastPathScope {
   /** What an entry lets the fast path serve at and below its path. */
@@ -93,7 +93,9 @@ public final class FastPathScope {
       if (length < bestLength || !under(path, e.path())) {
         continue;
       }
-      if (length == bestLength && e.reach() != Reach.NONE) {
+      // Of entries for the same path NONE wins, else the widest.
+      if (length == bestLength
+          && (best == Reach.NONE || (e.reach() != Reach.NONE && e.reach().compareTo(best) <= 0))) {
         continue;
       }
       best = e.reach();
