@@ -8,6 +8,7 @@
  * Contract (tested by LauncherCommandLineTest and LauncherTest):
  *
  *   airlock-launcher [--cwd DIR] [--report-fd N] [--seccomp-fd N --sync-fd N]
+ *                    [--inherit-fd N]... [--preload LIB] [--env NAME=VALUE]...
  *                    [confinement options] -- COMMAND [ARG...]
  *
  * Confinement options (all optional; Confinement.options() in Java writes them):
@@ -43,6 +44,11 @@
  *   - --sync-fd N names a pipe the launcher then blocks on until the daemon's tracer has seized
  *     it and written one byte. read(2) is not traced, so no traced syscall can run before the
  *     tracer is attached (with SECCOMP_RET_TRACE and no tracer, a syscall fails with ENOSYS).
+ *   - --inherit-fd N (repeatable) keeps fd N open across the exec into the command, and open in
+ *     the pid namespace's init for as long as the action lives (the fast path's ring and shim
+ *     library, which the command's processes reach again through /proc/1/fd/N);
+ *   - --preload LIB is put in front of the command's LD_PRELOAD, --env NAME=VALUE (repeatable)
+ *     into its environment; both only for the command, never for the launcher itself.
  *
  * Steps: own process group; every signal at its default disposition and unblocked (the JVM's
  * mask and handlers must not leak into the command); every fd above 2 close-on-exec; chdir;
@@ -112,6 +118,10 @@ enum {
 #define EXIT_USAGE 125
 
 static int report_fd = -1;
+
+#define MAX_INHERITED 8
+static int inherit_fds[MAX_INHERITED];
+static int n_inherit;
 
 static void write_all(int fd, const void *buf, size_t len) {
   const char *p = buf;
@@ -314,6 +324,51 @@ static void close_all_but(int keep) {
   syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0);
 }
 
+/* Closes every fd except keep and the --inherit-fd ones (the init holds those for the action). */
+static void close_all_but_inherited(int keep) {
+  int kept[MAX_INHERITED + 1];
+  int n = 0;
+  kept[n++] = keep;
+  for (int i = 0; i < n_inherit; i++) kept[n++] = inherit_fds[i];
+  for (int i = 1; i < n; i++) { /* insertion sort: a handful of fds */
+    for (int j = i; j > 0 && kept[j - 1] > kept[j]; j--) {
+      int t = kept[j];
+      kept[j] = kept[j - 1];
+      kept[j - 1] = t;
+    }
+  }
+  unsigned next = 0;
+  for (int i = 0; i < n; i++) {
+    if (kept[i] < 0 || (unsigned)kept[i] < next) continue;
+    if ((unsigned)kept[i] > next) syscall(SYS_close_range, next, (unsigned)kept[i] - 1, 0);
+    next = (unsigned)kept[i] + 1;
+  }
+  syscall(SYS_close_range, next, ~0U, 0);
+}
+
+/* What the command gets on top of the launcher's own environment: --preload, --env. */
+static void command_environment(const char *preload, char **env, int n_env) {
+  for (int i = 0; i < n_env; i++) {
+    char *eq = strchr(env[i], '=');
+    *eq = '\0';
+    if (setenv(env[i], eq + 1, 1) != 0) fail(STAGE_SETUP, errno);
+    *eq = '=';
+  }
+  if (preload != NULL) {
+    const char *old = getenv("LD_PRELOAD");
+    size_t len = strlen(preload) + (old != NULL ? strlen(old) + 1 : 0) + 1;
+    char *value = malloc(len);
+    if (value == NULL) fail(STAGE_SETUP, ENOMEM);
+    snprintf(value, len, "%s%s%s", preload, old != NULL && *old != '\0' ? ":" : "",
+             old != NULL ? old : "");
+    if (setenv("LD_PRELOAD", value, 1) != 0) fail(STAGE_SETUP, errno);
+  }
+  /* Open across exec: everything else above 2 stays close-on-exec. */
+  for (int i = 0; i < n_inherit; i++) {
+    if (fcntl(inherit_fds[i], F_SETFD, 0) != 0) fail(STAGE_SETUP, errno);
+  }
+}
+
 /* Ends this process the way a wait status says its child ended. */
 static void exit_like(int status) {
   if (WIFSIGNALED(status)) {
@@ -367,7 +422,7 @@ static void init_loop(pid_t command, int status_fd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  close_all_but(status_fd);
+  close_all_but_inherited(status_fd);
   for (;;) {
     int status;
     pid_t done = waitpid(-1, &status, 0);
@@ -384,6 +439,9 @@ int main(int argc, char **argv) {
   const char *cwd = NULL;
   int seccomp_fd = -1;
   int sync_fd = -1;
+  const char *preload = NULL;
+  static char *env[MAX_PATHS];
+  int n_env = 0;
   static struct confinement confinement = {
       .rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1, .tmp_size = -1};
   int i = 1;
@@ -399,11 +457,21 @@ int main(int argc, char **argv) {
       seccomp_fd = parse_fd(argv[++i]);
     } else if (strcmp(argv[i], "--sync-fd") == 0 && i + 1 < argc) {
       sync_fd = parse_fd(argv[++i]);
+    } else if (strcmp(argv[i], "--inherit-fd") == 0 && i + 1 < argc) {
+      if (n_inherit == MAX_INHERITED) usage("too many --inherit-fd");
+      inherit_fds[n_inherit++] = parse_fd(argv[++i]);
+    } else if (strcmp(argv[i], "--preload") == 0 && i + 1 < argc) {
+      preload = argv[++i];
+    } else if (strcmp(argv[i], "--env") == 0 && i + 1 < argc) {
+      if (n_env == MAX_PATHS) usage("too many --env");
+      if (strchr(argv[i + 1], '=') == NULL || argv[i + 1][0] == '=') usage("--env wants NAME=VALUE");
+      env[n_env++] = argv[++i];
     } else if (parse_confinement(&confinement, argc, argv, &i)) {
       continue;
     } else {
       usage("unknown option (usage: airlock-launcher [--cwd DIR] [--report-fd N]"
-            " [--seccomp-fd N --sync-fd N] -- CMD ...)");
+            " [--seccomp-fd N --sync-fd N] [--inherit-fd N] [--preload LIB] [--env NAME=VALUE]"
+            " -- CMD ...)");
     }
   }
   if (i >= argc) usage("no command after --");
@@ -460,6 +528,7 @@ int main(int argc, char **argv) {
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
   }
+  command_environment(preload, env, n_env);
   execvp(argv[i], &argv[i]);
   fail(STAGE_EXEC, errno);
   return EXIT_LAUNCH_FAILED;

@@ -1,9 +1,11 @@
 #!/bin/sh
-# Compiles the launcher with the machine's C compiler; called by the Maven build (exec-maven-plugin).
-# usage: build.sh SOURCE_DIR OUTPUT_FILE
+# Compiles the launcher and the fast-path shim (libairlock-shim.so) with the machine's C compiler;
+# called by the Maven build (exec-maven-plugin).
+# usage: build.sh SOURCE_DIR LAUNCHER_OUTPUT [SHIM_OUTPUT]
 set -eu
 src_dir=$1
 out=$2
+shim_out=${3:-}
 cc=${CC:-}
 if [ -z "$cc" ]; then
   for candidate in cc gcc clang; do
@@ -17,3 +19,10 @@ fi
 mkdir -p "$(dirname "$out")"
 "$cc" -O2 -Wall -Wextra -Werror -std=c11 -o "$out.tmp" "$src_dir/airlock-launcher.c" "$src_dir/confine.c"
 mv "$out.tmp" "$out"
+if [ -n "$shim_out" ]; then
+  # libc only (dlopen/dlsym are in libc since glibc 2.34); every symbol bound at load (-z now),
+  # so no lazy binding runs inside a signal handler or a vfork child.
+  "$cc" -O2 -Wall -Wextra -Werror -std=gnu11 -fPIC -shared -fvisibility=hidden \
+    -Wl,-z,now -Wl,--no-undefined -o "$shim_out.tmp" "$src_dir/airlock-shim.c"
+  mv "$shim_out.tmp" "$shim_out"
+fi

@@ -5,6 +5,7 @@ import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.Version;
 import dev.airlock.sandbox.linux.LinuxPlatform;
 import dev.airlock.sandbox.linux.Processes;
+import dev.airlock.sandbox.linux.trace.TraceMode;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -75,6 +76,16 @@ public final class AirlockDaemon implements Callable<Integer> {
               + " parallelism).")
   boolean pinActions;
 
+  @Option(
+      names = "--trace",
+      defaultValue = "fast",
+      description =
+          "How actions are traced: fast (the in-process shim serves glibc's read-only file calls"
+              + " without a ptrace stop; such actions are not pinned to one CPU) or strict (every"
+              + " traced syscall stops; for commands whose record must hold against the command"
+              + " itself). Default: ${DEFAULT-VALUE}.")
+  String trace;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new AirlockDaemon()).execute(args));
   }
@@ -100,7 +111,12 @@ public final class AirlockDaemon implements Callable<Integer> {
               killGraceMillis,
               idleTimeoutMillis,
               logToStderr,
-              pinActions);
+              pinActions,
+              switch (trace) {
+                case "fast" -> TraceMode.FAST;
+                case "strict" -> TraceMode.STRICT;
+                default -> throw new IllegalArgumentException("--trace takes fast or strict");
+              });
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());

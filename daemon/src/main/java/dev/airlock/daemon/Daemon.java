@@ -19,6 +19,8 @@ import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.LauncherBinary;
 import dev.airlock.sandbox.linux.LinuxPlatform;
 import dev.airlock.sandbox.linux.Processes;
+import dev.airlock.sandbox.linux.ShimLibrary;
+import dev.airlock.sandbox.linux.trace.TraceMode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +28,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -107,6 +111,11 @@ final class Daemon implements DaemonControl, AutoCloseable {
     WriteTransactions writes =
         own(WriteTransactions.open(db, state.root(), overlays, CrashInjection.fromEnvironment()));
     CacheStores cache = own(CacheStores.open(db, state.root()));
+    // The fast path's shim, extracted beside the launcher; strict mode has none.
+    Optional<ShimLibrary> shim =
+        config.traceMode() == TraceMode.FAST
+            ? Optional.of(own(ShimLibrary.load(state.libexecDirectory())))
+            : Optional.empty();
     actions =
         own(
             new ActionService(
@@ -120,10 +129,12 @@ final class Daemon implements DaemonControl, AutoCloseable {
                 config.maxParallel(),
                 config.maxQueued(),
                 config.killGraceMillis(),
-                config.pinActions()));
+                config.pinActions(),
+                shim));
     sandboxFeatures.put("user-namespaces", namespaces ? "yes" : "no");
     sandboxFeatures.put("pid-namespace", pidNamespace ? "yes" : "no");
     sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
+    sandboxFeatures.put("trace", config.traceMode().name().toLowerCase(Locale.ROOT));
     StateDirectory.prepareSocketPath(paths.socket());
     DaemonServer server =
         DaemonServer.bind(

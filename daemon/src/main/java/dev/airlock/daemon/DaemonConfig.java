@@ -1,6 +1,7 @@
 package dev.airlock.daemon;
 
 import dev.airlock.protocol.AirlockPaths;
+import dev.airlock.sandbox.linux.trace.TraceMode;
 
 /** Settings of one daemon run, fixed at start. */
 record DaemonConfig(
@@ -10,7 +11,8 @@ record DaemonConfig(
     long killGraceMillis,
     long idleTimeoutMillis,
     boolean logToStderr,
-    boolean pinActions) {
+    boolean pinActions,
+    TraceMode traceMode) {
   DaemonConfig {
     if (maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");

@@ -1,8 +1,6 @@
 package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.policy.ConfinementPlanner;
-import dev.airlock.daemon.policy.EffectivePolicy;
-import dev.airlock.daemon.policy.PolicyGuard;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Finished;
@@ -10,11 +8,9 @@ import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.Confinement;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
-import dev.airlock.sandbox.linux.trace.Tracer;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -30,13 +26,11 @@ import java.util.logging.Logger;
 final class ActionRunner implements Runnable {
   private static final Logger log = Logger.getLogger(ActionRunner.class.getName());
 
-  /** The BPF program of each set of options: four variants at most, each built once. */
-  private static final ConcurrentMap<Integer, byte[]> FILTERS = new ConcurrentHashMap<>();
-
   private final Action action;
   private final Launcher launcher;
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
+  private final Optional<ShimLibrary> shim;
   private final SyscallTable syscalls = SyscallTable.current();
   private final ExecutorService io;
   private final Runnable onCompleted;
@@ -51,6 +45,7 @@ final class ActionRunner implements Runnable {
       Launcher launcher,
       ConfinementPlanner planner,
       CpuPlacement placement,
+      Optional<ShimLibrary> shim,
       ExecutorService io,
       Runnable onCompleted,
       Runnable onDone) {
@@ -58,6 +53,7 @@ final class ActionRunner implements Runnable {
     this.launcher = launcher;
     this.planner = planner;
     this.placement = placement;
+    this.shim = shim;
     this.io = io;
     this.onCompleted = onCompleted;
     this.onDone = onDone;
@@ -107,7 +103,10 @@ final class ActionRunner implements Runnable {
             .setMessage(cancellation.reason() + " (before it started)"));
   }
 
-  /** One attempt, on the least busy CPU (the launcher and its tree inherit the pinning). */
+  /**
+   * One attempt, on the least busy CPU: the launcher and its tree inherit the pinning; on the fast
+   * path only this (tracer) thread stays there, and each new program until its shim is up.
+   */
   private ActionResult.Builder attempt() throws ErrnoException, InterruptedException {
     int slot = placement.pinCurrentThread();
     try (FrontEnd.Attempt attempt = action.frontEnd().begin(action)) {
@@ -116,16 +115,15 @@ final class ActionRunner implements Runnable {
       if (answered.isPresent()) {
         return answered.get();
       }
-      EffectivePolicy policy = action.policy();
-      Tracer tracer = new Tracer(syscalls, new PolicyGuard(policy, planner.isolatesNetwork()));
-      Confinement confinement = planner.plan(policy, action.spec().cwd(), attempt.overlays());
-      RunRecord run =
-          new TracedRun(action, launcher, io)
-              .run(
-                  tracer,
-                  filter(policy.allowNamespaces(), policy.limits().getProcesses() > 0),
-                  confinement,
-                  planner.layers(confinement));
+      Confinement confinement =
+          planner.plan(action.policy(), action.spec().cwd(), attempt.overlays());
+      RunRecord run;
+      try (Tracing tracing = Tracing.of(action, planner, shim, placement.pinnedCpus(), syscalls)) {
+        run =
+            new TracedRun(action, launcher, io)
+                .run(tracing, confinement, planner.layers(confinement));
+        tracing.logCost();
+      }
       Finishing finishing = attempt.finishing(run);
       for (FinishingStep step : attempt.steps()) {
         step.apply(finishing);
@@ -134,12 +132,6 @@ final class ActionRunner implements Runnable {
     } finally {
       placement.release(slot);
     }
-  }
-
-  private byte[] filter(boolean allowNamespaces, boolean limitProcesses) {
-    int key = (allowNamespaces ? 1 : 0) | (limitProcesses ? 2 : 0);
-    return FILTERS.computeIfAbsent(
-        key, k -> Tracer.filter(syscalls, allowNamespaces, limitProcesses).toBytes());
   }
 
   private static ActionResult.Builder failed(String message) {

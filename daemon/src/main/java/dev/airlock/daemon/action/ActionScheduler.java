@@ -4,9 +4,11 @@ import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.protocol.ErrorCode;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -27,6 +29,7 @@ final class ActionScheduler {
   private final ExecutorService io;
   private final ConfinementPlanner planner;
   private final CpuPlacement placement;
+  private final Optional<ShimLibrary> shim;
 
   private final ArrayDeque<Action> queue = new ArrayDeque<>();
   private final List<Action> running = new ArrayList<>();
@@ -42,7 +45,9 @@ final class ActionScheduler {
       ExecutorService runners,
       ExecutorService io,
       ConfinementPlanner planner,
-      CpuPlacement placement) {
+      CpuPlacement placement,
+      Optional<ShimLibrary> shim) {
+    this.shim = shim;
     this.planner = planner;
     this.placement = placement;
     this.runners = runners;
@@ -171,6 +176,7 @@ final class ActionScheduler {
             launcher,
             planner,
             placement,
+            shim,
             io,
             this::markCompleted,
             () -> {

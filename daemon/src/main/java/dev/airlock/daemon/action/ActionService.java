@@ -18,9 +18,11 @@ import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.Launcher;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
@@ -59,7 +61,8 @@ public final class ActionService implements AutoCloseable {
       int maxParallel,
       int maxQueued,
       long killGraceMillis,
-      boolean pinActions) {
+      boolean pinActions,
+      Optional<ShimLibrary> shim) {
     this.policies = policies;
     this.queries = new CacheQueries(stores.cache());
     this.workspace = new WorkspaceFrontEnd(stores);
@@ -85,7 +88,8 @@ public final class ActionService implements AutoCloseable {
             runners,
             io,
             planner,
-            new CpuPlacement(pinActions));
+            new CpuPlacement(pinActions),
+            shim);
   }
 
   /**

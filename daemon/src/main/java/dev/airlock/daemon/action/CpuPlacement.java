@@ -3,6 +3,7 @@ package dev.airlock.daemon.action;
 import dev.airlock.sandbox.linux.CpuAffinity;
 import dev.airlock.sandbox.linux.ErrnoException;
 import java.util.List;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -28,6 +29,11 @@ final class CpuPlacement {
     this.cpus = allowed;
     this.actionsOn = new int[allowed.size()];
     this.enabled = enabled && allowed.size() > 0;
+  }
+
+  /** The CPUs actions are placed on, when placement is on. */
+  Optional<List<Integer>> pinnedCpus() {
+    return enabled ? Optional.of(cpus) : Optional.empty();
   }
 
   /**

@@ -48,11 +48,13 @@ final class TracedRun {
     this.io = io;
   }
 
-  /** Runs the command under {@code tracer} and {@code filter}, confined by {@code confinement}. */
-  RunRecord run(Tracer tracer, byte[] filter, Confinement confinement, List<String> layers)
+  /** Runs the command traced by {@code tracing}, confined by {@code confinement}. */
+  RunRecord run(Tracing tracing, Confinement confinement, List<String> layers)
       throws ErrnoException, InterruptedException {
     OutputCapture capture = new OutputCapture(Cacheability.MAX_CAPTURED_OUTPUT);
-    try (LaunchedProcess process = launcher.launchTraced(action.spec(), filter, confinement)) {
+    Tracer tracer = tracing.tracer();
+    try (LaunchedProcess process =
+        launcher.launchTraced(action.spec(), tracing.filter(), confinement, tracing.injection())) {
       // Seized before the action can be cancelled: a cancelled launcher could no longer be.
       try {
         tracer.seize(process);

@@ -224,6 +224,16 @@ public final class ConfinementPlanner {
         .withOverlays(overlays);
   }
 
+  /** Whether actions get user and mount namespaces (and so a view that can hide things). */
+  public boolean givesNamespaces() {
+    return namespaces;
+  }
+
+  /** Whether actions get a pid namespace of their own, with an init that lives as long. */
+  public boolean givesPidNamespace() {
+    return pidNamespace;
+  }
+
   /** Whether actions get a network namespace of their own when their policy has no network. */
   public boolean isolatesNetwork() {
     return namespaces;

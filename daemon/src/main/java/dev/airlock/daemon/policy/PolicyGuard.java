@@ -4,7 +4,10 @@ import dev.airlock.protocol.Network;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.trace.AccessGuard;
 import dev.airlock.sandbox.linux.trace.AccessKind;
+import dev.airlock.sandbox.linux.trace.FastPathScope;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * An action's policy as the tracer asks it. Probes are always allowed (the kernel cannot restrict
@@ -47,6 +50,31 @@ public final class PolicyGuard implements AccessGuard {
     }
     return policy.enforcing() ? Verdict.DENY : Verdict.REPORT;
   }
+
+  /**
+   * Where the fast path's shim may serve calls without asking: probes everywhere but hidden trees
+   * (they are always allowed otherwise), reads and listings under each readable or writable grant
+   * (a private /tmp's grant of /tmp excepted: it does not reach the host trees kept visible inside
+   * it, so reads there stop and are asked), nothing in hidden trees.
+   */
+  @Override
+  public FastPathScope fastPathScope() {
+    List<FastPathScope.Entry> entries = new ArrayList<>();
+    entries.add(new FastPathScope.Entry("/", FastPathScope.Reach.PROBES));
+    List<Path> grants = new ArrayList<>(policy.readable());
+    grants.addAll(policy.writable());
+    for (Path grant : grants) {
+      if (!(policy.privateTmp() && grant.equals(TMP)) && !policy.isHidden(grant)) {
+        entries.add(new FastPathScope.Entry(PathBytes.of(grant), FastPathScope.Reach.ALL));
+      }
+    }
+    for (Path hidden : policy.hidden()) {
+      entries.add(new FastPathScope.Entry(PathBytes.of(hidden), FastPathScope.Reach.NONE));
+    }
+    return FastPathScope.of(entries);
+  }
+
+  private static final Path TMP = Path.of("/tmp");
 
   @Override
   public int processLimit() {

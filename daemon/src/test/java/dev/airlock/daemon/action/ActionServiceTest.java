@@ -25,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -94,7 +95,9 @@ class ActionServiceTest {
             1,
             1,
             200,
-            true);
+            true,
+            // Strict tracing: the walkthrough of the service, not of the fast path.
+            Optional.empty());
   }
 
   @AfterEach

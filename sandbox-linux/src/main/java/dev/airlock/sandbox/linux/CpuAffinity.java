@@ -30,12 +30,38 @@ public final class CpuAffinity {
 
   /** Restricts the calling thread (and what it spawns from now on) to the given CPUs. */
   public static void restrictCurrentThread(List<Integer> cpus) throws ErrnoException {
+    if (LinuxLibc.sched_setaffinity(0, LinuxLibc.CPU_SET_BYTES, mask(cpus)) != 0) {
+      throw ErrnoException.of("sched_setaffinity()", LinuxLibc.errno());
+    }
+  }
+
+  /** Restricts another thread to the given CPUs; false if it is gone. */
+  public static boolean restrict(int tid, List<Integer> cpus) throws ErrnoException {
+    if (LinuxLibc.sched_setaffinity(tid, LinuxLibc.CPU_SET_BYTES, mask(cpus)) == 0) {
+      return true;
+    }
+    int errno = LinuxLibc.errno();
+    if (errno == Errno.ESRCH) {
+      return false;
+    }
+    throw ErrnoException.of("sched_setaffinity(" + tid + ")", errno);
+  }
+
+  /** The CPU the calling thread runs on right now. */
+  public static int currentCpu() {
+    return LinuxLibc.sched_getcpu();
+  }
+
+  /** The cpu_set_t (CPU_SET_BYTES bytes) holding {@code cpus}. */
+  public static byte[] cpuSet(List<Integer> cpus) {
+    return mask(cpus).getByteArray(0, LinuxLibc.CPU_SET_BYTES);
+  }
+
+  private static Memory mask(List<Integer> cpus) {
     Memory mask = LinuxLibc.allocate(LinuxLibc.CPU_SET_BYTES);
     for (int cpu : cpus) {
       mask.setByte(cpu / 8, (byte) (mask.getByte(cpu / 8) | (1 << (cpu % 8))));
     }
-    if (LinuxLibc.sched_setaffinity(0, LinuxLibc.CPU_SET_BYTES, mask) != 0) {
-      throw ErrnoException.of("sched_setaffinity()", LinuxLibc.errno());
-    }
+    return mask;
   }
 }

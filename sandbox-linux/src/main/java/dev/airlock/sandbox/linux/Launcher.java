@@ -21,7 +21,12 @@ public final class Launcher {
   static final int SECCOMP_FD = 4;
   static final int SYNC_FD = 5;
 
-  /** Pipe fds are moved at least this high, so the dup2s onto 0-5 can never clobber a source. */
+  /** Where a fast-path command finds the record ring and the shim library (see ShimInjection). */
+  public static final int SHIM_RING_FD = 6;
+
+  public static final int SHIM_LIBRARY_FD = 7;
+
+  /** Pipe fds are moved at least this high, so the dup2s onto 0-7 can never clobber a source. */
   private static final int MIN_SOURCE_FD = 10;
 
   private final Path binary;
@@ -44,6 +49,19 @@ public final class Launcher {
 
   /** The launcher's argv with confinement options. */
   public List<String> commandLine(LaunchSpec spec, boolean traced, Confinement confinement) {
+    return commandLine(spec, traced, confinement, Optional.empty());
+  }
+
+  /**
+   * The launcher's argv with confinement options and, when {@code shim} is present, the fast-path
+   * shim preloaded into the command. In a pid namespace the init holds the ring and the library for
+   * the whole action, so processes that closed their copies (closefrom, Python's subprocess) still
+   * load the shim and map the ring through {@code /proc/1/fd/N}; without one, only through their
+   * own fds.
+   */
+  public List<String> commandLine(
+      LaunchSpec spec, boolean traced, Confinement confinement, Optional<ShimInjection> injected) {
+    ShimInjection shim = injected.orElse(null);
     List<String> line = new ArrayList<>();
     line.add(binary.toString());
     line.add("--cwd");
@@ -55,6 +73,26 @@ public final class Launcher {
       line.add(Integer.toString(SECCOMP_FD));
       line.add("--sync-fd");
       line.add(Integer.toString(SYNC_FD));
+    }
+    if (shim != null) {
+      // In a pid namespace the init (pid 1) holds both memfds; without one, a process that closed
+      // its copy of the library's fd would make the loader of its children fail loudly, so they
+      // load the file instead (and run without the ring: the slow path).
+      boolean holder = confinement.pidNamespace();
+      line.addAll(
+          List.of(
+              "--inherit-fd",
+              Integer.toString(SHIM_RING_FD),
+              "--inherit-fd",
+              Integer.toString(SHIM_LIBRARY_FD),
+              "--preload",
+              holder ? "/proc/1/fd/" + SHIM_LIBRARY_FD : PathBytes.of(shim.libraryFile()),
+              "--env",
+              "AIRLOCK_SHIM=ring="
+                  + SHIM_RING_FD
+                  + ",page=0x"
+                  + Long.toHexString(shim.page())
+                  + (holder ? ",reopen=/proc/1/fd/" + SHIM_RING_FD : "")));
     }
     line.addAll(confinement.options());
     line.add("--");
@@ -70,7 +108,7 @@ public final class Launcher {
    * @throws ErrnoException when the launcher itself cannot be spawned (fd or process limits)
    */
   public LaunchedProcess launch(LaunchSpec spec) throws ErrnoException {
-    return launch(spec, Optional.empty(), Confinement.NONE);
+    return launch(spec, null, Confinement.NONE, null);
   }
 
   /**
@@ -87,10 +125,21 @@ public final class Launcher {
   /** As {@link #launchTraced(LaunchSpec, byte[])}, confined by the launcher before exec. */
   public LaunchedProcess launchTraced(
       LaunchSpec spec, byte[] filterProgram, Confinement confinement) throws ErrnoException {
+    return launchTraced(spec, filterProgram, confinement, Optional.empty());
+  }
+
+  /**
+   * As {@link #launchTraced(LaunchSpec, byte[], Confinement)}, with the fast-path shim preloaded
+   * into the command when {@code shim} is present (the filter must then be the one built for its
+   * page).
+   */
+  public LaunchedProcess launchTraced(
+      LaunchSpec spec, byte[] filterProgram, Confinement confinement, Optional<ShimInjection> shim)
+      throws ErrnoException {
     if (filterProgram.length == 0 || filterProgram.length > 60_000) {
       throw new IllegalArgumentException("the filter must fit in one pipe buffer");
     }
-    return launch(spec, Optional.of(filterProgram), confinement);
+    return launch(spec, filterProgram, confinement, shim.orElse(null));
   }
 
   /**
@@ -114,8 +163,9 @@ public final class Launcher {
     try (LaunchedProcess p =
         launch(
             new LaunchSpec(List.of("true"), Map.of("PATH", "/usr/bin:/bin"), Path.of("/"), false),
-            Optional.empty(),
-            confinement)) {
+            null,
+            confinement,
+            null)) {
       ExitStatus status = p.awaitExit();
       return status.exited() && status.exitCode() == 0 && p.launchFailure().isEmpty();
     } catch (ErrnoException e) {
@@ -141,8 +191,9 @@ public final class Launcher {
           launch(
               new LaunchSpec(
                   List.of("sh", "-c", ": > probe"), Map.of("PATH", "/usr/bin:/bin"), lower, false),
-              Optional.empty(),
-              probe)) {
+              null,
+              probe,
+              null)) {
         ExitStatus status = p.awaitExit();
         return status.exited()
             && status.exitCode() == 0
@@ -155,7 +206,7 @@ public final class Launcher {
   }
 
   private LaunchedProcess launch(
-      LaunchSpec spec, Optional<byte[]> filterProgram, Confinement confinement)
+      LaunchSpec spec, byte[] filterProgram, Confinement confinement, ShimInjection shim)
       throws ErrnoException {
     List<int[]> pipes = new ArrayList<>();
     try {
@@ -163,11 +214,19 @@ public final class Launcher {
       int[] err = pipe(pipes);
       int[] report = pipe(pipes);
       int[] in = spec.pipeStdin() ? pipe(pipes) : null;
-      int[] filter = filterProgram.isPresent() ? pipe(pipes) : null;
-      int[] sync = filterProgram.isPresent() ? pipe(pipes) : null;
+      int[] filter = filterProgram != null ? pipe(pipes) : null;
+      int[] sync = filterProgram != null ? pipe(pipes) : null;
+      // Copies of the shim's memfds as high as the pipes, so no dup2 onto 6 or 7 clobbers them.
+      int[] shimFds = null;
+      if (shim != null) {
+        shimFds = new int[] {-1, -1};
+        pipes.add(shimFds);
+        shimFds[0] = highCopy(shim.ringFd());
+        shimFds[1] = highCopy(shim.libraryFd());
+      }
       if (filter != null) {
         // Fits the pipe buffer (checked above), so this cannot block.
-        writeAll(filter[1], filterProgram.get());
+        writeAll(filter[1], filterProgram);
         LinuxLibc.close(filter[1]);
         filter[1] = -1;
       }
@@ -180,7 +239,10 @@ public final class Launcher {
               report[1],
               filter == null ? -1 : filter[0],
               sync == null ? -1 : sync[0],
-              confinement);
+              shimFds == null ? -1 : shimFds[0],
+              shimFds == null ? -1 : shimFds[1],
+              confinement,
+              shim);
       LaunchedProcess process =
           new LaunchedProcess(
               pid,
@@ -200,6 +262,9 @@ public final class Launcher {
       if (filter != null) {
         closeQuietly(filter[0], sync[0]);
       }
+      if (shimFds != null) {
+        closeQuietly(shimFds[0], shimFds[1]);
+      }
       return process;
     } catch (ErrnoException | RuntimeException e) {
       for (int[] p : pipes) {
@@ -217,7 +282,10 @@ public final class Launcher {
       int reportFd,
       int seccompFd,
       int syncFd,
-      Confinement confinement)
+      int shimRingFd,
+      int shimLibraryFd,
+      Confinement confinement,
+      ShimInjection shim)
       throws ErrnoException {
     Memory actions = LinuxLibc.allocate(LinuxLibc.SPAWN_FILE_ACTIONS_BYTES);
     Memory attr = LinuxLibc.allocate(LinuxLibc.SPAWN_ATTR_BYTES);
@@ -246,6 +314,14 @@ public final class Launcher {
               LinuxLibc.posix_spawn_file_actions_adddup2(actions, seccompFd, SECCOMP_FD));
           check("adddup2", LinuxLibc.posix_spawn_file_actions_adddup2(actions, syncFd, SYNC_FD));
         }
+        if (shimRingFd >= 0) {
+          check(
+              "adddup2",
+              LinuxLibc.posix_spawn_file_actions_adddup2(actions, shimRingFd, SHIM_RING_FD));
+          check(
+              "adddup2",
+              LinuxLibc.posix_spawn_file_actions_adddup2(actions, shimLibraryFd, SHIM_LIBRARY_FD));
+        }
 
         // The child starts in its own process group, so a cancel that races with startup
         // still reaches the whole group; signal state is reset before the launcher's first
@@ -266,7 +342,8 @@ public final class Launcher {
             "posix_spawnattr_setsigdefault",
             LinuxLibc.posix_spawnattr_setsigdefault(attr, allSignals));
 
-        List<String> line = commandLine(spec, seccompFd >= 0, confinement);
+        List<String> line =
+            commandLine(spec, seccompFd >= 0, confinement, Optional.ofNullable(shim));
         // Arguments and the environment go to the kernel as the exact bytes they stand for.
         CStringArray argv = new CStringArray(line);
         CStringArray envp = new CStringArray(environment(spec.env()));
@@ -300,6 +377,15 @@ public final class Launcher {
     fds[0] = raise(fds[0]);
     fds[1] = raise(fds[1]);
     return fds;
+  }
+
+  /** A close-on-exec duplicate of {@code fd} at or above MIN_SOURCE_FD. */
+  private static int highCopy(int fd) throws ErrnoException {
+    int high = LinuxLibc.fcntl(fd, LinuxLibc.F_DUPFD_CLOEXEC, MIN_SOURCE_FD);
+    if (high < 0) {
+      throw ErrnoException.of("fcntl(F_DUPFD_CLOEXEC)", LinuxLibc.errno());
+    }
+    return high;
   }
 
   private static int raise(int fd) throws ErrnoException {

@@ -38,12 +38,20 @@ public final class LauncherBinary {
       }
       bytes = in.readAllBytes();
     }
-    Path target = dir.resolve("airlock-launcher-" + arch + "-" + sha256(bytes).substring(0, 16));
+    return extract(bytes, dir, "airlock-launcher-" + arch, "");
+  }
+
+  /**
+   * Writes {@code bytes} to {@code dir} as an executable file named PREFIX-HASH SUFFIX (HASH from
+   * the content), unless it is there already; returns its path.
+   */
+  static Path extract(byte[] bytes, Path dir, String prefix, String suffix) throws IOException {
+    Path target = dir.resolve(prefix + "-" + sha256(bytes).substring(0, 16) + suffix);
     if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
       return target;
     }
     Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, ".airlock-launcher", ".tmp");
+    Path temp = Files.createTempFile(dir, "." + prefix, ".tmp");
     try {
       Files.write(temp, bytes);
       Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("r-xr-xr-x"));

@@ -22,6 +22,8 @@ final class LinuxLibc {
   static final int O_RDWR = 2;
   static final int O_CLOEXEC = 0x80000;
   static final int O_NONBLOCK = 0x800;
+  static final int O_DIRECTORY = 0x10000;
+  static final int O_PATH = 0x200000;
 
   // <signal.h>
 
@@ -95,6 +97,19 @@ final class LinuxLibc {
 
   static final int F_DUPFD_CLOEXEC = 1030;
 
+  // <fcntl.h> file seals, <sys/mman.h> memfd_create(2)
+  static final int F_ADD_SEALS = 1033;
+  static final int F_SEAL_SEAL = 0x1;
+  static final int F_SEAL_SHRINK = 0x2;
+  static final int F_SEAL_GROW = 0x4;
+  static final int F_SEAL_WRITE = 0x8;
+  static final int MFD_CLOEXEC = 0x1;
+  static final int MFD_ALLOW_SEALING = 0x2;
+
+  static native int memfd_create(String name, int flags);
+
+  static native int ftruncate(int fd, long length);
+
   static native int fcntl(int fd, int cmd, long arg);
 
   static native int close(int fd);
@@ -145,6 +160,8 @@ final class LinuxLibc {
   static native int sched_setaffinity(int pid, long size, Pointer mask);
 
   static native int sched_getaffinity(int pid, long size, Pointer mask);
+
+  static native int sched_getcpu();
 
   /** syscall(2) with three arguments (fixed arity: JNA direct mapping has no varargs). */
   static native long syscall(long number, long a1, long a2, long a3);

@@ -112,7 +112,17 @@ public enum Syscall {
   // New processes and threads: traced only when a policy limits how many may live at once
   CLONE,
   FORK,
-  VFORK;
+  VFORK,
+  // Memory mappings: with the fast path, those that could touch the shim's syscall page stop
+  // (decided in the filter by address; see SeccompFilter.FastPathRule); never traced otherwise
+  MMAP,
+  MPROTECT,
+  MUNMAP,
+  MREMAP,
+  MADVISE,
+  PKEY_MPROTECT,
+  SHMAT,
+  REMAP_FILE_PAGES;
 
   /** Calls that change a path's attributes (mode, owner, times, extended attributes). */
   public static final java.util.Set<Syscall> ATTRIBUTE_CHANGES =
@@ -134,6 +144,10 @@ public enum Syscall {
     set.addAll(java.util.EnumSet.of(CHROOT, MOUNT, UMOUNT2, PIVOT_ROOT, OPEN_BY_HANDLE_AT));
     return java.util.Collections.unmodifiableSet(set);
   }
+
+  /** Memory-mapping calls, decided by the fast path's rule (never traced as a whole). */
+  public static final java.util.Set<Syscall> MEMORY_MAPPINGS =
+      java.util.Collections.unmodifiableSet(java.util.EnumSet.range(MMAP, REMAP_FILE_PAGES));
 
   /** Namespace calls, refused unless a policy allows the action its own namespaces. */
   public static final java.util.Set<Syscall> NAMESPACES =

@@ -116,7 +116,15 @@ public final class SyscallTable {
               Map.entry(FSPICK, 433),
               Map.entry(MOUNT_SETATTR, 442),
               Map.entry(UNSHARE, 272),
-              Map.entry(SETNS, 308)),
+              Map.entry(SETNS, 308),
+              Map.entry(MMAP, 9),
+              Map.entry(MPROTECT, 10),
+              Map.entry(MUNMAP, 11),
+              Map.entry(MREMAP, 25),
+              Map.entry(MADVISE, 28),
+              Map.entry(SHMAT, 30),
+              Map.entry(REMAP_FILE_PAGES, 216),
+              Map.entry(PKEY_MPROTECT, 329)),
           56,
           435);
 

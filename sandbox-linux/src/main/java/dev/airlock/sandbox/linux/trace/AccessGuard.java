@@ -45,6 +45,26 @@ public interface AccessGuard {
     return 0;
   }
 
+  /**
+   * Where the fast path's shim may serve reads and probes without the tracer asking this guard
+   * first: where the answer would be ALLOW for every path below (see {@link FastPathScope}). A
+   * guard that says nothing gets no fast path.
+   */
+  default FastPathScope fastPathScope() {
+    return FastPathScope.NONE;
+  }
+
   /** Everything allowed, namespaces excepted. */
-  AccessGuard ALLOW_ALL = (intent, path, pid) -> Verdict.ALLOW;
+  AccessGuard ALLOW_ALL =
+      new AccessGuard() {
+        @Override
+        public Verdict check(AccessKind intent, String path, int pid) {
+          return Verdict.ALLOW;
+        }
+
+        @Override
+        public FastPathScope fastPathScope() {
+          return FastPathScope.EVERYWHERE;
+        }
+      };
 }

@@ -82,6 +82,20 @@ final class PathResolver {
     return walk(tid, pid, base.equals("/") ? "" : base, base + "/" + path, followLast, links);
   }
 
+  /**
+   * Resolves an absolute path a process of the action named, looking at the filesystem through
+   * {@code root} (a directory of this process standing for the action's root, such as an open
+   * handle's {@code /proc/self/fd/N}) instead of the process's own /proc entry, which may be gone
+   * by now. {@code nsPid} and {@code nsTid} are what /proc/self and /proc/thread-self named for it.
+   */
+  String resolveAt(
+      String root, int nsPid, int nsTid, String absolute, boolean followLast, List<String> links) {
+    if (!absolute.startsWith("/")) {
+      return null;
+    }
+    return walk(root, 0, 0, nsPid, nsTid, "", absolute, followLast, links);
+  }
+
   /** The thread's working directory, or null when it vanished. */
   String cwd(int tid) {
     String cwd = cwds.get(tid);
@@ -178,6 +192,23 @@ final class PathResolver {
    */
   private String walk(
       int tid, int pid, String floor, String absolute, boolean followLast, List<String> links) {
+    return walk("/proc/" + tid + "/root", tid, pid, -1, -1, floor, absolute, followLast, links);
+  }
+
+  /**
+   * As above, looking through {@code root}; {@code nsPid} and {@code nsTid} (when not negative) are
+   * what /proc/self and /proc/thread-self name, else they are looked up for pid and tid.
+   */
+  private String walk(
+      String root,
+      int tid,
+      int pid,
+      int nsPid,
+      int nsTid,
+      String floor,
+      String absolute,
+      boolean followLast,
+      List<String> links) {
     Deque<String> todo = new ArrayDeque<>();
     push(todo, absolute.substring(floor.length()));
     StringBuilder current = new StringBuilder(floor);
@@ -196,12 +227,16 @@ final class PathResolver {
       // In a pid namespace of its own the tracee's /proc numbers processes its own way.
       if (current.length() == 10 && current.toString().equals("/proc/self")) {
         current.setLength(parentLength);
-        current.append("/").append(namespaceId(pid));
+        current.append("/").append(nsPid >= 0 ? nsPid : namespaceId(pid));
         continue;
       }
       if (current.length() == 17 && current.toString().equals("/proc/thread-self")) {
         current.setLength(parentLength);
-        current.append("/").append(namespaceId(pid)).append("/task/").append(namespaceId(tid));
+        current
+            .append("/")
+            .append(nsPid >= 0 ? nsPid : namespaceId(pid))
+            .append("/task/")
+            .append(nsTid >= 0 ? nsTid : namespaceId(tid));
         continue;
       }
       boolean last = todo.isEmpty();
@@ -212,7 +247,7 @@ final class PathResolver {
       if (plain.contains(candidate)) {
         continue;
       }
-      Path seen = PathBytes.toPath("/proc/" + tid + "/root" + candidate);
+      Path seen = PathBytes.toPath(root + candidate);
       if (Files.isSymbolicLink(seen)) {
         String target;
         try {

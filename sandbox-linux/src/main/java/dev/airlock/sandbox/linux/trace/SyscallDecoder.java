@@ -70,6 +70,14 @@ final class SyscallDecoder {
     /** An access outside the policy in audit mode: recorded at exit, if the call succeeds. */
     AccessKind reportKind;
 
+    /**
+     * For an open the shim made: what it opened (its path argument, resolved) and whether that is a
+     * directory, known from the record since the fd may be closed by now.
+     */
+    String opened;
+
+    boolean openedDirectory;
+
     String reportPath;
 
     Pending(Syscall syscall) {
@@ -94,6 +102,19 @@ final class SyscallDecoder {
   /** PT_INTERP of each binary exec'd so far, until the binary changes. */
   private final Map<String, Optional<String>> interpreters = new HashMap<>();
 
+  /** The fast path's syscall page (0 without a fast path) and the scope its shim serves. */
+  private long shimPage;
+
+  private FastPathScope shimScope = FastPathScope.NONE;
+
+  /** What the loader's open of the shim library resolves to; never a build input. */
+  private java.util.Set<String> shimLibrary = java.util.Set.of();
+
+  private static final int MAP_FIXED = 0x10;
+  private static final int MREMAP_FIXED = 2;
+  private static final int SHM_REMAP = 040000;
+  private static final long PAGE = 4096;
+
   SyscallDecoder(
       SyscallTable table,
       Ptrace ptrace,
@@ -113,6 +134,13 @@ final class SyscallDecoder {
     this.gaps = gaps;
   }
 
+  /** Decodes for an action with a fast path: its page and the scope its shim serves. */
+  void useFastPath(long page, FastPathScope scope, java.util.Set<String> library) {
+    this.shimPage = page;
+    this.shimScope = scope;
+    this.shimLibrary = library;
+  }
+
   /**
    * Handles a seccomp stop. Returns what to do next; {@code pending[0]} receives the call to finish
    * at its exit stop when {@link Next#TO_EXIT}.
@@ -123,6 +151,18 @@ final class SyscallDecoder {
       return Next.CONTINUE;
     }
     long[] a = info.args;
+    if (Syscall.MEMORY_MAPPINGS.contains(s)) {
+      // Stopped because its range is near the fast path's page: refused if it does reach it
+      // (unmapped, remapped or made writable, another instruction could be put at the one
+      // address the filter lets through).
+      if (shimPage != 0 && touchesShimPage(s, a)) {
+        String what = "(" + s.name().toLowerCase(java.util.Locale.ROOT) + " of the shim's page)";
+        log.record(ESCAPE, what, EPERM, pid);
+        log.violation(ESCAPE, what, pid, true);
+        return deny(EPERM);
+      }
+      return Next.CONTINUE;
+    }
     if (Syscall.PROCESS_CREATION.contains(s)) {
       int limit = guard.processLimit();
       if (limit > 0 && liveTasks.getAsInt() >= limit) {
@@ -297,6 +337,9 @@ final class SyscallDecoder {
       log.record(ESCAPE, what, EPERM, pid);
       log.violation(ESCAPE, what, pid, true);
       return deny(EPERM);
+    }
+    if (p.path != null && isOpen(s) && shimLibrary.contains(p.path)) {
+      return Next.CONTINUE; // the loader loading the shim: Airlock's own, not the action's
     }
     if (p.path == null) {
       // Unreadable pointer or a vanished cwd: the kernel will fail the call (EFAULT) too. For a
@@ -619,7 +662,7 @@ final class SyscallDecoder {
       return; // an unnamed file; it gets a name only through linkat, which is traced
     }
     // The fd's link is the ground truth of what was opened, immune to argument races.
-    String opened = paths.fdPath(tid, (int) fd);
+    String opened = p.opened != null ? p.opened : paths.fdPath(tid, (int) fd);
     if (opened == null || !opened.startsWith("/")) {
       return; // a pipe, socket or anonymous inode (e.g. /dev/stdin of a pipe): not a file
     }
@@ -641,11 +684,109 @@ final class SyscallDecoder {
         log.record(READ, path, 0, pid);
       }
       log.record(WRITE, path, 0, pid);
-    } else if (paths.isDirectoryFd(tid, (int) fd)) {
+    } else if (p.opened != null ? p.openedDirectory : paths.isDirectoryFd(tid, (int) fd)) {
       log.record(STAT_PROBE, path, 0, pid); // listing it shows up as getdents
     } else {
       log.record(READ, path, 0, pid);
     }
+  }
+
+  /**
+   * Records the accesses of a call the shim served without a stop, drained from the ring, as its
+   * exit stop would have: the path is resolved through {@code root} (a view of the action's root
+   * that outlives the process), an open's result is its resolved path argument, and a path the
+   * resolution took out of the shim's scope is checked against the policy now, after the fact (the
+   * kernel layers already decided what the call could do).
+   */
+  void onRecord(int pid, ShimRecord r, String root) {
+    Syscall s = r.syscall > 0 && r.syscall < byNumber.length ? byNumber[r.syscall] : null;
+    if (s == null || !FastPath.FAST_SYSCALLS.contains(s)) {
+      return;
+    }
+    int errno = r.result < 0 && r.result > -4096 ? (int) -r.result : 0;
+    if (s == Syscall.GETDENTS64) {
+      String dir = r.path.endsWith(DELETED) ? r.path.substring(0, r.path.length() - 8) : r.path;
+      if (dir.startsWith("/")) {
+        log.record(ENUMERATE, dir, 0, pid);
+      }
+      return;
+    }
+    boolean follow =
+        switch (s) {
+          case OPENAT -> followOpen(r.flags);
+          case NEWFSTATAT, STATX, FACCESSAT2 -> (r.flags & AT_SYMLINK_NOFOLLOW) == 0;
+          case READLINK, READLINKAT -> false;
+          default -> true;
+        };
+    links.clear();
+    String path = paths.resolveAt(root, r.pid, r.tid, r.path, follow, links);
+    recordLinks(pid);
+    if (path == null) {
+      return;
+    }
+    Pending p = new Pending(s);
+    p.path = path;
+    p.flags = r.flags;
+    if (s == Syscall.OPENAT && errno == 0) {
+      p.opened = path;
+      p.openedDirectory = r.isDirectory();
+    }
+    if (guard != AccessGuard.ALLOW_ALL) {
+      AccessKind intent = intent(p);
+      FastPathScope.Reach needed =
+          intent == READ ? FastPathScope.Reach.ALL : FastPathScope.Reach.PROBES;
+      if (shimScope.reach(path).compareTo(needed) < 0) {
+        checkAfterTheFact(intent, path, pid, errno);
+      }
+    }
+    onExit(r.tid, pid, p, r.result);
+  }
+
+  private static final String DELETED = " (deleted)";
+
+  /** The policy's verdict on a call that already ran, as a record of what happened. */
+  private void checkAfterTheFact(AccessKind intent, String path, int pid, int errno) {
+    switch (guard.check(intent, path, pid)) {
+      case REPORT -> {
+        if (errno == 0) {
+          log.violation(intent, path, pid, false);
+        }
+      }
+      case DENY -> {
+        // A missing path is never refused (the kernel answers ENOENT first).
+        if (errno != ENOENT && errno != ENOTDIR) {
+          log.violation(intent, path, pid, true);
+        }
+      }
+      case HIDE -> {
+        if (paths.existsOnHost(path)) {
+          log.hidden(intent, path, pid);
+        }
+      }
+      case ALLOW -> {}
+    }
+  }
+
+  /** Whether a memory-mapping call's range reaches the fast path's page. */
+  private boolean touchesShimPage(Syscall s, long[] a) {
+    return switch (s) {
+      case MMAP -> (a[3] & MAP_FIXED) != 0 && overlaps(a[0], a[1]);
+      case MREMAP -> overlaps(a[0], a[1]) || ((a[3] & MREMAP_FIXED) != 0 && overlaps(a[4], a[2]));
+      // The segment's size is not in the call; with SHM_REMAP anything within 4 GiB below may
+      // replace the page (without it, an overlapping attach just fails).
+      case SHMAT -> (a[2] & SHM_REMAP) != 0 && overlaps(a[1], 1L << 32);
+      default -> overlaps(a[0], a[1]);
+    };
+  }
+
+  private boolean overlaps(long address, long length) {
+    if (length == 0) {
+      return false;
+    }
+    long end = address + ((length + PAGE - 1) & -PAGE);
+    boolean wraps = Long.compareUnsigned(end, address) < 0 || length < 0;
+    return Long.compareUnsigned(address, shimPage + PAGE) < 0
+        && (wraps || Long.compareUnsigned(end, shimPage) > 0);
   }
 
   /** Something at {@code path} appeared, vanished or moved: cached facts about it are stale. */

@@ -3,9 +3,11 @@ package dev.airlock.sandbox.linux.trace;
 import static dev.airlock.protocol.Signals.*;
 
 import dev.airlock.protocol.PathBytes;
+import dev.airlock.sandbox.linux.CpuAffinity;
 import dev.airlock.sandbox.linux.ErrnoException;
 import dev.airlock.sandbox.linux.ExitStatus;
 import dev.airlock.sandbox.linux.LaunchedProcess;
+import dev.airlock.sandbox.linux.PathHandle;
 import dev.airlock.sandbox.linux.Ptrace;
 import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
@@ -57,11 +59,25 @@ public final class Tracer {
    */
   public static SeccompFilter filter(
       SyscallTable table, boolean allowNamespaces, boolean limitProcesses) {
+    return filter(table, allowNamespaces, limitProcesses, Optional.empty());
+  }
+
+  /**
+   * The filter for an action, with the exceptions of its fast path when it has one (built per
+   * action: its page's address is part of the program).
+   */
+  public static SeccompFilter filter(
+      SyscallTable table,
+      boolean allowNamespaces,
+      boolean limitProcesses,
+      Optional<FastPath> fastPath) {
     EnumSet<Syscall> traced = EnumSet.allOf(Syscall.class);
     if (!limitProcesses) {
       traced.removeAll(Syscall.PROCESS_CREATION);
     }
-    return SeccompFilter.build(table, traced, Map.of(), !allowNamespaces);
+    traced.removeAll(Syscall.MEMORY_MAPPINGS);
+    return SeccompFilter.build(
+        table, traced, Map.of(), !allowNamespaces, fastPath.map(FastPath::filterRule).orElse(null));
   }
 
   /** Per-thread state: which process it belongs to, and a syscall awaiting its exit stop. */
@@ -91,6 +107,7 @@ public final class Tracer {
     }
   }
 
+  private final SyscallTable table;
   private final Ptrace ptrace = new Ptrace();
   private final Ptrace.SyscallInfo info = new Ptrace.SyscallInfo();
   private final AccessLog log = new AccessLog();
@@ -104,6 +121,30 @@ public final class Tracer {
   private int helpers;
   private ExitStatus rootStatus;
 
+  // The fast path (null in strict mode) and what draining its ring needs.
+  private final FastPath fastPath;
+  private final ShimRecord record = new ShimRecord();
+  private final RecordRing.Sink onRecord = this::onRecord;
+
+  /** The action's root, held open once its command has exec'd: records outlive processes. */
+  private PathHandle actionRoot;
+
+  private String recordRoot;
+
+  /** Host tid of each thread by the id its pid namespace gives it (fast path, pid namespace). */
+  private final Map<Integer, Integer> hostTids = new HashMap<>();
+
+  /** Process of each thread seen, kept after it exits: its records may be drained later. */
+  private final Map<Integer, Integer> processOf = new HashMap<>();
+
+  private final long[] stopsByNumber = new long[1024];
+
+  /** The tracer's CPU, when new programs are kept on it until their shim is up. */
+  private List<Integer> tracerCpu;
+
+  private long exitStops;
+  private long records;
+
   /** A tracer that records everything and refuses only escapes. */
   public Tracer(SyscallTable table) {
     this(table, AccessGuard.ALLOW_ALL);
@@ -111,10 +152,24 @@ public final class Tracer {
 
   /** A tracer that also asks {@code guard} about every access before it happens. */
   public Tracer(SyscallTable table, AccessGuard guard) {
+    this(table, guard, Optional.empty());
+  }
+
+  /**
+   * A tracer that also drains the records of {@code fastPath}'s shim (empty: strict mode). The
+   * action must be launched with its injection and the filter built for it.
+   */
+  public Tracer(SyscallTable table, AccessGuard guard, Optional<FastPath> fastPathOrStrict) {
+    FastPath fastPath = fastPathOrStrict.orElse(null);
     // The launcher's helpers (pid namespace) do not count against the action's process limit.
     this.decoder =
         new SyscallDecoder(
             table, ptrace, paths, log, gaps, guard, () -> Math.max(0, tasks.size() - helpers));
+    this.table = table;
+    this.fastPath = fastPath;
+    if (fastPath != null) {
+      decoder.useFastPath(fastPath.page(), fastPath.scope(), fastPath.libraryPaths());
+    }
   }
 
   /**
@@ -136,12 +191,36 @@ public final class Tracer {
     if (rootPid != process.pid()) {
       throw new IllegalStateException("seize the process first");
     }
+    // This thread stays on one CPU (the daemon's placement, or the one it runs on) and each new
+    // program joins it until its shim is up; the launcher's tree itself starts unpinned.
+    List<Integer> ownCpus = null;
+    if (fastPath != null && fastPath.pinsUntilShimIsUp()) {
+      ownCpus = CpuAffinity.allowedCpus();
+      tracerCpu = ownCpus.size() == 1 ? ownCpus : List.of(CpuAffinity.currentCpu());
+      CpuAffinity.restrictCurrentThread(tracerCpu);
+      CpuAffinity.restrict(rootPid, fastPath.unpinnedCpus());
+    }
     process.releaseToExec();
     Proc root = proc(rootPid);
     root.argv = List.of();
     tasks.put(rootPid, new Task(rootPid, rootPid));
-    for (Optional<Ptrace.Wait> wait = ptrace.waitAny(); wait.isPresent(); wait = ptrace.waitAny()) {
-      handle(wait.get(), process);
+    try {
+      for (Optional<Ptrace.Wait> wait = ptrace.waitAny();
+          wait.isPresent();
+          wait = ptrace.waitAny()) {
+        // Records first: every call the shim logged happened before this stop, and every change
+        // to the namespace stops, so each record is resolved in the namespace its call saw.
+        drainRecords(wait.get().pid());
+        handle(wait.get(), process);
+      }
+      drainRecords(rootPid);
+    } finally {
+      if (actionRoot != null) {
+        actionRoot.close();
+      }
+      if (ownCpus != null) {
+        CpuAffinity.restrictCurrentThread(ownCpus);
+      }
     }
     if (rootStatus == null) {
       throw new IllegalStateException("the action's main process ended without an exit status");
@@ -172,6 +251,7 @@ public final class Tracer {
       // A new tracee: auto-attached children can report before their parent's fork event.
       task = new Task(tid, 0);
       tasks.put(tid, task);
+      knowTask(tid);
     }
     int signal = (status >> 8) & 0xff;
     int event = (status >> 16) & 0xff;
@@ -198,10 +278,19 @@ public final class Tracer {
         if (!ptrace.syscallInfo(tid, info)) {
           return;
         }
+        if (info.nr >= 0 && info.nr < stopsByNumber.length) {
+          stopsByNumber[(int) info.nr]++;
+        }
         pendingOut[0] = null;
         switch (decoder.onEntry(tid, pidOf(task), info, pendingOut)) {
           case TO_EXIT -> {
             task.pending = pendingOut[0];
+            exitStops++;
+            if (tracerCpu != null && task.pending.isExec()) {
+              // From here the new program's first stops (the exec, the loader's calls) are
+              // wake-ups on this CPU, until its shim is up and moves it.
+              CpuAffinity.restrict(tid, tracerCpu);
+            }
             ptrace.toSyscallExit(tid);
           }
           case DENY -> {
@@ -219,10 +308,12 @@ public final class Tracer {
           if (childTask == null) {
             childTask = new Task((int) child, 0);
             tasks.put((int) child, childTask);
+            knowTask((int) child);
           }
           // fork and vfork make processes; clone makes a thread or a process (CLONE_THREAD).
           boolean thread = event == EVENT_CLONE && tgidOf((int) child) == parent;
           childTask.pid = thread ? parent : (int) child;
+          processOf.put((int) child, childTask.pid);
           if (!thread) {
             Proc p = proc((int) child);
             p.parent = parent;
@@ -241,6 +332,12 @@ public final class Tracer {
           }
         }
         if (task.pending != null && task.pending.isExec()) {
+          if (fastPath != null && actionRoot == null) {
+            holdActionRoot(pidOf(task));
+          }
+          if (tracerCpu != null) {
+            CpuAffinity.restrict(tid, tracerCpu);
+          }
           decoder.onExec(pidOf(task), task.pending);
           decoder.onExit(tid, pidOf(task), task.pending, 0);
           proc(task.pid).argv = commandLine(task.pid);
@@ -259,6 +356,9 @@ public final class Tracer {
   private void onSyscallExit(Task task) throws ErrnoException {
     SyscallDecoder.Pending pending = task.pending;
     task.pending = null;
+    if (tracerCpu != null && pending != null && pending.isExec()) {
+      CpuAffinity.restrict(task.tid, fastPath.unpinnedCpus()); // the exec failed
+    }
     if (pending != null && ptrace.syscallInfo(task.tid, info)) {
       decoder.onExit(task.tid, pidOf(task), pending, info.returnValue);
     }
@@ -291,6 +391,81 @@ public final class Tracer {
     }
   }
 
+  /** What tracing cost so far (complete once {@link #run} returned). */
+  public TraceStats stats() {
+    Map<String, Long> byName = new java.util.TreeMap<>();
+    long stops = 0;
+    Map<Integer, Syscall> names = new HashMap<>();
+    table.numbers().forEach((syscall, nr) -> names.put(nr, syscall));
+    for (int nr = 0; nr < stopsByNumber.length; nr++) {
+      if (stopsByNumber[nr] > 0) {
+        stops += stopsByNumber[nr];
+        Syscall s = names.get(nr);
+        byName.put(
+            s == null ? "#" + nr : s.name().toLowerCase(java.util.Locale.ROOT), stopsByNumber[nr]);
+      }
+    }
+    List<String> unpatched = new ArrayList<>();
+    long shimProcesses = 0;
+    long full = 0;
+    long ineligible = 0;
+    int stuck = 0;
+    if (fastPath != null) {
+      RecordRing ring = fastPath.ring();
+      long mask = ring.unpatched();
+      for (int i = 0; i < FastPath.PATCHED_FUNCTIONS.size(); i++) {
+        if ((mask & (1L << i)) != 0) {
+          unpatched.add(FastPath.PATCHED_FUNCTIONS.get(i));
+        }
+      }
+      shimProcesses = ring.shimProcesses();
+      full = ring.full();
+      ineligible = ring.ineligible();
+      stuck = ring.stuck();
+    }
+    return new TraceStats(
+        stops, exitStops, byName, records, shimProcesses, full, ineligible, unpatched, stuck);
+  }
+
+  /** Drains the fast path's ring before the stop of {@code stoppedTid} is handled. */
+  private void drainRecords(int stoppedTid) {
+    if (fastPath == null) {
+      return;
+    }
+    // Through the held root when there is one; before the first exec there are no records.
+    recordRoot = actionRoot != null ? actionRoot.procPath() : "/proc/" + stoppedTid + "/root";
+    records += fastPath.ring().drain(record, onRecord);
+  }
+
+  private void onRecord(ShimRecord r) {
+    int tid = helpers > 0 ? hostTids.getOrDefault(r.tid, -1) : r.tid;
+    Task task = tasks.get(tid);
+    int pid = task != null ? pidOf(task) : processOf.getOrDefault(tid, tid);
+    decoder.onRecord(pid, r, recordRoot);
+  }
+
+  /**
+   * Remembers what a new thread's pid namespace calls it, so its records (which carry that id) are
+   * attributed to it even after it exited; only a fast path in a pid namespace needs it.
+   */
+  private void knowTask(int tid) {
+    if (fastPath != null && helpers > 0) {
+      hostTids.put(paths.namespaceId(tid), tid);
+    }
+  }
+
+  /**
+   * Holds the action's root open from the first exec of its command on: its mount namespace is
+   * complete then, and the shim's records are resolved through it whatever process made them.
+   */
+  private void holdActionRoot(int pid) {
+    try {
+      actionRoot = PathHandle.open(Path.of("/proc/" + pid + "/root"));
+    } catch (ErrnoException e) {
+      // The process vanished; the next exec tries again.
+    }
+  }
+
   /**
    * The task's process id, looked up in /proc the first time it is needed before its fork event.
    */
@@ -301,6 +476,7 @@ public final class Tracer {
       if (task.pid == task.tid) {
         proc(task.tid);
       }
+      processOf.put(task.tid, task.pid);
     }
     return task.pid;
   }

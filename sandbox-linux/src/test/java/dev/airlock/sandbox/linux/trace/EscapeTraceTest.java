@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 class EscapeTraceTest {
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void ioUringSetupIsRefusedWithEnosysAndRecordedAsAnEscape() throws Exception {
     Path program =
         compile(
@@ -71,7 +70,7 @@ class EscapeTraceTest {
       }
       """;
 
-  @Test
+  @TraceTest
   void i386SyscallThroughInt80KillsTheProcessWithSigsys() throws Exception {
     assumeTrue(I386Abi.present(), I386Abi.MISSING);
     Path program = compile(dir, "int80", I386_GETPID);
@@ -89,7 +88,7 @@ class EscapeTraceTest {
     assertEquals(128 + SIGSYS, run.root().exitStatus());
   }
 
-  @Test
+  @TraceTest
   void i386OpenThroughInt80IsNotAnUntracedRead() throws Exception {
     assumeTrue(I386Abi.present(), I386Abi.MISSING);
     Path program =
@@ -119,7 +118,7 @@ class EscapeTraceTest {
     assertEquals("before\n", run.stdout());
   }
 
-  @Test
+  @TraceTest
   void x32SyscallNumberKillsTheProcessWithSigsys() throws Exception {
     Path program =
         compile(

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,7 @@ class GuardTraceTest {
     return (intent, target, pid) -> target.equals(p) ? verdict : AccessGuard.Verdict.ALLOW;
   }
 
-  @Test
+  @TraceTest
   void aDeniedReadFailsWithEaccesAndIsRecordedAsADeniedViolation() throws Exception {
     Path secret = Files.writeString(dir.resolve("secret"), "s3cret");
     TraceHarness.Run run =
@@ -52,7 +51,7 @@ class GuardTraceTest {
         run.trace().violations().toString());
   }
 
-  @Test
+  @TraceTest
   void aHiddenPathLooksAbsent() throws Exception {
     Path hidden = Files.writeString(dir.resolve("hidden"), "x");
     TraceHarness.Run run =
@@ -64,7 +63,7 @@ class GuardTraceTest {
     assertTrue(run.trace().violations().stream().allMatch(Violation::denied));
   }
 
-  @Test
+  @TraceTest
   void aReportedAccessHappensAndIsRecordedAsAViolationNotDenied() throws Exception {
     Path out = dir.resolve("out.txt");
     TraceHarness.Run run = run(only(out, AccessGuard.Verdict.REPORT), "echo hi > out.txt");
@@ -76,14 +75,14 @@ class GuardTraceTest {
     assertFalse(v.denied());
   }
 
-  @Test
+  @TraceTest
   void namespaceCreationIsRefusedAndRecordedAsAnEscape() throws Exception {
     TraceHarness.Run run = run(AccessGuard.ALLOW_ALL, "unshare -U true; echo rc=$?");
     assertTrue(run.stdout().contains("rc=1"), run.stdout() + run.stderr());
     assertTrue(run.has(ESCAPE, "(unshare)"), run.toString());
   }
 
-  @Test
+  @TraceTest
   void escapeSyscallsFailWithEpermAndAreRecorded() throws Exception {
     Path program =
         TraceHarness.compile(

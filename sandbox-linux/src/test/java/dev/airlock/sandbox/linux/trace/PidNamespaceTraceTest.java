@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +42,7 @@ class PidNamespaceTraceTest {
         PID_NAMESPACE);
   }
 
-  @Test
+  @TraceTest
   void theCommandSeesOnlyItsOwnProcessesAsPidTwoUnderItsInit() throws Exception {
     TraceHarness.Run run =
         // The shell expands the glob itself: no other process exists while /proc is listed.
@@ -59,7 +58,7 @@ class PidNamespaceTraceTest {
         pids.contains(Long.toString(ProcessHandle.current().pid())), "the daemon is not visible");
   }
 
-  @Test
+  @TraceTest
   void procSelfIsRecordedAsTheNamespacesNumberingAndTheHelpersAreNotInTheTree() throws Exception {
     TraceHarness.Run run = run("cat /proc/self/status | grep '^NSpid'");
     String nspid = run.stdout().trim().split("\\s+")[1];
@@ -73,7 +72,7 @@ class PidNamespaceTraceTest {
             + tree.stream().map(TracedProcess::argv).collect(Collectors.toList()));
   }
 
-  @Test
+  @TraceTest
   void theExitStatusAndADeathBySignalComeThroughTheInit() throws Exception {
     assertEquals(7, run("exit 7").trace().rootStatus().exitCode());
     TraceHarness.Run killed = run("kill -TERM $$");
@@ -81,7 +80,10 @@ class PidNamespaceTraceTest {
     assertEquals(15, killed.trace().rootStatus().signal());
   }
 
-  @Test
+  @TraceTest(
+      incomparable =
+          "how far the background children get before the root's exit kills them is a race in"
+              + " either mode")
   void whatTheCommandLeavesRunningEndsWithIt() throws Exception {
     TraceHarness.Run run = run("sleep 600 & sleep 600 & echo started");
     assertEquals("started", run.stdout().trim());
@@ -89,7 +91,7 @@ class PidNamespaceTraceTest {
     assertTrue(run.elapsed().toSeconds() < 20, "the sleeps were killed: " + run.elapsed());
   }
 
-  @Test
+  @TraceTest
   void aFailedExecIsStillReportedAsTheLaunchFailure() throws Exception {
     TraceHarness.Run run = run("exec /nonexistent/tool");
     assertEquals(127, run.trace().rootStatus().exitCode(), run.toString());

@@ -28,7 +28,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +39,7 @@ class ProcessTreeTraceTest {
 
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void eightThreadsOpeningFilesAreAttributedToTheirProcess() throws Exception {
     Path program =
         compile(
@@ -100,7 +99,7 @@ class ProcessTreeTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void childrenOfPosixSpawnAndVforkAreTracedWithTheirParentLinks() throws Exception {
     Path program =
         compile(
@@ -161,7 +160,7 @@ class ProcessTreeTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void execFromANonLeaderThreadContinuesTheActionAsTheNewProgram() throws Exception {
     Path program = threadExec();
     Files.writeString(dir.resolve("payload.txt"), "read by cat after a thread's exec\n");
@@ -177,7 +176,7 @@ class ProcessTreeTraceTest {
     assertEquals(1, run.processes().size(), "still one process\n" + run);
   }
 
-  @Test
+  @TraceTest
   void execFromANonLeaderThreadOfAChildKeepsItsPidAndParent() throws Exception {
     Path program = threadExec();
     Files.writeString(dir.resolve("payload.txt"), "child thread exec\n");
@@ -194,7 +193,7 @@ class ProcessTreeTraceTest {
     assertEquals(2, run.processes().size(), "sh and the program turned cat\n" + run);
   }
 
-  @Test
+  @TraceTest
   void mainThreadExitingAloneLeavesTheProcessRunningOnItsOtherThreads() throws Exception {
     Path program =
         compile(
@@ -255,7 +254,7 @@ class ProcessTreeTraceTest {
         """);
   }
 
-  @Test
+  @TraceTest
   void selfStoppedProcessStaysStoppedUntilContinued() throws Exception {
     AtomicLong stoppedNanos = new AtomicLong();
     long minimum = TimeUnit.MILLISECONDS.toNanos(300);
@@ -295,7 +294,7 @@ class ProcessTreeTraceTest {
     assertTrue(run.elapsed().toNanos() >= minimum, "the action waited for SIGCONT");
   }
 
-  @Test
+  @TraceTest
   void traceeKilledWithSigkillEndsWith137AndTheActionCompletes() throws Exception {
     Path pidfile = dir.resolve("pidfile");
     int[] killed = {0};
@@ -347,7 +346,7 @@ class ProcessTreeTraceTest {
             .path());
   }
 
-  @Test
+  @TraceTest
   void signalsReachTheTraceeUnchangedAndItsHandlerRuns() throws Exception {
     Path program =
         compile(
@@ -407,7 +406,7 @@ class ProcessTreeTraceTest {
         run.stdout());
   }
 
-  @Test
+  @TraceTest
   void theLaunchersOwnExecIsNeverPartOfTheRecord() throws Exception {
     // The launcher is seized right after posix_spawn returns, which glibc lets happen as soon
     // as the child's exec has replaced its memory: possibly before the exec's own ptrace event.
@@ -427,7 +426,7 @@ class ProcessTreeTraceTest {
     }
   }
 
-  @Test
+  @TraceTest
   void deathBySignalIsTheRootStatus() throws Exception {
     Run run = TraceHarness.sh(dir, "kill -TERM $$; echo survived");
 

@@ -27,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ShellTraceTest {
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void pipelineAndRedirectionsRecordReadsCreatesWritesAndExecsOfEachStage() throws Exception {
     Files.writeString(dir.resolve("in.txt"), "hello world\nsecond line\n");
     Files.writeString(dir.resolve("log.txt"), "log start\n");
@@ -76,7 +75,7 @@ class ShellTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void shebangScriptRecordsTheScriptExecAndReadsOfBothInterpreters() throws Exception {
     Files.writeString(dir.resolve("data.txt"), "from the script\n");
     Path script = dir.resolve("script.sh");
@@ -108,7 +107,7 @@ class ShellTraceTest {
     run.assertHas(EXEC, which("cat"));
   }
 
-  @Test
+  @TraceTest
   void renameLinkSymlinkUnlinkAndRmdirChainsAreRecordedInOrder() throws Exception {
     Path exchange =
         TraceHarness.compile(
@@ -185,7 +184,7 @@ class ShellTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void lsEnumeratesTheListedDirectoryOnly() throws Exception {
     Path listed = Files.createDirectory(dir.resolve("listed"));
     Files.writeString(listed.resolve("a"), "");
@@ -204,7 +203,7 @@ class ShellTraceTest {
     run.assertHasNo(ENUMERATE, dir);
   }
 
-  @Test
+  @TraceTest
   void twoHundredConcurrentProcessesAreAllTracedWithoutHanging() throws Exception {
     List<String> expected = new ArrayList<>();
     for (int i = 1; i <= 200; i++) {

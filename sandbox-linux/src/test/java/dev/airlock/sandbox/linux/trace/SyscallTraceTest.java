@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,7 +29,7 @@ class SyscallTraceTest {
 
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void staticallyLinkedBinaryMakingRawSyscallsIsTraced() throws Exception {
     if (!Files.exists(STATIC_LIBC)) {
       fail(
@@ -85,7 +84,7 @@ class SyscallTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void relativePathsResolveAgainstCwdAfterChdirAndFchdirAndAgainstDirfds() throws Exception {
     Path program =
         compile(
@@ -136,7 +135,7 @@ class SyscallTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void oPathOpensAreStatProbesNotReads() throws Exception {
     Path program =
         compile(
@@ -176,7 +175,7 @@ class SyscallTraceTest {
     run.assertHasNo(READ, dir.resolve("d"));
   }
 
-  @Test
+  @TraceTest
   void procSelfNamesTheTracedProcessNotTheTracer() throws Exception {
     Path program =
         compile(
@@ -218,7 +217,7 @@ class SyscallTraceTest {
     run.assertHas(READ, self + "/task/" + run.rootPid() + "/comm");
   }
 
-  @Test
+  @TraceTest
   void devStdinOfAPipeIsNeitherTheTracersStdinNorAFile() throws Exception {
     Run run = TraceHarness.sh(dir, "echo through | cat /dev/stdin");
 
@@ -252,7 +251,7 @@ class SyscallTraceTest {
       }
       """;
 
-  @Test
+  @TraceTest
   void openat2SuccessIsAReadAndARefusedResolutionIsNot() throws Exception {
     Path program =
         compile(
@@ -289,7 +288,7 @@ class SyscallTraceTest {
     run.assertCompleteRecord();
   }
 
-  @Test
+  @TraceTest
   void openat2InRootResolvesAbsolutePathsInsideTheDirfd() throws Exception {
     Path program =
         compile(
@@ -317,7 +316,7 @@ class SyscallTraceTest {
     run.assertHasNo(ABSENT_PROBE, "/nothere.txt");
   }
 
-  @Test
+  @TraceTest
   void statStatxAndAccessProbesRecordPresenceAndAbsence() throws Exception {
     Path program =
         compile(

@@ -24,7 +24,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +34,7 @@ class ToolchainTraceTest {
 
   @TempDir Path dir;
 
-  @Test
+  @TraceTest
   void gccCompileReadsEveryHeaderOfItsDepfileAndProbesIncludePathMisses() throws Exception {
     Path src = Files.createDirectory(dir.resolve("src"));
     Path inc = Files.createDirectory(dir.resolve("inc"));
@@ -149,7 +148,7 @@ class ToolchainTraceTest {
     return deps;
   }
 
-  @Test
+  @TraceTest
   void pythonImportProbesSysPathAndReadsThePackageSource() throws Exception {
     Path python = Path.of("/usr/bin/python3");
     String interpreter = Files.isExecutable(python) ? python.toString() : "python3";

@@ -12,6 +12,7 @@ import dev.airlock.sandbox.linux.LaunchSpec;
 import dev.airlock.sandbox.linux.LaunchedProcess;
 import dev.airlock.sandbox.linux.Launcher;
 import dev.airlock.sandbox.linux.LauncherBinary;
+import dev.airlock.sandbox.linux.ShimLibrary;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -50,6 +52,19 @@ final class TraceHarness {
 
   private static final byte[] FILTER = Tracer.filter(TABLE).toBytes();
   private static Launcher launcher;
+  private static ShimLibrary shim;
+
+  /**
+   * How the next actions are traced; set per invocation by {@link BothTraceModes} (tests run one at
+   * a time in this JVM).
+   */
+  static volatile TraceMode mode = TraceMode.STRICT;
+
+  /** Ring size of fast-path actions (a test may shrink it to force overflows). */
+  static volatile int ringSlots = FastPath.DEFAULT_SLOTS;
+
+  /** What each action of the current invocation recorded, as comparable lines, in order. */
+  static final List<java.util.SortedSet<String>> recorded = new ArrayList<>();
 
   private TraceHarness() {}
 
@@ -62,6 +77,19 @@ final class TraceHarness {
     static native int kill(int pid, int sig);
 
     static native int getpid();
+
+    static native int getuid();
+  }
+
+  /** The shim of this build, in its memfd, once per JVM. */
+  static synchronized ShimLibrary shim() throws Exception {
+    if (shim == null) {
+      Path dir = Files.createTempDirectory("airlock-trace-test-shim");
+      dir.toFile().deleteOnExit();
+      shim = ShimLibrary.load(dir);
+      shim.file().toFile().deleteOnExit();
+    }
+    return shim;
   }
 
   /** The launcher binary of this build, extracted once per JVM. */
@@ -89,7 +117,14 @@ final class TraceHarness {
   }
 
   /** What one traced action produced. */
-  record Run(TraceResult trace, String stdout, String stderr, Duration elapsed, int rootPid) {
+  record Run(
+      TraceResult trace,
+      String stdout,
+      String stderr,
+      Duration elapsed,
+      int rootPid,
+      TraceStats stats,
+      TraceMode mode) {
     List<Access> accesses() {
       return trace.accesses();
     }
@@ -233,7 +268,8 @@ final class TraceHarness {
             .append(a.pid())
             .append('\n');
       }
-      s.append("gaps: ").append(trace.observationGaps());
+      s.append("gaps: ").append(trace.observationGaps()).append('\n');
+      s.append("traced ").append(mode).append(": ").append(stats);
       return s.toString();
     }
   }
@@ -271,8 +307,20 @@ final class TraceHarness {
       Confinement confinement)
       throws Exception {
     Launcher launcher = launcher();
-    try (LaunchedProcess process = launcher.launchTraced(spec, FILTER, confinement)) {
-      Tracer tracer = new Tracer(TABLE, guard);
+    TraceMode traceMode = mode;
+    boolean fast = traceMode == TraceMode.FAST && !guard.fastPathScope().entries().isEmpty();
+    try (FastPath fastPath =
+            fast
+                ? FastPath.open(
+                    shim(), guard.fastPathScope(), ringSlots, FastPath.DEFAULT_SLOT_BYTES)
+                : null;
+        LaunchedProcess process =
+            launcher.launchTraced(
+                spec,
+                fast ? Tracer.filter(TABLE, false, false, Optional.of(fastPath)).toBytes() : FILTER,
+                confinement,
+                fast ? Optional.of(fastPath.injection()) : Optional.empty())) {
+      Tracer tracer = new Tracer(TABLE, guard, Optional.ofNullable(fastPath));
       tracer.seize(process);
       int pid = (int) process.pid();
       StringBuffer out = new StringBuffer();
@@ -352,7 +400,14 @@ final class TraceHarness {
         outPump.join();
         errPump.join();
       }
-      Run run = new Run(result, out.toString(), err.toString(), elapsed, pid);
+      Run run =
+          new Run(result, out.toString(), err.toString(), elapsed, pid, tracer.stats(), traceMode);
+      synchronized (recorded) {
+        recorded.add(comparable(result));
+      }
+      if (Boolean.getBoolean("airlock.trace.stats")) {
+        System.err.println("STATS " + spec.argv() + " " + traceMode + " " + run.stats());
+      }
       try {
         interacting.get(10, TimeUnit.SECONDS);
       } catch (ExecutionException e) {
@@ -369,6 +424,28 @@ final class TraceHarness {
           "the action did not finish within " + limit + " and was killed\n" + run);
       return run;
     }
+  }
+
+  /**
+   * The record as the two modes must agree on it: (kind, path, errno) lines, with what differs from
+   * run to run whatever the mode (temporary directories, pids) masked.
+   */
+  static java.util.SortedSet<String> comparable(TraceResult result) {
+    java.util.SortedSet<String> lines = new java.util.TreeSet<>();
+    for (Access a : result.accesses()) {
+      lines.add(a.kind() + " " + normalize(a.path()) + " " + a.errno());
+    }
+    for (Violation v : result.violations()) {
+      lines.add("violation " + v.kind() + " " + normalize(v.path()) + " " + v.denied());
+    }
+    return lines;
+  }
+
+  static String normalize(String path) {
+    return path.replaceAll("/junit-?\\d+", "/junit*")
+        .replaceAll("^/proc/\\d+", "/proc/*")
+        .replaceAll("/task/\\d+", "/task/*")
+        .replaceAll("/tmp/cc[A-Za-z0-9]{6}\\.", "/tmp/cc*.");
   }
 
   private static Thread pump(InputStream in, StringBuffer into, String name) {
