@@ -57,6 +57,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
   private Path logFile;
   private ActionService actions;
   private CompletableFuture<Integer> shutdown;
+  private boolean serving;
   private boolean closed;
 
   private Daemon(DaemonConfig config, LinuxPlatform platform) {
@@ -149,6 +150,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     own(() -> Files.deleteIfExists(paths.socket()));
     own(server);
     Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
+    serving = true;
     log.info(
         "airlockd "
             + Version.current()
@@ -233,6 +235,9 @@ final class Daemon implements DaemonControl, AutoCloseable {
         log.log(Level.WARNING, "cannot close " + resource, e);
       }
     }
-    log.info("airlockd stopped");
+    if (serving) {
+      // A daemon that never served says why it stopped on its own (one line, from main).
+      log.info("airlockd stopped");
+    }
   }
 }
