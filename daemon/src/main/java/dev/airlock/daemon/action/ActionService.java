@@ -99,7 +99,17 @@ public final class ActionService implements AutoCloseable {
    */
   public Action submit(ExecuteRequest wire, ActionListener listener)
       throws ActionRejectedException {
-    ActionRequest request = decode(wire);
+    return submit(decode(wire), workspace, listener);
+  }
+
+  /**
+   * Accepts an action of another front end (one that provides its inputs and takes its outputs its
+   * own way, see {@link FrontEnd}); it runs when a slot is free.
+   *
+   * @throws ActionRejectedException when its policy is invalid or the daemon cannot take it
+   */
+  public Action submit(ActionRequest request, FrontEnd frontEnd, ActionListener listener)
+      throws ActionRejectedException {
     EffectivePolicy policy;
     try {
       policy = policies.resolve(request);
@@ -116,7 +126,7 @@ public final class ActionService implements AutoCloseable {
             policy,
             listener,
             stdin,
-            workspace);
+            frontEnd);
     // Accepted must reach the client before Started, which the runner may send at once.
     synchronized (action) {
       int position = scheduler.submit(action);

@@ -10,7 +10,7 @@ import java.util.Optional;
  * Whether a traced run may be recorded in a cache: only a completed, observed, self-contained run
  * is. Shared by every front end (the trace decides soundness, whatever cache records it).
  */
-final class Cacheability {
+public final class Cacheability {
   /** Output kept in memory for the cache; more makes the action uncacheable. */
   static final long MAX_CAPTURED_OUTPUT = 16L << 20;
 
@@ -20,7 +20,7 @@ final class Cacheability {
   private Cacheability() {}
 
   /** Why the run must not be recorded, or empty when the trace allows it. */
-  static Optional<String> reason(Finishing run) {
+  public static Optional<String> reason(Finishing run) {
     ActionRequest request = run.action().request();
     if (run.outcome() != Outcome.COMPLETED) {
       return Optional.of("it " + OutcomeWords.of(run.outcome()));

@@ -16,7 +16,7 @@ import java.util.Optional;
  * each finishing step found. The steps run in order; {@link ResultAssembler} builds the result from
  * the end state.
  */
-final class Finishing {
+public final class Finishing {
   /** Appended when a message lists only the first few of many paths. */
   static final String MORE_IN_THE_REPORT = " more; --report FILE lists them all)";
 
@@ -35,6 +35,16 @@ final class Finishing {
 
   /** How the cache served or recorded the action (owned by the cache steps). */
   final CacheTrail cache;
+
+  /**
+   * The finishing state of a run in a front end without the workspace's overlays and path-set cache
+   * (it keeps its outputs, and its cache, its own way).
+   */
+  public static Finishing of(Action action, RunRecord run, SharedState state) {
+    CacheTrail cache = new CacheTrail(state.cache(), action);
+    cache.notRecorded("its front end keeps its own cache");
+    return new Finishing(action, run, Optional.empty(), cache);
+  }
 
   Finishing(Action action, RunRecord run, Optional<OverlayLayer> layer, CacheTrail cache) {
     this.action = action;
@@ -62,16 +72,16 @@ final class Finishing {
         outcome == Outcome.COMPLETED && run.status().exited() && run.status().exitCode() == 0;
   }
 
-  Action action() {
+  public Action action() {
     return action;
   }
 
-  RunRecord run() {
+  public RunRecord run() {
     return run;
   }
 
   /** The tracer's record; empty when the launcher failed before it was seized. */
-  Optional<TraceResult> trace() {
+  public Optional<TraceResult> trace() {
     return run.trace();
   }
 
@@ -80,20 +90,20 @@ final class Finishing {
   }
 
   /** Whether the command ran to exit status 0 without refusal or cancellation. */
-  boolean succeeded() {
+  public boolean succeeded() {
     return succeeded;
   }
 
-  Outcome outcome() {
+  public Outcome outcome() {
     return outcome;
   }
 
-  String message() {
+  public String message() {
     return message;
   }
 
   /** The action ends as {@code newOutcome}, for {@code why}. */
-  void fail(Outcome newOutcome, String why) {
+  public void fail(Outcome newOutcome, String why) {
     this.outcome = newOutcome;
     this.message = why;
   }

@@ -6,6 +6,7 @@ package dev.airlock.daemon.action;
  * its outputs, commit, record in the cache). A step reads what earlier steps found and adds its
  * own; a step that finds nothing to do does nothing.
  */
-interface FinishingStep {
+public interface FinishingStep {
+  /** Does this step's part, reading and adding to {@code run}. */
   void apply(Finishing run);
 }

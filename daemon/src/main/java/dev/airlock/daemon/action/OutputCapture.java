@@ -6,7 +6,7 @@ import java.io.ByteArrayOutputStream;
  * A copy of an action's stdout and stderr for the action cache, up to a bound: output beyond it
  * makes the action uncacheable rather than filling the daemon's heap.
  */
-final class OutputCapture {
+public final class OutputCapture {
   private final long limit;
   private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
   private final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -29,15 +29,15 @@ final class OutputCapture {
     (isStderr ? stderr : stdout).write(data, 0, length);
   }
 
-  synchronized boolean overflowed() {
+  public synchronized boolean overflowed() {
     return overflowed;
   }
 
-  synchronized byte[] stdout() {
+  public synchronized byte[] stdout() {
     return stdout.toByteArray();
   }
 
-  synchronized byte[] stderr() {
+  public synchronized byte[] stderr() {
     return stderr.toByteArray();
   }
 }

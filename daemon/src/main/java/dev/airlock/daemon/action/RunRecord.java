@@ -12,13 +12,13 @@ import java.util.Optional;
  * failed before the tracer could seize it), a copy of its output for the cache, and the confinement
  * layers that were in force.
  */
-record RunRecord(
+public record RunRecord(
     ExitStatus status,
     Optional<LaunchFailure> launchFailure,
     Optional<TraceResult> trace,
     OutputCapture output,
     List<String> confinement) {
-  RunRecord {
+  public RunRecord {
     confinement = List.copyOf(confinement);
   }
 }
