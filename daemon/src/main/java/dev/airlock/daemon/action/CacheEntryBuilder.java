@@ -47,13 +47,17 @@ final class CacheEntryBuilder {
 
   /** The entry of a run whose writes are {@code changes} and which exited with {@code exitCode}. */
   PreparedEntry build(
-      String actionId,
+      Action action,
       TraceResult trace,
       List<RootChanges> changes,
       OutputCapture output,
       int exitCode)
       throws IOException, NotCacheable {
-    PathSet pathSet = PathSet.fromAccesses(trace.accesses(), CacheKeys.ignoredRoots());
+    PathSet pathSet =
+        PathSet.fromAccesses(
+            trace.accesses(),
+            CacheKeys.ignoredRoots(),
+            action.request().declaredOutputs().stream().map(PathBytes::of).toList());
     Set<String> contentInputs = new HashSet<>();
     for (ObservedPath p : pathSet.paths()) {
       if (p.kind() == ObservationKind.CONTENT) {
@@ -94,7 +98,7 @@ final class CacheEntryBuilder {
     Digest out = stores.cas().put(output.stdout());
     Digest err = stores.cas().put(output.stderr());
     return new PreparedEntry(
-        pathSet, states, CachedResult.of(exitCode, out, err, outputs, actionId, Instant.now()));
+        pathSet, states, CachedResult.of(exitCode, out, err, outputs, action.id(), Instant.now()));
   }
 
   /** What an output the action left as it was is now. */

@@ -62,13 +62,27 @@ final class CacheQueries {
           .build();
     }
     Explanation e = found.get();
-    if (e.firstDifference().isEmpty()) {
+    if (e.match().isPresent()) {
       return reply
           .setWouldHit(true)
           .setExplanation(
               "every one of the "
                   + e.nearest().size()
-                  + " recorded paths is as it was: it would be replayed")
+                  + " paths of its recorded path set is as it was: it would be replayed from"
+                  + " action "
+                  + e.match().get().actionId()
+                  + " (recorded "
+                  + e.match().get().producedAt()
+                  + ")")
+          .build();
+    }
+    if (e.firstDifference().isEmpty()) {
+      return reply
+          .setExplanation(
+              "every one of the "
+                  + e.nearest().size()
+                  + " recorded paths is as it was, but the entry is gone (gc, or a blob it needed"
+                  + " was lost): it would run")
           .build();
     }
     return reply.setExplanation(miss(e)).build();

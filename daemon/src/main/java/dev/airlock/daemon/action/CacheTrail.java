@@ -91,7 +91,8 @@ final class CacheTrail {
     report
         .setStatus(CacheStatus.CACHE_HIT)
         .setSourceAction(hit.result().actionId())
-        .setSourceTimeMs(hit.result().producedAt().toEpochMilli());
+        .setSourceTimeMs(hit.result().producedAt().toEpochMilli())
+        .setPathSetSize(hit.pathSet().size());
   }
 
   /** A hit could not be replayed; the action runs instead. */

@@ -39,7 +39,7 @@ final class RecordInCache implements FinishingStep {
       run.cache.record(
           new CacheEntryBuilder(run.cache.stores())
               .build(
-                  run.action().id(),
+                  run.action(),
                   run.trace().get(),
                   List.of(),
                   run.run().output(),

@@ -22,7 +22,7 @@ final class StoreOutputs implements FinishingStep {
       run.cache.prepared =
           java.util.Optional.of(
               new CacheEntryBuilder(run.cache.stores())
-                  .build(run.action().id(), run.trace().get(), run.changes, run.run().output(), 0));
+                  .build(run.action(), run.trace().get(), run.changes, run.run().output(), 0));
     } catch (CacheEntryBuilder.NotCacheable e) {
       run.cache.notRecorded(e.getMessage());
     } catch (IOException | RuntimeException e) {

@@ -5,14 +5,25 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Why a lookup missed: the recorded path set closest to now (most paths in their recorded state),
- * and the paths whose state has changed since, in path order.
+ * What a lookup would find: the recorded path set closest to now (most paths in their recorded
+ * state), the paths whose state has changed since, in path order, and, when none has, the recorded
+ * result it leads to.
  */
 public record Explanation(
-    int pathSetsCompared, PathSet nearest, int pathsMatching, List<Difference> differences) {
+    int pathSetsCompared,
+    PathSet nearest,
+    int pathsMatching,
+    List<Difference> differences,
+    Optional<CachedResult> match) {
   public Explanation {
     Objects.requireNonNull(nearest);
     differences = List.copyOf(differences);
+  }
+
+  /** An explanation without a matching result (a miss). */
+  public Explanation(
+      int pathSetsCompared, PathSet nearest, int pathsMatching, List<Difference> differences) {
+    this(pathSetsCompared, nearest, pathsMatching, differences, Optional.empty());
   }
 
   /** One observed path whose state now differs from the recorded run's. */

@@ -175,10 +175,24 @@ public final class LmdbActionCache implements ActionCache {
       }
       // Strictly more: on a tie the more recent path set (seen first) wins.
       if (best == null || matching > best.pathsMatching()) {
-        best = new Explanation(values.size(), set, matching, differences);
+        Optional<CachedResult> match =
+            matching == set.size()
+                ? servable(StrongFingerprint.of(weak, set, now))
+                : Optional.empty();
+        best = new Explanation(values.size(), set, matching, differences, match);
       }
     }
     return Optional.ofNullable(best);
+  }
+
+  /** The recorded result of {@code strong} if it can be served (its blobs are there), uncounted. */
+  private Optional<CachedResult> servable(StrongFingerprint strong) {
+    byte[] found = db.read(r -> r.get(Table.ACTION_RESULTS, strong.digest().bytes()));
+    if (found == null) {
+      return Optional.empty();
+    }
+    Optional<CachedResult> result = decodeResult(found).map(StoredResult::result);
+    return result.isPresent() && allBlobsPresent(result.get()) ? result : Optional.empty();
   }
 
   @Override

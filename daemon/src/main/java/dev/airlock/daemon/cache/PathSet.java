@@ -57,11 +57,32 @@ public final class PathSet {
    * applied to the workspace.
    */
   public static PathSet fromAccesses(List<Access> accesses, List<String> ignoredRoots) {
+    return fromAccesses(accesses, ignoredRoots, List.of());
+  }
+
+  /**
+   * As {@link #fromAccesses(List, List)}, with two more kinds of path left out, so that an action
+   * replayed over its own outputs hits again: the declared outputs (and everything below them),
+   * whose state before the run the request declares irrelevant; and a path whose existence the
+   * action only probed before it deleted, truncated or created it, never reading its content first
+   * ({@code gcc -o x.o} stats {@code x.o} to make sure it is not an input, then replaces it). Its
+   * content, had it been read first, stays an input.
+   */
+  public static PathSet fromAccesses(
+      List<Access> accesses, List<String> ignoredRoots, List<String> declaredOutputs) {
     Map<String, Integer> firstWrite = new HashMap<>();
+    Map<String, Integer> firstReplace = new HashMap<>();
+    Map<String, Integer> firstContentRead = new HashMap<>();
     for (int i = 0; i < accesses.size(); i++) {
       Access a = accesses.get(i);
       if (isWrite(a.kind())) {
         firstWrite.putIfAbsent(a.path(), i);
+      }
+      if (replaces(a.kind()) && a.errno() == 0) {
+        firstReplace.putIfAbsent(a.path(), i);
+      }
+      if ((a.kind() == AccessKind.READ || a.kind() == AccessKind.EXEC) && a.errno() == 0) {
+        firstContentRead.putIfAbsent(a.path(), i);
       }
     }
     TreeSet<ObservedPath> observed = new TreeSet<>();
@@ -71,12 +92,29 @@ public final class PathSet {
       if (kind.isEmpty()
           || !a.path().startsWith("/")
           || firstWrite.getOrDefault(a.path(), Integer.MAX_VALUE) < i
-          || isUnder(a.path(), ignoredRoots)) {
+          || isUnder(a.path(), ignoredRoots)
+          || isUnder(a.path(), declaredOutputs)) {
         continue;
+      }
+      if (kind.get() == ObservationKind.EXISTENCE
+          && firstReplace.containsKey(a.path())
+          && firstContentRead.getOrDefault(a.path(), Integer.MAX_VALUE)
+              > firstReplace.get(a.path())) {
+        continue; // only probed, then replaced without being read
       }
       observed.add(new ObservedPath(a.path(), kind.get()));
     }
     return of(observed);
+  }
+
+  /** Whether an access of this kind puts something new at its path, whatever was there. */
+  private static boolean replaces(AccessKind kind) {
+    return kind == AccessKind.CREATE
+        || kind == AccessKind.TRUNCATE
+        || kind == AccessKind.DELETE
+        || kind == AccessKind.RENAME_TO
+        || kind == AccessKind.SYMLINK
+        || kind == AccessKind.LINK;
   }
 
   /**

@@ -680,7 +680,8 @@ final class SyscallDecoder {
       } else if ((p.flags & O_TRUNC) != 0) {
         log.record(TRUNCATE, path, 0, pid);
       }
-      if (mode == O_RDWR && !created) {
+      // O_TRUNC empties the file before the process can read any of it.
+      if (mode == O_RDWR && !created && (p.flags & O_TRUNC) == 0) {
         log.record(READ, path, 0, pid);
       }
       log.record(WRITE, path, 0, pid);
