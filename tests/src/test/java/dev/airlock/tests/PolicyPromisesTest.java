@@ -17,6 +17,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the shipped policies promise a new user, through the CLI: nothing written in place, nothing
@@ -39,26 +41,25 @@ class PolicyPromisesTest {
     return Files.createDirectories(daemon.dir().resolve(name));
   }
 
-  @Test
-  void aWorkspaceOfSlashIsRefusedRatherThanWrittenInPlace() throws Exception {
+  @ParameterizedTest(name = "with {0}")
+  @ValueSource(strings = {"--commit", "--discard"})
+  void aWorkspaceOfSlashIsRefusedRatherThanWrittenInPlace(String mode) throws Exception {
     Path target = Path.of("/etc/airlock-promise-" + ProcessHandle.current().pid());
     try {
-      for (String mode : List.of("--commit", "--discard")) {
-        CliProcess.Result r =
-            run(
-                Path.of("/"),
-                "--policy",
-                "build",
-                mode,
-                "--",
-                "sh",
-                "-c",
-                "echo x > " + target + "; exit 1");
-        assertEquals(125, r.status(), r::toString);
-        assertTrue(r.stderr().contains("the workspace is /"), r::toString);
-        assertTrue(r.stderr().contains("--workspace DIR"), "it says what to do: " + r);
-        assertFalse(Files.exists(target), "nothing may be written in place (" + mode + ")");
-      }
+      CliProcess.Result r =
+          run(
+              Path.of("/"),
+              "--policy",
+              "build",
+              mode,
+              "--",
+              "sh",
+              "-c",
+              "echo x > " + target + "; exit 1");
+      assertEquals(125, r.status(), r::toString);
+      assertTrue(r.stderr().contains("the workspace is /"), r::toString);
+      assertTrue(r.stderr().contains("--workspace DIR"), "it says what to do: " + r);
+      assertFalse(Files.exists(target), "nothing may be written in place (" + mode + ")");
     } finally {
       Files.deleteIfExists(target);
     }

@@ -15,6 +15,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code ./airlock run}: exit statuses, output, stdin, environment and exec failures. */
 @Timeout(60)
@@ -42,18 +44,12 @@ class RunCommandTest {
     assertEquals("done\n", r.stdout(), r::toString);
   }
 
-  @Test
-  void aCommandKilledBySigkillExits137() throws Exception {
-    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", "kill -9 $$");
+  @ParameterizedTest(name = "{0} exits {1}")
+  @CsvSource({"kill -9 $$, 137", "kill -TERM $$, 143"})
+  void aCommandKilledByASignalExits128PlusIt(String script, int status) throws Exception {
+    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", script);
 
-    assertEquals(137, r.status(), r::toString);
-  }
-
-  @Test
-  void aCommandKilledBySigtermExits143() throws Exception {
-    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", "kill -TERM $$");
-
-    assertEquals(143, r.status(), r::toString);
+    assertEquals(status, r.status(), r::toString);
   }
 
   @Test
