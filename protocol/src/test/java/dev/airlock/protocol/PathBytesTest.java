@@ -70,7 +70,7 @@ class PathBytesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("notUtf8")
   void onlyTheBytesThatAreNotUtf8AreEscaped(String what, byte[] name, String decoded) {
-    assertEquals(decoded, PathBytes.decode(name));
+    assertEquals(decoded, PathBytes.decode(name), what);
   }
 
   @Test

@@ -19,14 +19,15 @@ class CacheSizesTest {
     "2gb, 2147483648"
   })
   void understandsTheUnitsPeopleType(String typed, long bytes) {
-    assertEquals(bytes, CacheCommand.parseSize(typed));
+    assertEquals(bytes, CacheCommand.parseSize(typed), typed);
   }
 
   @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"-5", "-5G", "+5", "abc", "1.5G", "5X", "", "G"})
   void refusesNegativeSignedAndGarbageSizesSayingWhatASizeIs(String bad) {
     IllegalArgumentException e =
-        assertThrows(IllegalArgumentException.class, () -> CacheCommand.parseSize(bad));
+        assertThrows(
+            IllegalArgumentException.class, () -> CacheCommand.parseSize(bad), "'" + bad + "'");
     assertEquals(
         "--max-size: not a size: '"
             + bad

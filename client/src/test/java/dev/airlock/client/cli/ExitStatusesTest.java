@@ -81,8 +81,8 @@ class ExitStatusesTest {
         ExitStatuses.report(
             result.build(), "cmd", new PrintStream(err, true, StandardCharsets.UTF_8));
 
-    assertEquals(status, reported);
-    assertEquals(stderr, err.toString(StandardCharsets.UTF_8));
+    assertEquals(status, reported, ending);
+    assertEquals(stderr, err.toString(StandardCharsets.UTF_8), ending);
   }
 
   private static ActionResult.Builder result(Outcome outcome) {

@@ -72,7 +72,7 @@ class LauncherCommandLineTest {
   @MethodSource("specsExecCannotCarry")
   void specRejectsWhatExecCannotCarry(
       String what, List<String> argv, Map<String, String> env, Path cwd) {
-    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec(argv, env, cwd, false));
+    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec(argv, env, cwd, false), what);
   }
 
   @Test
