@@ -1,4 +1,4 @@
-# Runs one of the Java benchmarks of tests/src/main/java/dev/airlock/bench (sourced by
+# Runs one of the Java benchmarks of bench/src/main/java/dev/airlock/bench (sourced by
 # scripts/bench-*): builds Airlock when its jars are missing, runs from a private copy of the
 # benchmark's classpath, and passes the arguments through.
 #
@@ -19,8 +19,8 @@ bench_java() {
     [ -n "$version" ] && [ "$version" -ge 17 ] ||
       die "Java 17 or newer is needed; $AIRLOCK_JAVA is version ${version:-unknown} (set JAVA_HOME)"
 
-    bench_classes="$AIRLOCK_ROOT/tests/target/classes"
-    bench_lib="$AIRLOCK_ROOT/tests/target/lib"
+    bench_classes="$AIRLOCK_ROOT/bench/target/classes"
+    bench_lib="$AIRLOCK_ROOT/bench/target/lib"
     required=(
       "$AIRLOCK_ROOT/daemon/target/airlock-daemon.jar"
       "$AIRLOCK_ROOT/client/target/airlock-client.jar"
@@ -39,17 +39,17 @@ bench_java() {
       echo "$bench_name: building Airlock (${missing#"$AIRLOCK_ROOT"/} is missing; log in target/$bench_name-build.log)" >&2
       if ! (cd "$AIRLOCK_ROOT" &&
             JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$AIRLOCK_JAVA")")")}" \
-            mvn -B -q -DskipTests -Dfmt.skip install >"$log" 2>&1); then
+            mvn -B -q -DskipTests -Dfmt.skip -pl bench,daemon -am package >"$log" 2>&1); then
         grep -E '^\[ERROR\]' "$log" | head -n 5 >&2 || true
         die "the build failed; see $log"
       fi
       for f in "${required[@]}"; do
         [ -e "$f" ] || die "the build did not produce ${f#"$AIRLOCK_ROOT"/}; see $log"
       done
-    elif [ -n "$(find "$AIRLOCK_ROOT/tests/src/main" -newer "$bench_classes/dev/airlock/bench/$main_class.class" \
+    elif [ -n "$(find "$AIRLOCK_ROOT/bench/src/main" -newer "$bench_classes/dev/airlock/bench/$main_class.class" \
           -type f -print -quit 2>/dev/null)" ]; then
       echo "$bench_name: note: the benchmark sources changed since its last build; rebuild with" \
-        "mvn -B -q -DskipTests -Dfmt.skip install" >&2
+        "mvn -B -q -DskipTests -Dfmt.skip -pl bench,daemon -am package" >&2
     fi
 
     # ./airlock keeps a CDS archive of the client (client/target/cds) and only makes one when none
@@ -65,7 +65,7 @@ bench_java() {
       fi
     done
 
-    # Run from a private copy of the benchmark's classpath: a build of the tests module while the
+    # Run from a private copy of the benchmark's classpath: a build of the bench module while the
     # benchmark runs (e.g. `mvn test` in the same checkout) recompiles target/classes from scratch,
     # and the JVM loads classes lazily.
     run_dir=$(mktemp -d "${TMPDIR:-/tmp}/airlock-bench-cp.XXXXXX") || die "cannot create a temporary directory"

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,9 @@ import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class PathBytesTest {
   private static byte[] bytes(int... values) {
@@ -46,17 +50,27 @@ class PathBytesTest {
   }
 
   @Test
-  void validUtf8DecodesAsTextAndOnlyBadBytesAreEscaped() {
+  void validUtf8DecodesAsTextAndEscapedBytesShowAsHex() {
     assertEquals(
         "plain/ü/日本/😀", PathBytes.decode("plain/ü/日本/😀".getBytes(StandardCharsets.UTF_8)));
-    assertEquals("bad\uDCFF.txt", PathBytes.decode(bytes('b', 'a', 'd', 0xff, '.', 't', 'x', 't')));
-    // An overlong '/', an encoded surrogate and a truncated sequence are not UTF-8.
-    assertEquals("\uDCC0\uDCAF", PathBytes.decode(bytes(0xc0, 0xaf)));
-    assertEquals("\uDCED\uDCA0\uDC80", PathBytes.decode(bytes(0xed, 0xa0, 0x80)));
-    assertEquals("a\uDCE6\uDC97", PathBytes.decode(bytes('a', 0xe6, 0x97)));
     assertTrue(PathBytes.isUtf8("ü"));
     assertFalse(PathBytes.isUtf8("bad\uDCFF"));
     assertEquals("bad\\xFF.txt", PathBytes.display("bad\uDCFF.txt"));
+  }
+
+  /** Byte strings that are not UTF-8, and their decoding: only the bad bytes are escaped. */
+  static Stream<Arguments> notUtf8() {
+    return Stream.of(
+        arguments("a stray 0xFF", bytes('b', 'a', 'd', 0xff, '.', 't', 'x', 't'), "bad\uDCFF.txt"),
+        arguments("an overlong '/'", bytes(0xc0, 0xaf), "\uDCC0\uDCAF"),
+        arguments("an encoded surrogate", bytes(0xed, 0xa0, 0x80), "\uDCED\uDCA0\uDC80"),
+        arguments("a truncated sequence", bytes('a', 0xe6, 0x97), "a\uDCE6\uDC97"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("notUtf8")
+  void onlyTheBytesThatAreNotUtf8AreEscaped(String what, byte[] name, String decoded) {
+    assertEquals(decoded, PathBytes.decode(name), what);
   }
 
   @Test

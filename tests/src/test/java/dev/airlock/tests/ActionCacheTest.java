@@ -23,10 +23,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -40,29 +39,16 @@ import org.junit.jupiter.api.io.TempDir;
 class ActionCacheTest {
   private static final Duration CLIENT_TIMEOUT = CachedRun.CLIENT_TIMEOUT;
 
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   /** The workspace of one test: its actions' working directory. */
   @TempDir Path ws;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
 
   // The compile.
 
   @Test
   void aCompileHitsWhenAnUnreadHeaderChangesAndMissesWhenTheIncludedOneDoes() throws Exception {
-    Compile compile = Compile.in(daemon, ws);
+    Compile compile = Compile.in(daemon.fixture(), ws);
     compile.warm();
     byte[] valueOne = Files.readAllBytes(compile.object());
 
@@ -78,7 +64,7 @@ class ActionCacheTest {
 
   @Test
   void aHeaderCreatedEarlierInTheIncludePathIsAMissAndTheObjectUsesIt() throws Exception {
-    Compile compile = Compile.in(daemon, ws);
+    Compile compile = Compile.in(daemon.fixture(), ws);
     compile.warm();
     byte[] before = Files.readAllBytes(compile.object());
 
@@ -94,7 +80,7 @@ class ActionCacheTest {
 
   @Test
   void touchingAHeaderHitsButNewContentWithTheSameSizeAndMtimeMisses() throws Exception {
-    Compile compile = Compile.in(daemon, ws);
+    Compile compile = Compile.in(daemon.fixture(), ws);
     compile.warm();
     byte[] before = Files.readAllBytes(compile.object());
     Path header = ws.resolve("inc/a.h");
@@ -117,7 +103,7 @@ class ActionCacheTest {
 
   @Test
   void aHitRestoresADeletedOrCorruptedObjectByteForByte() throws Exception {
-    Compile compile = Compile.in(daemon, ws);
+    Compile compile = Compile.in(daemon.fixture(), ws);
     compile.warm();
 
     Files.delete(compile.object());
@@ -131,7 +117,7 @@ class ActionCacheTest {
 
   @Test
   void anotherPolicyIsAMissAndEachPolicyKeepsItsOwnEntry() throws Exception {
-    Compile compile = Compile.in(daemon, ws);
+    Compile compile = Compile.in(daemon.fixture(), ws);
     compile.warm();
 
     // Everything gcc observes is as in the warm hit: only the policy differs.
@@ -146,7 +132,7 @@ class ActionCacheTest {
 
   @Test
   void aScriptMissesWhenAFileItReadChangesOrItsListedDirectoryGainsAFile() throws Exception {
-    Script script = Script.in(daemon, ws);
+    Script script = Script.in(daemon.fixture(), ws);
     script.run().assertRecorded();
     script.assertOutputsMatchInputs();
     script.run().assertHit();
@@ -174,7 +160,7 @@ class ActionCacheTest {
 
   @Test
   void anotherValueOfAPassedVariableIsAMiss() throws Exception {
-    Script script = Script.in(daemon, ws);
+    Script script = Script.in(daemon.fixture(), ws);
     script.run("--env", "FOO=1").assertRecorded();
     script.run("--env", "FOO=1").assertHit();
 
@@ -188,7 +174,7 @@ class ActionCacheTest {
 
   @Test
   void explainSaysAHitWouldBeReplayedAndNamesTheChangedInputOfAMiss() throws Exception {
-    Script script = Script.in(daemon, ws);
+    Script script = Script.in(daemon.fixture(), ws);
     script.run().assertRecorded();
     List<String> explain = new ArrayList<>(List.of("cache", "explain", "--cwd", ws.toString()));
     explain.add("--");
@@ -210,14 +196,14 @@ class ActionCacheTest {
 
   @Test
   void gcToSizeZeroEmptiesTheCacheAndTheNextRunIsACorrectMiss() throws Exception {
-    Script script = Script.in(daemon, ws);
+    Script script = Script.in(daemon.fixture(), ws);
     script.run().assertRecorded();
     script.run().assertHit();
 
     CliProcess.Result gc = daemon.runCli(CLIENT_TIMEOUT, "cache", "gc", "--max-size", "0");
     assertEquals(0, gc.status(), gc::toString);
-    assertEquals(0, CacheStats.of(daemon).entries(), gc::toString);
-    assertEquals(0, CacheStats.of(daemon).pathSets(), gc::toString);
+    assertEquals(0, CacheStats.of(daemon.fixture()).entries(), gc::toString);
+    assertEquals(0, CacheStats.of(daemon.fixture()).pathSets(), gc::toString);
 
     Files.delete(ws.resolve("out.txt"));
     script.run().assertRecorded();
@@ -228,7 +214,7 @@ class ActionCacheTest {
 
   @Test
   void cacheOffRunsTheCommandAndLeavesTheEntryAlone() throws Exception {
-    Script script = Script.in(daemon, ws);
+    Script script = Script.in(daemon.fixture(), ws);
     script.run().assertRecorded();
 
     CachedRun off = script.run("--cache=off");
@@ -242,7 +228,7 @@ class ActionCacheTest {
   @Test
   void aFailureIsReplayedWithItsExitStatusAndStderrOnlyWhenFailuresAreCached() throws Exception {
     Files.writeString(ws.resolve("config.txt"), "bad value\n");
-    Path runLog = Files.createTempFile(dir, "runs-", ".log");
+    Path runLog = Files.createTempFile(daemon.dir(), "runs-", ".log");
     List<String> argv =
         List.of(
             "sh",
@@ -251,13 +237,17 @@ class ActionCacheTest {
             "sh",
             runLog.toString());
 
-    CachedRun plain = CachedRun.launch(daemon, ws, List.of(), argv).await().assertExit(3);
+    CachedRun plain = CachedRun.launch(daemon.fixture(), ws, List.of(), argv).await().assertExit(3);
     assertEquals("skipped", plain.status(), plain::toString);
     CachedRun first =
-        CachedRun.launch(daemon, ws, List.of("--cache-failures"), argv).await().assertExit(3);
+        CachedRun.launch(daemon.fixture(), ws, List.of("--cache-failures"), argv)
+            .await()
+            .assertExit(3);
     first.assertRecorded();
     CachedRun replayed =
-        CachedRun.launch(daemon, ws, List.of("--cache-failures"), argv).await().assertExit(3);
+        CachedRun.launch(daemon.fixture(), ws, List.of("--cache-failures"), argv)
+            .await()
+            .assertExit(3);
 
     replayed.assertHit();
     assertEquals("checking\n", replayed.cli().stdout());
@@ -266,15 +256,16 @@ class ActionCacheTest {
     assertEquals(2, Files.readAllLines(runLog).size(), "the replayed failure must not run");
 
     // Without the flag a recorded failure is not served: the command runs again.
-    CachedRun again = CachedRun.launch(daemon, ws, List.of(), argv).await().assertExit(3);
+    CachedRun again = CachedRun.launch(daemon.fixture(), ws, List.of(), argv).await().assertExit(3);
     assertEquals(3, Files.readAllLines(runLog).size(), again::toString);
   }
 
   @Test
   void writesUnderADeclaredRootOutsideTheWorkspaceAreReplayedAfterTheyAreDeleted()
       throws Exception {
-    Path opt = Files.createDirectories(Files.createTempDirectory(dir, "prov-").resolve("opt"));
-    Path policy = dir.resolve(opt.getParent().getFileName() + ".textproto");
+    Path opt =
+        Files.createDirectories(Files.createTempDirectory(daemon.dir(), "prov-").resolve("opt"));
+    Path policy = daemon.dir().resolve(opt.getParent().getFileName() + ".textproto");
     Files.writeString(
         policy,
         "# a provisioning script that installs into one root outside its workspace\n"
@@ -290,10 +281,10 @@ class ActionCacheTest {
     List<String> argv = List.of("sh", "-c", install, "sh", opt.toString());
     List<String> options = List.of("--policy", policy.toString());
 
-    CachedRun.launch(daemon, ws, options, argv).await().assertExit(0).assertRecorded();
+    CachedRun.launch(daemon.fixture(), ws, options, argv).await().assertExit(0).assertRecorded();
     String stamp = Files.readString(opt.resolve("tool/stamp"));
     deleteTree(opt.resolve("tool"));
-    CachedRun.launch(daemon, ws, options, argv).await().assertExit(0).assertHit();
+    CachedRun.launch(daemon.fixture(), ws, options, argv).await().assertExit(0).assertHit();
 
     assertEquals(stamp, Files.readString(opt.resolve("tool/stamp")));
     assertEquals("#!/bin/sh\necho tool\n", Files.readString(opt.resolve("tool/bin/tool")));
@@ -306,8 +297,8 @@ class ActionCacheTest {
 
   @Test
   void eightIdenticalActionsAtOnceAgreeAndTheCountersAddUp() throws Exception {
-    Script script = Script.in(daemon, ws);
-    CacheStats before = CacheStats.of(daemon);
+    Script script = Script.in(daemon.fixture(), ws);
+    CacheStats before = CacheStats.of(daemon.fixture());
 
     List<CachedRun.Started> started = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
@@ -320,7 +311,7 @@ class ActionCacheTest {
 
     script.assertOutputsMatchInputs();
     long hits = runs.stream().filter(r -> r.status().equals("hit")).count();
-    CacheStats after = CacheStats.of(daemon);
+    CacheStats after = CacheStats.of(daemon.fixture());
     assertTrue(after.entries() >= 1, after::toString);
     assertEquals(8, after.lookups() - before.lookups(), after + " after " + before);
     assertEquals(hits, after.hits() - before.hits(), after + " after " + before);
@@ -331,8 +322,8 @@ class ActionCacheTest {
 
   @Test
   void afterSigkillARestartedDaemonServesOnlyCorrectResults() throws Exception {
-    Path killedDir = Files.createTempDirectory(dir, "killed-");
-    Path other = Files.createTempDirectory(dir, "slow-");
+    Path killedDir = Files.createTempDirectory(daemon.dir(), "killed-");
+    Path other = Files.createTempDirectory(daemon.dir(), "slow-");
     Script script;
     Script slow;
     try (DaemonFixture first = DaemonFixture.start(killedDir)) {

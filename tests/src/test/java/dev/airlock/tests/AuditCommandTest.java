@@ -7,29 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code ./airlock audit}: a command that cannot run, and what counts as undeclared. */
 @Timeout(90)
 class AuditCommandTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   private static CliProcess.Result airlock(String... args) throws Exception {
     try (CliProcess cli = daemon.cli(args)) {
@@ -49,7 +34,7 @@ class AuditCommandTest {
 
   @Test
   void listingTheWorkspaceIsNoUndeclaredReadButAnUndeclaredDirectoryIs() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("listing"));
+    Path ws = Files.createDirectories(daemon.dir().resolve("listing"));
     Files.writeString(ws.resolve("in.txt"), "in\n");
     Files.createDirectories(ws.resolve("include"));
     Files.writeString(ws.resolve("include/a.h"), "#define A 1\n");
@@ -87,6 +72,6 @@ class AuditCommandTest {
             .stderr()
             .contains("Undeclared reads (2), by directory:\n      2  " + ws + "/include/\n"),
         undeclared::toString);
-    assertFalse(undeclared.stderr().contains("  " + dir + "/\n"), undeclared::toString);
+    assertFalse(undeclared.stderr().contains("  " + daemon.dir() + "/\n"), undeclared::toString);
   }
 }

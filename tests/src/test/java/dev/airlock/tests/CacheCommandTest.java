@@ -8,35 +8,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code ./airlock cache}: what explain and gc tell a person. */
 @Timeout(90)
 class CacheCommandTest {
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   @Test
   void explainSaysInWordsWhatAChangedInputWasAndIsAndExits1() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("explain"));
+    Path ws = Files.createDirectories(daemon.dir().resolve("explain"));
     Files.writeString(ws.resolve("in.txt"), "one\n");
     String[] command = {"--cwd", ws.toString(), "--", "cat", "in.txt"};
     CliProcess.Result run = daemon.runCli(CLIENT_TIMEOUT, concat("run", command));

@@ -10,13 +10,10 @@ import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.Outcome;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Cancelling an action (client disconnect, Cancel request, Ctrl-C, timeout) ends its whole process
@@ -29,22 +26,13 @@ class CancellationTest {
   /** Far above the daemon's 500 ms kill grace: a tree still alive after this leaked. */
   private static final Duration TREE_DEATH = Duration.ofSeconds(10);
 
-  @TempDir Path dir;
-  private DaemonFixture daemon;
-
-  @BeforeEach
-  void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir, "--kill-grace-ms", "500");
-  }
-
-  @AfterEach
-  void stopDaemon() throws Exception {
-    daemon.close();
-  }
+  /** A daemon of its own for each test. */
+  @RegisterExtension
+  final DaemonExtension daemon = DaemonExtension.started("--kill-grace-ms", "500");
 
   @Test
   void disconnectingTheClientKillsTheWholeProcessTree() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     long[] pids;
     try (ActionCall call = daemon.client().execute(daemon.request(tree.argv(false)).build())) {
       assertTrue(call.nextEvent().hasAccepted());
@@ -63,7 +51,7 @@ class CancellationTest {
 
   @Test
   void disconnectingEscalatesToSigkillWhenTheTreeIgnoresSigterm() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     long[] pids;
     try (ActionCall call = daemon.client().execute(daemon.request(tree.argv(true)).build())) {
       call.nextEvent();
@@ -76,7 +64,7 @@ class CancellationTest {
 
   @Test
   void aCancelRequestSendsTheSignalToTheGroupAndReportsCancelled() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     try (ActionCall call = daemon.client().execute(daemon.request(tree.argv(false)).build())) {
       call.nextEvent();
       call.nextEvent();
@@ -98,7 +86,7 @@ class CancellationTest {
 
   @Test
   void aCancelIgnoredByTheCommandIsFollowedBySigkillAfterTheGracePeriod() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     try (ActionCall call = daemon.client().execute(daemon.request(tree.argv(true)).build())) {
       call.nextEvent();
       call.nextEvent();
@@ -121,7 +109,7 @@ class CancellationTest {
 
   @Test
   void ctrlCOnTheClientInterruptsTheCommandAndExits130() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     try (CliProcess cli = daemon.cli(prepend("run", "--", tree.argv(false)))) {
       long[] pids = tree.awaitPids(TREE_START);
 
@@ -136,7 +124,7 @@ class CancellationTest {
 
   @Test
   void sigtermOnTheClientIsForwardedAndExits143() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     try (CliProcess cli = daemon.cli(prepend("run", "--", tree.argv(false)))) {
       long[] pids = tree.awaitPids(TREE_START);
 
@@ -150,7 +138,7 @@ class CancellationTest {
 
   @Test
   void aTimeoutKillsTheTreeAndExits124() throws Exception {
-    ProcessTree tree = ProcessTree.in(dir);
+    ProcessTree tree = ProcessTree.in(daemon.dir());
     try (CliProcess cli = daemon.cli(prepend("run", "--timeout", "1s", "--", tree.argv(false)))) {
       long[] pids = tree.awaitPids(TREE_START);
 

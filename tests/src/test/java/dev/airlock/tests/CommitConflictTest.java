@@ -8,11 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Optimistic concurrency through the CLI: of two actions whose changes overlap (one wrote what the
@@ -24,28 +22,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class CommitConflictTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-  private static ReportedRuns runs;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-    runs = new ReportedRuns(daemon, dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
+  private final ReportedRuns runs = new ReportedRuns(daemon.fixture(), daemon.dir());
 
   @Test
   void ofTwoActionsWritingOnePathTheSecondToFinishExits75NamingIt() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("write-write"));
+    Path ws = Files.createDirectory(daemon.dir().resolve("write-write"));
     Files.writeString(ws.resolve("shared.txt"), "base\n");
-    Path sync = Files.createDirectory(dir.resolve("write-write.sync"));
+    Path sync = Files.createDirectory(daemon.dir().resolve("write-write.sync"));
     String script =
         "echo \"$1\" > shared.txt; : > \"$2/$1.ready\";"
             + " until [ -e \"$2/$1.go\" ]; do sleep 0.02; done";
@@ -75,9 +59,9 @@ class CommitConflictTest {
 
   @Test
   void withRetryOnConflictAnActionWhoseInputWasRewrittenRunsAgainOnTheNewInput() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("retry"));
+    Path ws = Files.createDirectory(daemon.dir().resolve("retry"));
     Files.writeString(ws.resolve("in.txt"), "v1\n");
-    Path sync = Files.createDirectory(dir.resolve("retry.sync"));
+    Path sync = Files.createDirectory(daemon.dir().resolve("retry.sync"));
     // The first attempt waits after reading; the rerun finds a.go there and goes straight on.
     String reader =
         "v=$(cat in.txt); : > \"$1/a.ready\";"
@@ -111,9 +95,9 @@ class CommitConflictTest {
 
   @Test
   void anActionWhoseInputWasRewrittenMeanwhileExits75NamingIt() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("read-write"));
+    Path ws = Files.createDirectory(daemon.dir().resolve("read-write"));
     Files.writeString(ws.resolve("in.txt"), "v1\n");
-    Path sync = Files.createDirectory(dir.resolve("read-write.sync"));
+    Path sync = Files.createDirectory(daemon.dir().resolve("read-write.sync"));
     String reader =
         "cat in.txt > /dev/null; : > \"$1/a.ready\";"
             + " until [ -e \"$1/a.go\" ]; do sleep 0.02; done; echo derived > out.txt";
@@ -143,9 +127,9 @@ class CommitConflictTest {
   void aCommitFromASubdirectoryConflictsWithAnActionOfTheEnclosingWorkspaceThatReadIt()
       throws Exception {
     // Every working directory is a workspace of its own: ws and ws/sub overlap.
-    Path ws = Files.createDirectories(dir.resolve("nested-read/sub")).getParent();
+    Path ws = Files.createDirectories(daemon.dir().resolve("nested-read/sub")).getParent();
     Files.writeString(ws.resolve("sub/in.txt"), "v1\n");
-    Path sync = Files.createDirectory(dir.resolve("nested-read.sync"));
+    Path sync = Files.createDirectory(daemon.dir().resolve("nested-read.sync"));
     String reader =
         "cat sub/in.txt > /dev/null; : > \"$1/a.ready\";"
             + " until [ -e \"$1/a.go\" ]; do sleep 0.02; done; echo derived > out.txt";
@@ -172,9 +156,9 @@ class CommitConflictTest {
   @Test
   void aCommitOfTheEnclosingWorkspaceConflictsWithAnActionInASubdirectoryWritingThePath()
       throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("nested-write/sub")).getParent();
+    Path ws = Files.createDirectories(daemon.dir().resolve("nested-write/sub")).getParent();
     Files.writeString(ws.resolve("sub/shared.txt"), "base\n");
-    Path sync = Files.createDirectory(dir.resolve("nested-write.sync"));
+    Path sync = Files.createDirectory(daemon.dir().resolve("nested-write.sync"));
     String inner =
         "echo inner > shared.txt; : > \"$1/a.ready\";"
             + " until [ -e \"$1/a.go\" ]; do sleep 0.02; done";

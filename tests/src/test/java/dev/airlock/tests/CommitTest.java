@@ -23,11 +23,9 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Copy-on-write commits through the CLI: an action's writes reach the workspace all together when
@@ -48,22 +46,8 @@ class CommitTest {
       done
       """;
 
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-  private static ReportedRuns runs;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-    runs = new ReportedRuns(daemon, dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
+  private final ReportedRuns runs = new ReportedRuns(daemon.fixture(), daemon.dir());
 
   @Test
   void aSuccessfulActionCommitsEveryKindOfChangeExactly() throws Exception {
@@ -97,7 +81,7 @@ class CommitTest {
 
   @Test
   void withTheWorkspaceAboveTheWorkingDirectoryWritesAboveItAreCommittedToo() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("wider/sub")).getParent();
+    Path ws = Files.createDirectories(daemon.dir().resolve("wider/sub")).getParent();
 
     CliProcess.Result r =
         runs.run(
@@ -138,7 +122,7 @@ class CommitTest {
   @Test
   void ctrlCWhileTheActionWritesLeavesTheWorkspaceUnchanged() throws Exception {
     Path ws = workspace("interrupted");
-    Path underWay = dir.resolve("interrupted.under-way");
+    Path underWay = daemon.dir().resolve("interrupted.under-way");
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     try (CliProcess cli =
@@ -158,7 +142,7 @@ class CommitTest {
   @Test
   void anActionThatTimesOutWhileWritingLeavesTheWorkspaceUnchanged() throws Exception {
     Path ws = workspace("timed-out");
-    Path underWay = dir.resolve("timed-out.under-way");
+    Path underWay = daemon.dir().resolve("timed-out.under-way");
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
@@ -207,7 +191,7 @@ class CommitTest {
   void aWriteTheKernelRefusesDiscardsTheActionsAllowedWritesToo() throws Exception {
     Path ws = workspace("denied");
     Files.createDirectory(ws.resolve("out"));
-    Path policy = dir.resolve("out-only.textproto");
+    Path policy = daemon.dir().resolve("out-only.textproto");
     Files.writeString(
         policy,
         """
@@ -258,7 +242,7 @@ class CommitTest {
   @Test
   void keepFailedPutsAFailedActionsChangesInTheGivenDirectory() throws Exception {
     Path ws = workspace("keep-failed");
-    Path kept = dir.resolve("kept");
+    Path kept = daemon.dir().resolve("kept");
     TreeSnapshot before = TreeSnapshot.of(ws);
 
     CliProcess.Result r =
@@ -297,7 +281,7 @@ class CommitTest {
   @Test
   @Timeout(300)
   void aGigabyteSparseFileAndTenThousandSmallFilesAreCommitted() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("large/many")).getParent();
+    Path ws = Files.createDirectories(daemon.dir().resolve("large/many")).getParent();
     String script =
         "truncate -s 1G big.img && awk 'BEGIN { for (i = 1; i <= 10000; i++) {"
             + " f = \"many/f\" i; print i > f; close(f) } }'";
@@ -340,7 +324,7 @@ class CommitTest {
 
   @Test
   void aCommitThatRunsOutOfDiskSpaceFailsWholeAndLeavesNoTemp() throws Exception {
-    Path ws = Files.createDirectory(dir.resolve("full-at-commit"));
+    Path ws = Files.createDirectory(daemon.dir().resolve("full-at-commit"));
     // The workspace is the filesystem's root, so the upper dirs stay in the state dir on another
     // filesystem: the action's writes succeed and the commit has to copy them into 2 MB.
     try (SmallFilesystem fs = SmallFilesystem.mount(ws)) {
@@ -374,7 +358,7 @@ class CommitTest {
 
   @Test
   void anActionThatFillsTheDiskSeesEnospcAndCommitsNothing() throws Exception {
-    Path top = Files.createDirectory(dir.resolve("full-in-action"));
+    Path top = Files.createDirectory(daemon.dir().resolve("full-in-action"));
     // Below the filesystem's root the upper dirs live on it too (<top>/.airlock-overlays), so the
     // action's own write fails.
     try (SmallFilesystem fs = SmallFilesystem.mount(top)) {
@@ -426,7 +410,7 @@ class CommitTest {
 
   /** A workspace with one entry for each change of {@link EveryKindOfChange#SCRIPT}, and more. */
   private static Path workspace(String name) throws IOException {
-    Path ws = Files.createDirectory(dir.resolve(name));
+    Path ws = Files.createDirectory(daemon.dir().resolve(name));
     EveryKindOfChange.populate(ws);
     return ws;
   }

@@ -12,11 +12,9 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Linux file names are bytes: names that are not UTF-8 go through the tracer, the commit, the cache
@@ -24,22 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class FileNameBytesTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-  private static ReportedRuns runs;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-    runs = new ReportedRuns(daemon, dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
+  private final ReportedRuns runs = new ReportedRuns(daemon.fixture(), daemon.dir());
 
   /** The exact byte names in a directory, as PathBytes strings, sorted. */
   private static TreeSet<String> names(Path ws) throws Exception {
@@ -52,7 +36,7 @@ class FileNameBytesTest {
 
   @Test
   void createdEditedAndDeletedNamesThatAreNotUtf8CommitUnderTheirOwnBytes() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("commit"));
+    Path ws = Files.createDirectories(daemon.dir().resolve("commit"));
     Files.writeString(PathBytes.resolve(ws, "mod\uDCFF.txt"), "old\n");
     Files.writeString(PathBytes.resolve(ws, "pre\uDCFF.txt"), "doomed\n");
 
@@ -77,7 +61,7 @@ class FileNameBytesTest {
         PathBytes.of(Files.readSymbolicLink(PathBytes.resolve(ws, "l\uDCFD"))),
         "a link's target keeps its bytes too");
 
-    String report = Files.readString(dir.resolve("commit.json"), StandardCharsets.UTF_8);
+    String report = Files.readString(daemon.dir().resolve("commit.json"), StandardCharsets.UTF_8);
     ReportChanges changes = ReportChanges.parse(report);
     assertEquals("committed", changes.outcome(), changes::toString);
     // Each byte that is not UTF-8 is the JSON escape \\udcXX (Python: os.fsencode gives it back).
@@ -97,15 +81,18 @@ class FileNameBytesTest {
 
   @Test
   void aCachedOutputWithSuchANameIsReplayedUnderItsOwnBytes() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("cache"));
+    Path ws = Files.createDirectories(daemon.dir().resolve("cache"));
     List<String> command = List.of("sh", "-c", "printf 'out\\n' > \"$(printf 'o\\351u\\377')\"");
 
-    CachedRun.launch(daemon, ws, List.of(), command).await().assertExit(0).assertRecorded();
+    CachedRun.launch(daemon.fixture(), ws, List.of(), command)
+        .await()
+        .assertExit(0)
+        .assertRecorded();
     Path output = PathBytes.resolve(ws, "o\uDCE9u\uDCFF");
     assertArrayEquals("out\n".getBytes(StandardCharsets.UTF_8), Files.readAllBytes(output));
     Files.delete(output);
 
-    CachedRun.launch(daemon, ws, List.of(), command).await().assertExit(0).assertHit();
+    CachedRun.launch(daemon.fixture(), ws, List.of(), command).await().assertExit(0).assertHit();
     assertEquals(new TreeSet<>(List.of("o\uDCE9u\uDCFF")), names(ws));
     assertEquals("out\n", Files.readString(output));
   }

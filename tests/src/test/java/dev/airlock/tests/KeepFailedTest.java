@@ -8,39 +8,24 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code run --keep-failed DIR}: says where the changes went, and never mixes two runs. */
 @Timeout(90)
 class KeepFailedTest {
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(60);
 
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   @Test
   void theRunSaysWhereItKeptTheChangesAndASecondRunIntoThemIsRefusedBeforeRunning()
       throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("ws"));
-    Path kept = dir.resolve("kept");
+    Path ws = Files.createDirectories(daemon.dir().resolve("ws"));
+    Path kept = daemon.dir().resolve("kept");
     // Outside the workspace, so written in place: proof that the command ran.
-    Path ran = dir.resolve("second-ran");
+    Path ran = daemon.dir().resolve("second-ran");
 
     CliProcess.Result first =
         daemon.runCli(

@@ -9,11 +9,9 @@ import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * An action replayed over its own outputs hits again: a declared output's prior state, and the
@@ -22,25 +20,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class NoNeedlessMissTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   private static final List<String> COMPILE = List.of("gcc", "-c", "x.c", "-o", "x.o");
 
   private static Path sources(String name) throws Exception {
-    Path ws = Files.createDirectories(dir.resolve(name));
+    Path ws = Files.createDirectories(daemon.dir().resolve(name));
     Files.writeString(ws.resolve("x.c"), "int f(void) { return 1; }\n");
     return ws;
   }
@@ -48,16 +33,20 @@ class NoNeedlessMissTest {
   @Test
   void aCompileHitsAgainOverItsOwnOutputAndAfterATouch() throws Exception {
     Path ws = sources("undeclared");
-    CachedRun.launch(daemon, ws, List.of(), COMPILE).await().assertExit(0).assertRecorded();
+    CachedRun.launch(daemon.fixture(), ws, List.of(), COMPILE)
+        .await()
+        .assertExit(0)
+        .assertRecorded();
     byte[] object = Files.readAllBytes(ws.resolve("x.o"));
 
     // x.o now exists, where the first run found nothing: gcc only stats it before replacing it.
-    CachedRun again = CachedRun.launch(daemon, ws, List.of(), COMPILE).await().assertExit(0);
+    CachedRun again =
+        CachedRun.launch(daemon.fixture(), ws, List.of(), COMPILE).await().assertExit(0);
     again.assertHit();
     assertTrue(again.report().contains("\"path_set_size\": "), again::toString);
 
     Files.setLastModifiedTime(ws.resolve("x.c"), FileTime.from(Instant.now().plusSeconds(5)));
-    CachedRun.launch(daemon, ws, List.of(), COMPILE).await().assertExit(0).assertHit();
+    CachedRun.launch(daemon.fixture(), ws, List.of(), COMPILE).await().assertExit(0).assertHit();
     assertEquals(object.length, Files.readAllBytes(ws.resolve("x.o")).length);
   }
 
@@ -65,9 +54,9 @@ class NoNeedlessMissTest {
   void aDeclaredOutputsPriorStateIsNoInput() throws Exception {
     Path ws = sources("declared");
     List<String> options = List.of("--outputs", "x.o");
-    CachedRun.launch(daemon, ws, options, COMPILE).await().assertExit(0).assertRecorded();
+    CachedRun.launch(daemon.fixture(), ws, options, COMPILE).await().assertExit(0).assertRecorded();
     Files.writeString(ws.resolve("x.o"), "garbage\n");
-    CachedRun.launch(daemon, ws, options, COMPILE).await().assertExit(0).assertHit();
+    CachedRun.launch(daemon.fixture(), ws, options, COMPILE).await().assertExit(0).assertHit();
     assertTrue(
         Files.readString(ws.resolve("x.o"), java.nio.charset.StandardCharsets.ISO_8859_1)
             .startsWith("\u007fELF"),
@@ -76,14 +65,15 @@ class NoNeedlessMissTest {
 
   @Test
   void aPathReadBeforeItIsRewrittenStaysAnInput() throws Exception {
-    Path ws = Files.createDirectories(dir.resolve("sed"));
+    Path ws = Files.createDirectories(daemon.dir().resolve("sed"));
     Files.writeString(ws.resolve("count"), "1\n");
     List<String> bump = List.of("sh", "-c", "n=$(cat count); echo $((n + 1)) > count");
-    CachedRun first = CachedRun.launch(daemon, ws, List.of(), bump).await().assertExit(0);
+    CachedRun first = CachedRun.launch(daemon.fixture(), ws, List.of(), bump).await().assertExit(0);
     assertEquals("2\n", Files.readString(ws.resolve("count")));
     // Its input changed under it (it rewrote what it read): it is not cached, and it runs again.
     assertTrue(!"hit".equals(first.status()), first::toString);
-    CachedRun second = CachedRun.launch(daemon, ws, List.of(), bump).await().assertExit(0);
+    CachedRun second =
+        CachedRun.launch(daemon.fixture(), ws, List.of(), bump).await().assertExit(0);
     assertTrue(!"hit".equals(second.status()), second::toString);
     assertEquals("3\n", Files.readString(ws.resolve("count")));
   }
@@ -92,7 +82,10 @@ class NoNeedlessMissTest {
   void explainOnAHitNamesTheRecordedAction() throws Exception {
     Path ws = sources("explain");
     CachedRun recorded =
-        CachedRun.launch(daemon, ws, List.of(), COMPILE).await().assertExit(0).assertRecorded();
+        CachedRun.launch(daemon.fixture(), ws, List.of(), COMPILE)
+            .await()
+            .assertExit(0)
+            .assertRecorded();
     String[] explain = {"cache", "explain", "--no-start", "--cwd", ws.toString(), "--"};
     List<String> all = new java.util.ArrayList<>(List.of(explain));
     all.addAll(COMPILE);

@@ -14,11 +14,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * What the shipped policies promise a new user, through the CLI: nothing written in place, nothing
@@ -27,20 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(180)
 class PolicyPromisesTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stop() {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   private static CliProcess.Result run(Path cwd, String... args) throws Exception {
     List<String> all = new ArrayList<>(List.of("run", "--no-start", "--cwd", cwd.toString()));
@@ -51,29 +38,28 @@ class PolicyPromisesTest {
   }
 
   private static Path workspace(String name) throws IOException {
-    return Files.createDirectories(dir.resolve(name));
+    return Files.createDirectories(daemon.dir().resolve(name));
   }
 
-  @Test
-  void aWorkspaceOfSlashIsRefusedRatherThanWrittenInPlace() throws Exception {
+  @ParameterizedTest(name = "with {0}")
+  @ValueSource(strings = {"--commit", "--discard"})
+  void aWorkspaceOfSlashIsRefusedRatherThanWrittenInPlace(String mode) throws Exception {
     Path target = Path.of("/etc/airlock-promise-" + ProcessHandle.current().pid());
     try {
-      for (String mode : List.of("--commit", "--discard")) {
-        CliProcess.Result r =
-            run(
-                Path.of("/"),
-                "--policy",
-                "build",
-                mode,
-                "--",
-                "sh",
-                "-c",
-                "echo x > " + target + "; exit 1");
-        assertEquals(125, r.status(), r::toString);
-        assertTrue(r.stderr().contains("the workspace is /"), r::toString);
-        assertTrue(r.stderr().contains("--workspace DIR"), "it says what to do: " + r);
-        assertFalse(Files.exists(target), "nothing may be written in place (" + mode + ")");
-      }
+      CliProcess.Result r =
+          run(
+              Path.of("/"),
+              "--policy",
+              "build",
+              mode,
+              "--",
+              "sh",
+              "-c",
+              "echo x > " + target + "; exit 1");
+      assertEquals(125, r.status(), r::toString);
+      assertTrue(r.stderr().contains("the workspace is /"), r::toString);
+      assertTrue(r.stderr().contains("--workspace DIR"), "it says what to do: " + r);
+      assertFalse(Files.exists(target), "nothing may be written in place (" + mode + ")");
     } finally {
       Files.deleteIfExists(target);
     }
@@ -159,7 +145,7 @@ class PolicyPromisesTest {
   @Test
   void declaredOutputsThatDoNotExistYetCanBeCreatedWithTheirParents() throws Exception {
     Path ws = workspace("outputs");
-    Path opt = Files.createDirectories(dir.resolve("opt"));
+    Path opt = Files.createDirectories(daemon.dir().resolve("opt"));
     Path tool = opt.resolve("tool/bin/tool");
     String make = "mkdir -p " + tool.getParent() + " && echo v1 > " + tool;
 
@@ -183,7 +169,7 @@ class PolicyPromisesTest {
     Files.delete(tool.getParent().getParent());
     CachedRun replay =
         CachedRun.launch(
-                daemon,
+                daemon.fixture(),
                 ws,
                 List.of("--policy", "provision", "--outputs", opt.resolve("tool").toString()),
                 List.of("sh", "-c", make))
@@ -315,7 +301,7 @@ class PolicyPromisesTest {
   @Test
   void aMissingOrHiddenPathLooksAbsentAndDoesNotFailTheAction() throws Exception {
     Path ws = workspace("hidden");
-    Path home = Files.createDirectories(dir.resolve("home"));
+    Path home = Files.createDirectories(daemon.dir().resolve("home"));
     CliProcess.Result missing =
         run(ws, "--policy", "build", "--env", "HOME=" + home, "--", "ls", home + "/.ssh");
     assertEquals(2, missing.status(), "ls's own status for a missing path: " + missing);
@@ -323,7 +309,7 @@ class PolicyPromisesTest {
 
     Files.createDirectories(home.resolve(".ssh"));
     Files.writeString(home.resolve(".ssh/id_rsa"), "private key\n");
-    Path report = dir.resolve("hidden.json");
+    Path report = daemon.dir().resolve("hidden.json");
     CliProcess.Result hidden =
         run(
             ws,

@@ -9,21 +9,19 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Policies through the CLI: enforce mode, the network rule, hidden state, escapes, audit. */
 @Timeout(90)
 class PolicyTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   @BeforeAll
-  static void start() throws Exception {
-    daemon = DaemonFixture.start(dir);
+  static void writeFilesAndPolicies() throws Exception {
+    Path dir = daemon.dir();
     Files.writeString(dir.resolve("ok.txt"), "ok\n");
     Files.writeString(dir.resolve("secret.txt"), "secret\n");
     Files.writeString(
@@ -40,11 +38,6 @@ class PolicyTest {
     Files.writeString(
         dir.resolve("loopback.textproto"),
         "extends: \"strict.textproto\"\nnetwork: NETWORK_LOOPBACK\n");
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    daemon.close();
   }
 
   private static CliProcess.Result airlock(String... args) throws Exception {
@@ -69,10 +62,13 @@ class PolicyTest {
     assertEquals("ok\n", r.stdout(), r::toString);
     assertTrue(r.stderr().contains("Permission denied"), r::toString);
     assertTrue(
-        r.stderr().contains("policy 'strict.textproto' denied: read " + dir.resolve("secret.txt")),
+        r.stderr()
+            .contains(
+                "policy 'strict.textproto' denied: read " + daemon.dir().resolve("secret.txt")),
         r::toString);
-    assertTrue(r.stderr().contains("write " + dir.resolve("notout.txt")), r::toString);
-    assertFalse(Files.exists(dir.resolve("notout.txt")), "a refused write must not happen");
+    assertTrue(r.stderr().contains("write " + daemon.dir().resolve("notout.txt")), r::toString);
+    assertFalse(
+        Files.exists(daemon.dir().resolve("notout.txt")), "a refused write must not happen");
   }
 
   @Test
@@ -123,7 +119,7 @@ class PolicyTest {
 
   @Test
   void auditReportsUndeclaredReadsAndWritesAndFailsOnThemWhenAsked() throws Exception {
-    Path out = dir.resolve("audit.json");
+    Path out = daemon.dir().resolve("audit.json");
     String script = "cat ok.txt secret.txt > /dev/null; echo x > made.txt";
     CliProcess.Result r =
         airlock(
@@ -139,11 +135,12 @@ class PolicyTest {
             script);
     assertEquals(65, r.status(), r::toString);
     assertTrue(r.stderr().contains("Undeclared reads (1), by directory:"), r::toString);
-    assertTrue(r.stderr().contains("      1  " + dir + "/"), r::toString);
-    assertTrue(r.stderr().contains("write " + dir.resolve("made.txt")), r::toString);
+    assertTrue(r.stderr().contains("      1  " + daemon.dir() + "/"), r::toString);
+    assertTrue(r.stderr().contains("write " + daemon.dir().resolve("made.txt")), r::toString);
     String json = Files.readString(out);
     assertTrue(
-        json.contains("\"undeclared_reads\": [\"" + dir.resolve("secret.txt") + "\"]"), json);
+        json.contains("\"undeclared_reads\": [\"" + daemon.dir().resolve("secret.txt") + "\"]"),
+        json);
     assertTrue(json.contains("\"undeclared\": true"), json);
 
     CliProcess.Result declared =

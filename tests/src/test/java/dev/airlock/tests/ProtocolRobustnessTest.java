@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import com.google.protobuf.ByteString;
 import dev.airlock.client.ActionCall;
@@ -23,18 +24,21 @@ import dev.airlock.protocol.StatusRequest;
 import dev.airlock.protocol.StdinChunk;
 import dev.airlock.protocol.StdinMode;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Raw bytes on the socket: every bad frame gets an Error frame with the right code and the
@@ -43,20 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class ProtocolRobustnessTest {
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() throws Exception {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   @AfterEach
   void theDaemonStillAnswers() throws Exception {
@@ -102,49 +93,49 @@ class ProtocolRobustnessTest {
   }
 
   @Test
-  void garbageBytesGetMalformedFrameThenClose() throws Exception {
-    byte[] garbage = new byte[10];
-    Arrays.fill(garbage, (byte) 0xFF);
-
-    assertRefused(garbage, ErrorCode.MALFORMED_FRAME);
-  }
-
-  @Test
   void aHugeLengthPrefixGetsFrameTooLargeThenClose() throws Exception {
     String message = assertRefused(RawConnection.varint(100_000_000), ErrorCode.FRAME_TOO_LARGE);
 
     assertTrue(message.contains("100000000"), message);
   }
 
-  @Test
-  void aLengthPrefixJustOverTheLimitGetsFrameTooLarge() throws Exception {
-    assertRefused(RawConnection.varint(Protocol.MAX_FRAME_BYTES + 1L), ErrorCode.FRAME_TOO_LARGE);
-  }
-
-  @Test
-  void aValidLengthWithAnUnparseableBodyGetsMalformedFrame() throws Exception {
+  /** Bad first frames, and the error each gets before the daemon closes the connection. */
+  static Stream<Arguments> badFrames() throws IOException {
+    byte[] garbage = new byte[10];
+    Arrays.fill(garbage, (byte) 0xFF);
     // Field 1 with wire type 7, which does not exist.
-    byte[] body = {0x0F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
-
-    assertRefused(concat(RawConnection.varint(body.length), body), ErrorCode.MALFORMED_FRAME);
+    byte[] unparseable = {0x0F, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF};
+    return Stream.of(
+        arguments("garbage bytes", garbage, ErrorCode.MALFORMED_FRAME),
+        arguments(
+            "a length prefix just over the limit",
+            RawConnection.varint(Protocol.MAX_FRAME_BYTES + 1L),
+            ErrorCode.FRAME_TOO_LARGE),
+        arguments(
+            "a valid length with an unparseable body",
+            concat(RawConnection.varint(unparseable.length), unparseable),
+            ErrorCode.MALFORMED_FRAME),
+        arguments(
+            "a newer protocol version",
+            RawConnection.frame(status(Protocol.VERSION + 1)),
+            ErrorCode.UNSUPPORTED_VERSION),
+        arguments(
+            "protocol version 0", RawConnection.frame(status(0)), ErrorCode.UNSUPPORTED_VERSION),
+        arguments(
+            "a frame without a body",
+            RawConnection.frame(message().build()),
+            ErrorCode.INVALID_REQUEST),
+        arguments(
+            "a cancel before any execute",
+            RawConnection.frame(message().setCancel(CancelRequest.getDefaultInstance()).build()),
+            ErrorCode.INVALID_REQUEST));
   }
 
-  @Test
-  void aWrongProtocolVersionGetsUnsupportedVersion() throws Exception {
-    assertRefused(RawConnection.frame(status(Protocol.VERSION + 1)), ErrorCode.UNSUPPORTED_VERSION);
-    assertRefused(RawConnection.frame(status(0)), ErrorCode.UNSUPPORTED_VERSION);
-  }
-
-  @Test
-  void aFrameWithoutABodyGetsInvalidRequest() throws Exception {
-    assertRefused(RawConnection.frame(message().build()), ErrorCode.INVALID_REQUEST);
-  }
-
-  @Test
-  void cancelBeforeExecuteGetsInvalidRequest() throws Exception {
-    assertRefused(
-        RawConnection.frame(message().setCancel(CancelRequest.getDefaultInstance()).build()),
-        ErrorCode.INVALID_REQUEST);
+  @ParameterizedTest(name = "{0} gets {2}, then close")
+  @MethodSource("badFrames")
+  void aBadFrameGetsAnErrorOfItsKindThenClose(String what, byte[] frame, ErrorCode code)
+      throws Exception {
+    assertRefused(frame, code);
   }
 
   @Test

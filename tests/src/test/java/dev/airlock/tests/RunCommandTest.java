@@ -12,31 +12,18 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** {@code ./airlock run}: exit statuses, output, stdin, environment and exec failures. */
 @Timeout(60)
 class RunCommandTest {
   private static final Duration CLIENT_TIMEOUT = Duration.ofSeconds(30);
 
-  @TempDir static Path dir;
-  private static DaemonFixture daemon;
-
-  @BeforeAll
-  static void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterAll
-  static void stopDaemon() throws Exception {
-    if (daemon != null) {
-      daemon.close();
-    }
-  }
+  @RegisterExtension static final DaemonExtension daemon = DaemonExtension.started();
 
   @Test
   void mirrorsTheCommandsStdoutStderrAndExitStatus() throws Exception {
@@ -57,18 +44,12 @@ class RunCommandTest {
     assertEquals("done\n", r.stdout(), r::toString);
   }
 
-  @Test
-  void aCommandKilledBySigkillExits137() throws Exception {
-    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", "kill -9 $$");
+  @ParameterizedTest(name = "{0} exits {1}")
+  @CsvSource({"kill -9 $$, 137", "kill -TERM $$, 143"})
+  void aCommandKilledByASignalExits128PlusIt(String script, int status) throws Exception {
+    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", script);
 
-    assertEquals(137, r.status(), r::toString);
-  }
-
-  @Test
-  void aCommandKilledBySigtermExits143() throws Exception {
-    CliProcess.Result r = daemon.runCli(CLIENT_TIMEOUT, "run", "--", "sh", "-c", "kill -TERM $$");
-
-    assertEquals(143, r.status(), r::toString);
+    assertEquals(status, r.status(), r::toString);
   }
 
   @Test
@@ -112,7 +93,7 @@ class RunCommandTest {
 
   @Test
   void aNonExecutableFileExits127WithPermissionDenied() throws Exception {
-    Path script = dir.resolve("not-executable.sh");
+    Path script = daemon.dir().resolve("not-executable.sh");
     Files.writeString(script, "#!/bin/sh\necho should not run\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rw-r--r--"));
 
@@ -125,7 +106,7 @@ class RunCommandTest {
 
   @Test
   void aMissingWorkingDirectoryExits127NamingIt() throws Exception {
-    Path missing = dir.resolve("no-such-dir");
+    Path missing = daemon.dir().resolve("no-such-dir");
 
     CliProcess.Result r =
         daemon.runCli(CLIENT_TIMEOUT, "run", "--cwd", missing.toString(), "--", "pwd");
@@ -139,7 +120,7 @@ class RunCommandTest {
 
   @Test
   void theCommandRunsInTheGivenWorkingDirectory() throws Exception {
-    Path cwd = Files.createDirectories(dir.resolve("work"));
+    Path cwd = Files.createDirectories(daemon.dir().resolve("work"));
 
     CliProcess.Result r =
         daemon.runCli(CLIENT_TIMEOUT, "run", "--cwd", cwd.toString(), "--", "pwd");
@@ -186,10 +167,10 @@ class RunCommandTest {
             "run");
 
     CliProcess.Result plain =
-        CliProcess.start(concat(base, "--env", "EXTRA=1", "--", "env"), env, dir, null)
+        CliProcess.start(concat(base, "--env", "EXTRA=1", "--", "env"), env, daemon.dir(), null)
             .await(CLIENT_TIMEOUT);
     CliProcess.Result inherit =
-        CliProcess.start(concat(base, "--env-inherit", "--", "env"), env, dir, null)
+        CliProcess.start(concat(base, "--env-inherit", "--", "env"), env, daemon.dir(), null)
             .await(CLIENT_TIMEOUT);
 
     assertEquals(0, plain.status(), plain::toString);

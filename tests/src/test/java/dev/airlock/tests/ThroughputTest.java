@@ -15,37 +15,25 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Large outputs: integrity of both streams, and bounded daemon memory with a slow reader. */
 @Timeout(120)
 class ThroughputTest {
   private static final int MIB = 1 << 20;
 
-  @TempDir Path dir;
-  private DaemonFixture daemon;
-
-  @BeforeEach
-  void startDaemon() throws Exception {
-    daemon = DaemonFixture.start(dir);
-  }
-
-  @AfterEach
-  void stopDaemon() throws Exception {
-    daemon.close();
-  }
+  /** A daemon of its own for each test. */
+  @RegisterExtension final DaemonExtension daemon = DaemonExtension.started();
 
   @Test
   void hundredMegabytesOfInterleavedStdoutAndStderrArriveIntact() throws Exception {
     int rounds = 50;
     byte[] outBlock = randomBytes(MIB, 1);
     byte[] errBlock = randomBytes(MIB, 2);
-    Path outFile = Files.write(dir.resolve("out.bin"), outBlock);
-    Path errFile = Files.write(dir.resolve("err.bin"), errBlock);
+    Path outFile = Files.write(daemon.dir().resolve("out.bin"), outBlock);
+    Path errFile = Files.write(daemon.dir().resolve("err.bin"), errBlock);
     MessageDigest expectedOut = sha256();
     MessageDigest expectedErr = sha256();
     for (int i = 0; i < rounds; i++) {

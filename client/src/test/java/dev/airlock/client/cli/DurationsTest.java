@@ -3,31 +3,26 @@ package dev.airlock.client.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class DurationsTest {
-  @Test
-  void understandsTheUnitsPeopleType() {
-    assertEquals(30_000, Durations.parseMillis("30s"));
-    assertEquals(30_000, Durations.parseMillis("30"));
-    assertEquals(500, Durations.parseMillis("500ms"));
-    assertEquals(1_500, Durations.parseMillis("1.5s"));
-    assertEquals(300_000, Durations.parseMillis("5m"));
-    assertEquals(7_200_000, Durations.parseMillis("2h"));
+  @ParameterizedTest(name = "{0} is {1} ms")
+  @CsvSource({"30s, 30000", "30, 30000", "500ms, 500", "1.5s, 1500", "5m, 300000", "2h, 7200000"})
+  void understandsTheUnitsPeopleType(String typed, long millis) {
+    assertEquals(millis, Durations.parseMillis(typed), typed);
   }
 
-  @Test
-  void rejectsWhatIsNotADuration() {
-    assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("soon"));
-    assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("-1s"));
-    assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis("0"));
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"soon", "-1s", "0"})
+  void rejectsWhatIsNotADuration(String typed) {
+    assertThrows(IllegalArgumentException.class, () -> Durations.parseMillis(typed), typed);
   }
 
-  @Test
-  void saysADurationInItsLargestWholeUnit() {
-    assertEquals("15 minutes", Durations.format(900_000));
-    assertEquals("1 hour", Durations.format(3_600_000));
-    assertEquals("90 seconds", Durations.format(90_000));
-    assertEquals("250 ms", Durations.format(250));
+  @ParameterizedTest(name = "{0} ms is {1}")
+  @CsvSource({"900000, 15 minutes", "3600000, 1 hour", "90000, 90 seconds", "250, 250 ms"})
+  void saysADurationInItsLargestWholeUnit(long millis, String said) {
+    assertEquals(said, Durations.format(millis), millis + " ms");
   }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.client.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ChangeReport;
@@ -9,107 +10,82 @@ import dev.airlock.protocol.PathBytes;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class ExitStatusesTest {
-  private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-  private int report(ActionResult result) {
-    return ExitStatuses.report(result, "cmd", new PrintStream(err, true, StandardCharsets.UTF_8));
-  }
-
-  private String stderr() {
-    return err.toString(StandardCharsets.UTF_8);
-  }
-
-  @Test
-  void completedActionMirrorsExitCodeAndSaysNothing() {
-    assertEquals(
-        3, report(ActionResult.newBuilder().setOutcome(Outcome.COMPLETED).setExitCode(3).build()));
-    assertEquals("", stderr());
-  }
-
-  @Test
-  void deathBySignalBecomes128PlusTheSignal() {
-    assertEquals(
-        137, report(ActionResult.newBuilder().setOutcome(Outcome.COMPLETED).setSignal(9).build()));
-  }
-
-  @Test
-  void execFailureIs127WithTheDaemonsMessage() {
-    int status =
-        report(
-            ActionResult.newBuilder()
-                .setOutcome(Outcome.EXEC_FAILED)
+  /** Each way an action can end, the client's exit status for it, and what the client says. */
+  static Stream<Arguments> endings() {
+    return Stream.of(
+        arguments(
+            "a completed action mirrors its exit code and says nothing",
+            result(Outcome.COMPLETED).setExitCode(3),
+            3,
+            ""),
+        arguments(
+            "death by a signal becomes 128 plus the signal",
+            result(Outcome.COMPLETED).setSignal(9),
+            137,
+            ""),
+        arguments(
+            "an exec failure is 127 with the daemon's message",
+            result(Outcome.EXEC_FAILED)
                 .setExitCode(127)
-                .setMessage("cannot execute 'foo': No such file or directory")
-                .build());
-    assertEquals(127, status);
-    assertEquals("airlock: cannot execute 'foo': No such file or directory\n", stderr());
-  }
-
-  @Test
-  void timeoutIs124() {
-    int status =
-        report(
-            ActionResult.newBuilder()
-                .setOutcome(Outcome.TIMED_OUT)
-                .setSignal(15)
-                .setMessage("timed out after 1s")
-                .build());
-    assertEquals(124, status);
-    assertEquals("airlock: cmd: timed out after 1s\n", stderr());
-  }
-
-  @Test
-  void cancelledActionMirrorsHowTheCommandDiedAndSaysWhy() {
-    int status =
-        report(
-            ActionResult.newBuilder()
-                .setOutcome(Outcome.CANCELLED)
-                .setSignal(2)
-                .setMessage("cancelled by the client")
-                .build());
-    assertEquals(130, status);
-    assertEquals("airlock: cmd: cancelled by the client\n", stderr());
-  }
-
-  @Test
-  void cancelledBeforeStartingIsAnAirlockStatus() {
-    int status =
-        report(
-            ActionResult.newBuilder()
-                .setOutcome(Outcome.CANCELLED)
-                .setMessage("airlockd is shutting down (before it started)")
-                .build());
-    assertEquals(125, status);
-  }
-
-  @Test
-  void aFailedActionsKeptChangesAreNamedAfterItsStatus() {
-    int status =
-        report(
-            ActionResult.newBuilder()
-                .setOutcome(Outcome.COMPLETED)
+                .setMessage("cannot execute 'foo': No such file or directory"),
+            127,
+            "airlock: cannot execute 'foo': No such file or directory\n"),
+        arguments(
+            "a timeout is 124",
+            result(Outcome.TIMED_OUT).setSignal(15).setMessage("timed out after 1s"),
+            124,
+            "airlock: cmd: timed out after 1s\n"),
+        arguments(
+            "a cancelled action mirrors how the command died and says why",
+            result(Outcome.CANCELLED).setSignal(2).setMessage("cancelled by the client"),
+            130,
+            "airlock: cmd: cancelled by the client\n"),
+        arguments(
+            "cancelled before starting is an Airlock status",
+            result(Outcome.CANCELLED).setMessage("airlockd is shutting down (before it started)"),
+            125,
+            "airlock: cmd: airlockd is shutting down (before it started)\n"),
+        arguments(
+            "a failed action's kept changes are named after its status",
+            result(Outcome.COMPLETED)
                 .setExitCode(3)
-                .setChanges(ChangeReport.newBuilder().setKeptAt(PathBytes.toWire("/w/kept")))
-                .build());
-    assertEquals(3, status);
-    assertEquals("airlock: cmd: its changes were kept in /w/kept\n", stderr());
+                .setChanges(ChangeReport.newBuilder().setKeptAt(PathBytes.toWire("/w/kept"))),
+            3,
+            "airlock: cmd: its changes were kept in /w/kept\n"),
+        arguments(
+            "changes that could not be kept are said so",
+            result(Outcome.COMPLETED)
+                .setExitCode(1)
+                .setChanges(
+                    ChangeReport.newBuilder()
+                        .setReason(
+                            "the command exited with status 1; its changes were not kept: /w/kept"
+                                + " is not empty")),
+            1,
+            "airlock: cmd: its changes were not kept: /w/kept is not empty\n"));
   }
 
-  @Test
-  void changesThatCouldNotBeKeptAreSaidSo() {
-    report(
-        ActionResult.newBuilder()
-            .setOutcome(Outcome.COMPLETED)
-            .setExitCode(1)
-            .setChanges(
-                ChangeReport.newBuilder()
-                    .setReason(
-                        "the command exited with status 1; its changes were not kept: /w/kept is"
-                            + " not empty"))
-            .build());
-    assertEquals("airlock: cmd: its changes were not kept: /w/kept is not empty\n", stderr());
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("endings")
+  void eachEndingGivesItsStatusAndSaysWhatAirlockDid(
+      String ending, ActionResult.Builder result, int status, String stderr) {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    int reported =
+        ExitStatuses.report(
+            result.build(), "cmd", new PrintStream(err, true, StandardCharsets.UTF_8));
+
+    assertEquals(status, reported, ending);
+    assertEquals(stderr, err.toString(StandardCharsets.UTF_8), ending);
+  }
+
+  private static ActionResult.Builder result(Outcome outcome) {
+    return ActionResult.newBuilder().setOutcome(outcome);
   }
 }

@@ -10,6 +10,9 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 /** Every command explains itself: --help and 'airlock help' work and read as sentences. */
@@ -47,35 +50,36 @@ class HelpTest {
     return new Printed(status, out.toString(), err.toString());
   }
 
-  @Test
-  void everyCommandsHelpExitsZeroWithItsUsageAndNoNull() {
-    for (String command : COMMANDS) {
-      String[] args = (command + " --help").split(" ");
+  @ParameterizedTest(name = "{0} --help")
+  @FieldSource("COMMANDS")
+  void everyCommandsHelpExitsZeroWithItsUsageAndNoNull(String command) {
+    String[] args = (command + " --help").split(" ");
 
-      Printed help = airlock(args);
+    Printed help = airlock(args);
 
-      assertEquals(0, help.status(), command + ": " + help);
-      assertEquals("", help.err(), command + ": " + help);
-      assertTrue(help.out().startsWith("Usage: airlock " + command), command + ": " + help);
-      assertFalse(NULL.matcher(help.out()).find(), command + ": " + help);
-      assertSummaryIsASentence(command, help.out());
-    }
+    assertEquals(0, help.status(), command + ": " + help);
+    assertEquals("", help.err(), command + ": " + help);
+    assertTrue(help.out().startsWith("Usage: airlock " + command), command + ": " + help);
+    assertFalse(NULL.matcher(help.out()).find(), command + ": " + help);
+    assertSummaryIsASentence(command, help.out());
   }
 
   @Test
-  void helpCommandDescribesTheToolAndEachCommand() {
+  void helpCommandDescribesTheTool() {
     Printed overview = airlock("help");
     assertEquals(0, overview.status(), overview::toString);
     assertTrue(overview.out().startsWith("Usage: airlock "), overview::toString);
     Printed itself = airlock("help", "--help");
     assertEquals(0, itself.status(), itself::toString);
     assertTrue(itself.out().contains("Usage: airlock help"), itself::toString);
+  }
 
-    for (String command : List.of("run", "audit", "status", "stop", "cache", "daemon")) {
-      Printed help = airlock("help", command);
-      assertEquals(0, help.status(), command + ": " + help);
-      assertTrue(help.out().startsWith("Usage: airlock " + command), command + ": " + help);
-    }
+  @ParameterizedTest(name = "help {0}")
+  @ValueSource(strings = {"run", "audit", "status", "stop", "cache", "daemon"})
+  void helpCommandDescribesEachCommand(String command) {
+    Printed help = airlock("help", command);
+    assertEquals(0, help.status(), command + ": " + help);
+    assertTrue(help.out().startsWith("Usage: airlock " + command), command + ": " + help);
   }
 
   @Test

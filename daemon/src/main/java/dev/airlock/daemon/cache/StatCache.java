@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -43,12 +44,23 @@ public final class StatCache {
 
   private final StateDatabase db;
   private final long granularityNanos;
+  private final Clock clock;
   private final AtomicLong hashed = new AtomicLong();
 
   /** A stat cache over {@code db} trusting timestamps older than {@code granularity}. */
   public StatCache(StateDatabase db, Duration granularity) {
+    this(db, granularity, Clock.systemUTC());
+  }
+
+  /**
+   * As {@link #StatCache(StateDatabase, Duration)}, with {@code clock} giving the recording times:
+   * it must run with the clock the kernel stamps files from (tests move it forward instead of
+   * sleeping out the racy window).
+   */
+  StatCache(StateDatabase db, Duration granularity, Clock clock) {
     this.db = db;
     this.granularityNanos = granularity.toNanos();
+    this.clock = clock;
   }
 
   /**
@@ -185,8 +197,8 @@ public final class StatCache {
     return key;
   }
 
-  private static long nowNanos() {
-    Instant now = Instant.now();
+  private long nowNanos() {
+    Instant now = clock.instant();
     return now.getEpochSecond() * 1_000_000_000L + now.getNano();
   }
 

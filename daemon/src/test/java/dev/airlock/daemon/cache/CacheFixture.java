@@ -16,6 +16,7 @@ import java.util.Map;
 final class CacheFixture implements AutoCloseable {
   private final Path stateDir;
   private final Duration granularity;
+  private final Clock statClock;
   StateDatabase db;
   ContentStore cas;
   StatCache statCache;
@@ -23,15 +24,21 @@ final class CacheFixture implements AutoCloseable {
   LmdbActionCache cache;
 
   CacheFixture(Path stateDir, Duration granularity) throws IOException {
+    this(stateDir, granularity, Clock.systemUTC());
+  }
+
+  /** With {@code statClock} giving the stat cache's recording times. */
+  CacheFixture(Path stateDir, Duration granularity, Clock statClock) throws IOException {
     this.stateDir = stateDir;
     this.granularity = granularity;
+    this.statClock = statClock;
     open();
   }
 
   private void open() throws IOException {
     db = StateDatabase.open(stateDir.resolve("db"));
     cas = ContentStore.open(stateDir);
-    statCache = new StatCache(db, granularity);
+    statCache = new StatCache(db, granularity, statClock);
     reader = new PathStateReader(statCache);
     // A millisecond per reading: records and hits get distinct times without sleeping between them.
     cache = new LmdbActionCache(db, cas, new TickingClock());

@@ -34,9 +34,10 @@ class LookupSpeedTest {
           access(AccessKind.READ, Files.writeString(dir.resolve("f" + i), "content " + i)));
     }
     // Out of the racy window, so the stat cache trusts its entries.
-    Thread.sleep(3 * GRANULARITY.toMillis());
+    MovableClock clock = new MovableClock();
+    clock.advance(GRANULARITY.multipliedBy(3));
     WeakFingerprint weak = CacheFixture.weak("big");
-    try (CacheFixture f = new CacheFixture(stateDir, GRANULARITY)) {
+    try (CacheFixture f = new CacheFixture(stateDir, GRANULARITY, clock)) {
       f.record(weak, accesses, "ok");
       for (int i = 0; i < 20; i++) {
         assertTrue(f.cache.lookup(weak, f.reader).isPresent());

@@ -2,13 +2,18 @@ package dev.airlock.sandbox.linux;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class LauncherCommandLineTest {
   @TempDir Path dir;
@@ -53,20 +58,21 @@ class LauncherCommandLineTest {
         line);
   }
 
-  @Test
-  void specRejectsWhatExecCannotCarry() {
-    Path cwd = Path.of("/");
-    assertThrows(
-        IllegalArgumentException.class, () -> new LaunchSpec(List.of(), Map.of(), cwd, false));
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> new LaunchSpec(List.of("a\0b"), Map.of(), cwd, false));
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> new LaunchSpec(List.of("true"), Map.of("A=B", "x"), cwd, false));
-    assertThrows(
-        IllegalArgumentException.class,
-        () -> new LaunchSpec(List.of("true"), Map.of(), Path.of("relative"), false));
+  /** Specs that exec cannot carry: no command, a NUL, '=' in a name, a relative directory. */
+  static Stream<Arguments> specsExecCannotCarry() {
+    Path root = Path.of("/");
+    return Stream.of(
+        arguments("no command", List.of(), Map.of(), root),
+        arguments("a NUL in an argument", List.of("a\0b"), Map.of(), root),
+        arguments("'=' in a variable's name", List.of("true"), Map.of("A=B", "x"), root),
+        arguments("a relative working directory", List.of("true"), Map.of(), Path.of("relative")));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("specsExecCannotCarry")
+  void specRejectsWhatExecCannotCarry(
+      String what, List<String> argv, Map<String, String> env, Path cwd) {
+    assertThrows(IllegalArgumentException.class, () -> new LaunchSpec(argv, env, cwd, false), what);
   }
 
   @Test

@@ -192,6 +192,9 @@ interface Spawner {
               .setLabel("bench-latency")
               // The run path, every time: a replayed `true` would measure the cache instead.
               .setCacheMode(CacheMode.CACHE_OFF)
+              // No copy-on-write layer: the daemon refuses / as a workspace to overlay, and `true`
+              // writes nothing; the benchmark measures running, not committing.
+              .setUnsafeDirectWrites(true)
               .build();
     }
 

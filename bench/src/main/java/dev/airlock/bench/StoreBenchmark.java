@@ -187,6 +187,9 @@ public final class StoreBenchmark {
             .putAllEnv(PathBytes.toWire(ENV))
             .setCwd(PathBytes.toWire(cwd.toString()))
             .setCacheMode(mode)
+            // The "without an overlay" runs in /: the daemon refuses / as a workspace to overlay
+            // unless asked to write in place (`true` writes nothing).
+            .setUnsafeDirectWrites(cwd.getNameCount() == 0)
             .build();
     try (ActionCall call = client.execute(request)) {
       ActionResult result =
