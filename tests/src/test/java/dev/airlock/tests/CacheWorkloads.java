@@ -31,9 +31,15 @@ final class CacheWorkloads {
       this.ws = ws;
     }
 
-    /** Writes a.c, inc/a.h (VALUE 1) and an empty inc1/ into {@code ws}. */
+    /**
+     * Writes a.c, inc/a.h (VALUE 1) and an empty inc1/ into {@code ws}. The cache keys name paths
+     * relative to the workspace, so two workspaces with the same sources share entries: a.c carries
+     * the workspace's name in a comment to keep each test's compile its own action.
+     */
     static Compile in(DaemonFixture daemon, Path ws) throws IOException {
-      Files.writeString(ws.resolve("a.c"), "#include \"a.h\"\nint value(void) { return VALUE; }\n");
+      Files.writeString(
+          ws.resolve("a.c"),
+          "/* " + ws.getFileName() + " */\n#include \"a.h\"\nint value(void) { return VALUE; }\n");
       Files.createDirectories(ws.resolve("inc"));
       Files.createDirectories(ws.resolve("inc1"));
       Files.writeString(ws.resolve("inc/a.h"), "#define VALUE 1\n");

@@ -24,9 +24,10 @@ class NoNeedlessMissTest {
 
   private static final List<String> COMPILE = List.of("gcc", "-c", "x.c", "-o", "x.o");
 
+  /** Sources of one test: the name in a comment keeps identical workspaces from sharing entries. */
   private static Path sources(String name) throws Exception {
     Path ws = Files.createDirectories(daemon.dir().resolve(name));
-    Files.writeString(ws.resolve("x.c"), "int f(void) { return 1; }\n");
+    Files.writeString(ws.resolve("x.c"), "/* " + name + " */\nint f(void) { return 1; }\n");
     return ws;
   }
 

@@ -8,6 +8,7 @@ import dev.airlock.daemon.cache.ObservedPath;
 import dev.airlock.daemon.cache.Output;
 import dev.airlock.daemon.cache.PathSet;
 import dev.airlock.daemon.cache.PathState;
+import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.PathBytes;
@@ -53,11 +54,14 @@ final class CacheEntryBuilder {
       OutputCapture output,
       int exitCode)
       throws IOException, NotCacheable {
+    // Keys and records name the workspace's paths relative to it (PortablePaths).
+    PortablePaths portable = CacheKeys.portable(action);
     PathSet pathSet =
-        PathSet.fromAccesses(
-            trace.accesses(),
-            CacheKeys.ignoredRoots(),
-            action.request().declaredOutputs().stream().map(PathBytes::of).toList());
+        portable.portable(
+            PathSet.fromAccesses(
+                trace.accesses(),
+                CacheKeys.ignoredRoots(),
+                action.request().declaredOutputs().stream().map(PathBytes::of).toList()));
     Set<String> contentInputs = new HashSet<>();
     for (ObservedPath p : pathSet.paths()) {
       if (p.kind() == ObservationKind.CONTENT) {
@@ -69,7 +73,7 @@ final class CacheEntryBuilder {
     for (RootChanges rc : changes) {
       for (Change c : rc.changes().changes()) {
         String path = rc.absolute(c);
-        if (contentInputs.contains(path)) {
+        if (contentInputs.contains(portable.portable(path))) {
           throw new NotCacheable("it changed " + PathBytes.display(path) + ", which it had read");
         }
         bytes += c.size();
@@ -77,24 +81,26 @@ final class CacheEntryBuilder {
           throw new NotCacheable(
               "its outputs exceed " + (Cacheability.MAX_CACHED_OUTPUT_BYTES >> 20) + " MiB");
         }
-        outputs.put(path, output(rc.root(), c));
+        outputs.put(portable.portable(path), output(rc.root(), c, portable));
       }
     }
     // A file it wrote with the content it already had is no net change, but it is an output:
     // a replay must restore it even if it differs by then.
     for (Access a : trace.accesses()) {
-      if (!PathSet.isWrite(a.kind()) || a.errno() != 0 || outputs.containsKey(a.path())) {
+      if (!PathSet.isWrite(a.kind())
+          || a.errno() != 0
+          || outputs.containsKey(portable.portable(a.path()))) {
         continue;
       }
       for (RootChanges rc : changes) {
         Path p = PathBytes.toPath(a.path());
         if (p.startsWith(rc.root()) && !p.equals(rc.root())) {
-          outputs.put(a.path(), unchanged(p));
+          outputs.put(portable.portable(a.path()), unchanged(p, portable));
           break;
         }
       }
     }
-    List<PathState> states = stores.reader().readAll(pathSet.paths());
+    List<PathState> states = stores.reader().in(portable).readAll(pathSet.paths());
     Digest out = stores.cas().put(output.stdout());
     Digest err = stores.cas().put(output.stderr());
     return new PreparedEntry(
@@ -102,9 +108,9 @@ final class CacheEntryBuilder {
   }
 
   /** What an output the action left as it was is now. */
-  private Output unchanged(Path p) throws IOException {
+  private Output unchanged(Path p, PortablePaths portable) throws IOException {
     if (Files.isSymbolicLink(p)) {
-      return new Output.Symlink(PathBytes.of(Files.readSymbolicLink(p)));
+      return new Output.Symlink(portable.portable(PathBytes.of(Files.readSymbolicLink(p))));
     }
     if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
       return new Output.Deleted();
@@ -116,12 +122,12 @@ final class CacheEntryBuilder {
     return new Output.RegularFile(stores.cas().put(p), mode);
   }
 
-  private Output output(Path root, Change c) throws IOException {
+  private Output output(Path root, Change c, PortablePaths portable) throws IOException {
     return switch (c.kind()) {
       case CREATE_FILE, REPLACE_FILE ->
           new Output.RegularFile(stores.cas().put(c.source()), c.mode() & 07777);
       case CREATE_DIR -> new Output.Directory(c.mode() & 07777);
-      case CREATE_SYMLINK -> new Output.Symlink(c.linkTarget());
+      case CREATE_SYMLINK -> new Output.Symlink(portable.portable(c.linkTarget()));
       case DELETE -> new Output.Deleted();
       // A mode change alone: the file as it is, with its new mode.
       case CHMOD ->

@@ -3,6 +3,7 @@ package dev.airlock.daemon.action;
 import dev.airlock.daemon.cache.Digest;
 import dev.airlock.daemon.cache.PathSet;
 import dev.airlock.daemon.cache.PlatformKey;
+import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.StatCache;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.protocol.CacheMode;
@@ -24,13 +25,15 @@ final class CacheKeys {
    * expanded), the declared inputs' contents and the platform.
    */
   static WeakFingerprint weak(Action action, StatCache stats) throws IOException {
+    // Relative to the workspace, so that checkouts at other paths share entries.
+    PortablePaths portable = portable(action);
     WeakFingerprint.Builder b =
         WeakFingerprint.builder()
-            .argv(action.spec().argv())
-            .environment(action.spec().env())
-            .cwd(PathBytes.of(action.spec().cwd()))
+            .argv(portable.inTexts(action.spec().argv()))
+            .environment(portable.inValues(action.spec().env()))
+            .cwd(portable.portable(PathBytes.of(action.spec().cwd())))
             // The record's text lists every field: mode, each path rule, network, env, limits.
-            .policy(action.policy().toString().getBytes(StandardCharsets.UTF_8))
+            .policy(PathBytes.encode(portable.inText(action.policy().toString())))
             .platform(PlatformKey.current());
     for (Path p : action.request().declaredInputs()) {
       Digest d;
@@ -39,9 +42,14 @@ final class CacheKeys {
       } catch (NoSuchFileException | IllegalArgumentException e) {
         d = ABSENT; // absent, or a device or socket: its presence is what can be keyed
       }
-      b.declaredInput(PathBytes.of(p), d);
+      b.declaredInput(portable.portable(PathBytes.of(p)), d);
     }
     return b.build();
+  }
+
+  /** How the action's paths read in its cache keys: relative to its workspace. */
+  static PortablePaths portable(Action action) {
+    return new PortablePaths(PathBytes.of(action.workspace()));
   }
 
   /** Whether the request lets the cache serve the action. */

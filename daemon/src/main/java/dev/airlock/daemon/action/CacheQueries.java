@@ -6,9 +6,11 @@ import dev.airlock.daemon.cache.Explanation;
 import dev.airlock.daemon.cache.GcReport;
 import dev.airlock.daemon.cache.LmdbActionCache;
 import dev.airlock.daemon.cache.ObservationKind;
+import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -52,7 +54,8 @@ final class CacheQueries {
   /** Whether {@code action} would hit, and if not, the first input that differs. */
   CacheReply explain(Action action) throws IOException {
     WeakFingerprint weak = CacheKeys.weak(action, caching.statCache());
-    Optional<Explanation> found = caching.cache().explain(weak, caching.reader());
+    Optional<Explanation> found =
+        caching.cache().explain(weak, caching.reader().in(CacheKeys.portable(action)));
     CacheReply.Builder reply = CacheReply.newBuilder();
     if (found.isEmpty()) {
       return reply
@@ -85,13 +88,13 @@ final class CacheQueries {
                   + " was lost): it would run")
           .build();
     }
-    return reply.setExplanation(miss(e)).build();
+    return reply.setExplanation(miss(e, CacheKeys.portable(action))).build();
   }
 
   /**
    * "nearest of 2 recorded path sets: ...; first difference: /w/a.h (read) was ..., is now ...".
    */
-  static String miss(Explanation e) {
+  static String miss(Explanation e, PortablePaths portable) {
     Explanation.Difference d = e.firstDifference().orElseThrow();
     int more = e.differences().size() - 1;
     return "nearest of "
@@ -101,7 +104,7 @@ final class CacheQueries {
         + " of "
         + e.nearest().size()
         + " paths match; first difference: "
-        + d.path().path()
+        + PathBytes.display(portable.absolute(d.path().path()))
         + " ("
         + observed(d.path().kind())
         + ") was "

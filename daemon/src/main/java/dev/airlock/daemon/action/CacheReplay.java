@@ -5,6 +5,7 @@ import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
 import dev.airlock.daemon.cache.Output;
+import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.commit.Change;
 import dev.airlock.daemon.commit.ChangeSet;
 import dev.airlock.daemon.commit.CommitConflictException;
@@ -48,7 +49,8 @@ final class CacheReplay {
    *
    * @throws IOException when a blob is missing or corrupt (the caller then runs the action)
    */
-  static Optional<List<RootChanges>> changes(CacheHit hit, OverlayLayer layer, CacheStores caching)
+  static Optional<List<RootChanges>> changes(
+      CacheHit hit, OverlayLayer layer, CacheStores caching, PortablePaths portable)
       throws IOException {
     Map<Path, List<Change>> byRoot = new LinkedHashMap<>();
     for (Path root : layer.roots()) {
@@ -57,7 +59,7 @@ final class CacheReplay {
     FileTime now = FileTime.from(java.time.Instant.now());
     Set<String> deleted = new HashSet<>();
     for (Map.Entry<String, Output> e : hit.result().outputs().entrySet()) {
-      Path target = PathBytes.toPath(e.getKey());
+      Path target = PathBytes.toPath(portable.absolute(e.getKey()));
       Path root = rootOf(target, layer.roots());
       if (root == null) {
         return Optional.empty();
@@ -96,7 +98,7 @@ final class CacheReplay {
           changes.add(Change.delete(rel));
           deleted.add(rel);
         }
-        changes.add(Change.createSymlink(rel, s.target()));
+        changes.add(Change.createSymlink(rel, portable.absolute(s.target())));
       } else if (present) { // Output.Deleted
         changes.add(Change.delete(rel));
         deleted.add(rel);
@@ -127,13 +129,15 @@ final class CacheReplay {
         return Optional.empty();
       }
       if (layer.isPresent()) {
-        Optional<List<RootChanges>> planned = changes(hit, layer.get(), stores);
+        Optional<List<RootChanges>> planned =
+            changes(hit, layer.get(), stores, CacheKeys.portable(action));
         if (planned.isEmpty()) {
           return Optional.empty();
         }
         changes = planned.get();
         Set<String> inputs = new HashSet<>();
-        hit.pathSet().paths().forEach(p -> inputs.add(p.path()));
+        PortablePaths portable = CacheKeys.portable(action);
+        hit.pathSet().paths().forEach(p -> inputs.add(portable.absolute(p.path())));
         layer.get().commit(changes, inputs);
       }
       action

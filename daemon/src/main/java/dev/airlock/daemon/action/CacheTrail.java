@@ -57,7 +57,8 @@ final class CacheTrail {
       if (!CacheKeys.reads(action.request().cacheMode())) {
         return Optional.empty();
       }
-      Optional<CacheHit> hit = stores.cache().lookup(weak, stores.reader());
+      Optional<CacheHit> hit =
+          stores.cache().lookup(weak, stores.reader().in(CacheKeys.portable(action)));
       if (hit.isPresent()
           && hit.get().result().exitCode() != 0
           && !action.request().cacheFailures()) {

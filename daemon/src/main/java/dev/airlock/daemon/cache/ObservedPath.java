@@ -10,8 +10,9 @@ public record ObservedPath(String path, ObservationKind kind) implements Compara
 
   public ObservedPath {
     Objects.requireNonNull(kind, "kind");
-    if (!path.startsWith("/")) {
-      throw new IllegalArgumentException("an observed path must be absolute: " + path);
+    if (!path.startsWith("/") && !path.startsWith(PortablePaths.TOKEN)) {
+      throw new IllegalArgumentException(
+          "an observed path must be absolute or workspace-relative: " + path);
     }
   }
 

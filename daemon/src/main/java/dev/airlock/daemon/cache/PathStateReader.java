@@ -15,9 +15,23 @@ import java.util.Optional;
  */
 public final class PathStateReader {
   private final StatCache statCache;
+  private final PortablePaths workspace;
 
   public PathStateReader(StatCache statCache) {
+    this(statCache, PortablePaths.NONE);
+  }
+
+  private PathStateReader(StatCache statCache, PortablePaths workspace) {
     this.statCache = statCache;
+    this.workspace = workspace;
+  }
+
+  /**
+   * This reader for paths relative to one workspace (see {@link PortablePaths}): a path names the
+   * file it stands for there, and a symlink target into it reads as relative.
+   */
+  public PathStateReader in(PortablePaths paths) {
+    return new PathStateReader(statCache, paths);
   }
 
   /** The state of one observed path. */
@@ -33,7 +47,7 @@ public final class PathStateReader {
     List<StatFingerprint> pendingStats = new ArrayList<>();
     for (int i = 0; i < states.length; i++) {
       ObservedPath o = observed.get(i);
-      Path path = PathBytes.toPath(o.path());
+      Path path = PathBytes.toPath(workspace.absolute(o.path()));
       Optional<StatFingerprint> stat = StatFingerprint.read(path);
       if (stat.isEmpty()) {
         states[i] = PathState.ABSENT;
@@ -45,7 +59,8 @@ public final class PathStateReader {
         pendingPaths.add(path);
         pendingStats.add(stat.get());
       } else if (o.kind() == ObservationKind.CONTENT && type == FileType.SYMLINK) {
-        states[i] = new PathState.Symlink(PathBytes.of(Files.readSymbolicLink(path)));
+        states[i] =
+            new PathState.Symlink(workspace.portable(PathBytes.of(Files.readSymbolicLink(path))));
       } else {
         states[i] = new PathState.Exists(type);
       }

@@ -13,7 +13,7 @@ import java.util.TreeMap;
  */
 public record WeakFingerprint(Digest digest) {
   /** Bumped whenever the encoding or the meaning of a cache entry changes. */
-  public static final int CACHE_VERSION = 1;
+  public static final int CACHE_VERSION = 2;
 
   public WeakFingerprint {
     Objects.requireNonNull(digest);
@@ -75,7 +75,7 @@ public record WeakFingerprint(Digest digest) {
       if (environment == null) {
         missing.add("environment");
       }
-      if (cwd == null || !cwd.startsWith("/")) {
+      if (cwd == null || !cwd.startsWith("/") && !cwd.startsWith(PortablePaths.TOKEN)) {
         missing.add("an absolute cwd");
       }
       if (policy == null) {
