@@ -59,9 +59,14 @@ final class CacheEntryBuilder {
     PathSet pathSet =
         portable.portable(
             PathSet.fromAccesses(
-                trace.accesses(),
-                CacheKeys.ignoredRoots(),
-                action.request().declaredOutputs().stream().map(PathBytes::of).toList()));
+                    trace.accesses(),
+                    CacheKeys.ignoredRoots(),
+                    action.request().declaredOutputs().stream().map(PathBytes::of).toList())
+                // The launcher entered the working directory before tracing began: its existence
+                // is an input (a request naming a missing one must run, and fail, not hit).
+                .with(
+                    new ObservedPath(
+                        PathBytes.of(action.spec().cwd()), ObservationKind.EXISTENCE)));
     Set<String> contentInputs = new HashSet<>();
     for (ObservedPath p : pathSet.paths()) {
       if (p.kind() == ObservationKind.CONTENT) {

@@ -2,6 +2,7 @@ package dev.airlock.daemon.cache;
 
 import dev.airlock.sandbox.linux.trace.Access;
 import dev.airlock.sandbox.linux.trace.AccessKind;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -46,6 +47,13 @@ public final class PathSet {
                 && (sorted.contains(new ObservedPath(o.path(), ObservationKind.CONTENT))
                     || sorted.contains(new ObservedPath(o.path(), ObservationKind.LISTING))));
     return new PathSet(List.copyOf(sorted));
+  }
+
+  /** This path set plus {@code more}. */
+  public PathSet with(ObservedPath more) {
+    List<ObservedPath> all = new ArrayList<>(paths);
+    all.add(more);
+    return of(all);
   }
 
   /**
