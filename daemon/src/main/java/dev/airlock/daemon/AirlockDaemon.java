@@ -1,5 +1,6 @@
 package dev.airlock.daemon;
 
+import dev.airlock.daemon.reapi.Endpoint;
 import dev.airlock.protocol.AirlockConfigException;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.Version;
@@ -7,6 +8,9 @@ import dev.airlock.sandbox.linux.LinuxPlatform;
 import dev.airlock.sandbox.linux.Processes;
 import dev.airlock.sandbox.linux.trace.TraceMode;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -86,6 +90,40 @@ public final class AirlockDaemon implements Callable<Integer> {
               + " itself). Default: ${DEFAULT-VALUE}.")
   String trace;
 
+  @Option(
+      names = "--reapi",
+      paramLabel = "HOST:PORT|PORT|unix:PATH",
+      description =
+          "Also serve the Remote Execution API (Bazel's --remote_executor) here; repeatable. A bare"
+              + " PORT is 127.0.0.1:PORT. Off unless given.")
+  List<String> reapi = new ArrayList<>();
+
+  @Option(
+      names = "--reapi-exec-dir",
+      description =
+          "Where REAPI actions get their exec roots (default: <state-dir>-exec beside the state"
+              + " directory; keep it on the state directory's file system, so inputs are hard links).")
+  Path reapiExecDir;
+
+  @Option(
+      names = "--runner",
+      paramLabel = "unix:PATH",
+      description =
+          "Also serve Buildbarn's runner protocol here (for bb_worker). Off unless given.")
+  String runner;
+
+  @Option(
+      names = "--runner-build-dir",
+      description = "The build directory bb_worker's run requests are relative to.")
+  Path runnerBuildDir;
+
+  @Option(
+      names = "--runner-policy",
+      description =
+          "Policy of runner actions, extended to write their input root (copy-on-write) and"
+              + " temporary directory (default: ${DEFAULT-VALUE}).")
+  String runnerPolicy = "hermetic";
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new AirlockDaemon()).execute(args));
   }
@@ -116,7 +154,13 @@ public final class AirlockDaemon implements Callable<Integer> {
                 case "fast" -> TraceMode.FAST;
                 case "strict" -> TraceMode.STRICT;
                 default -> throw new IllegalArgumentException("--trace takes fast or strict");
-              });
+              },
+              new RemoteConfig(
+                  reapi.stream().map(Endpoint::parse).toList(),
+                  Optional.ofNullable(reapiExecDir),
+                  Optional.ofNullable(runner).map(Endpoint::parse),
+                  Optional.ofNullable(runnerBuildDir),
+                  runnerPolicy));
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());

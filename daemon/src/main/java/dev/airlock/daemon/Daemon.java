@@ -8,6 +8,9 @@ import dev.airlock.daemon.commit.OverlayProbe;
 import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.PolicyResolver;
+import dev.airlock.daemon.reapi.GrpcEndpoints;
+import dev.airlock.daemon.reapi.ReapiServer;
+import dev.airlock.daemon.reapi.runner.RunnerService;
 import dev.airlock.daemon.server.DaemonControl;
 import dev.airlock.daemon.server.DaemonServer;
 import dev.airlock.daemon.store.StateDatabase;
@@ -58,6 +61,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
   private ActionService actions;
   private CompletableFuture<Integer> shutdown;
   private boolean serving;
+  private List<Integer> reapiPorts = List.of();
   private boolean closed;
 
   private Daemon(DaemonConfig config, LinuxPlatform platform) {
@@ -117,6 +121,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
         config.traceMode() == TraceMode.FAST
             ? Optional.of(own(ShimLibrary.load(state.libexecDirectory())))
             : Optional.empty();
+    SharedState shared = new SharedState(writes, cache);
     actions =
         own(
             new ActionService(
@@ -126,7 +131,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
                     List.of(state.root(), paths.socket()),
                     Path.of(System.getProperty("user.home"))),
                 new ConfinementPlanner(namespaces, pidNamespace, platform.landlockAbi()),
-                new SharedState(writes, cache),
+                shared,
                 config.maxParallel(),
                 config.maxQueued(),
                 config.killGraceMillis(),
@@ -150,6 +155,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     own(() -> Files.deleteIfExists(paths.socket()));
     own(server);
     Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
+    openRemoteFrontEnds(shared);
     serving = true;
     log.info(
         "airlockd "
@@ -161,6 +167,43 @@ final class Daemon implements DaemonControl, AutoCloseable {
             + ", max "
             + config.maxParallel()
             + " parallel)");
+  }
+
+  /**
+   * The gRPC front ends the configuration asks for (off by default): the REAPI server and the
+   * Buildbarn runner. They are closed before the action service, like the daemon's own socket.
+   */
+  private void openRemoteFrontEnds(SharedState shared) throws IOException {
+    RemoteConfig remote = config.remote();
+    if (!remote.reapi().isEmpty()) {
+      ReapiServer reapi =
+          own(
+              ReapiServer.start(
+                  actions,
+                  shared,
+                  state.root(),
+                  remote.execDirFor(state.root()),
+                  remote.reapi(),
+                  Processes.uid()));
+      sandboxFeatures.put("reapi", remote.reapi().toString());
+      reapiPorts = reapi.ports();
+    }
+    if (remote.runner().isPresent()) {
+      own(
+          GrpcEndpoints.bind(
+              remote.runner().get(),
+              List.of(
+                  new RunnerService(
+                      actions, remote.runnerBuildDir().orElseThrow(), remote.runnerPolicy())),
+              Processes.uid()));
+      sandboxFeatures.put("buildbarn-runner", remote.runner().get().toString());
+      log.info("Buildbarn runner listening on " + remote.runner().get());
+    }
+  }
+
+  /** The REAPI server's TCP ports, once started (for port 0 in tests). */
+  List<Integer> reapiPorts() {
+    return reapiPorts;
   }
 
   /** Blocks until a Shutdown request or a signal has stopped the daemon. */

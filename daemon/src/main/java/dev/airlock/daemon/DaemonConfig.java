@@ -12,7 +12,8 @@ record DaemonConfig(
     long idleTimeoutMillis,
     boolean logToStderr,
     boolean pinActions,
-    TraceMode traceMode) {
+    TraceMode traceMode,
+    RemoteConfig remote) {
   DaemonConfig {
     if (maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");

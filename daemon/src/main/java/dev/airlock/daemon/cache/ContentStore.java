@@ -73,12 +73,29 @@ public final class ContentStore {
 
   /** Stores everything {@code in} yields, hashing while it copies (one pass over the bytes). */
   public Digest put(InputStream in) throws IOException {
+    return put(in, null);
+  }
+
+  /**
+   * Stores what {@code in} yields only if it hashes to {@code expected} (an upload whose name the
+   * client chose); otherwise stores nothing.
+   *
+   * @throws CorruptBlobException when the bytes hash to something else
+   */
+  public void putExpecting(InputStream in, Digest expected) throws IOException {
+    put(in, expected);
+  }
+
+  private Digest put(InputStream in, Digest expected) throws IOException {
     Path temp = tmp.resolve("put-" + UUID.randomUUID());
     Digest digest;
     try {
       try (FileChannel channel =
           FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         digest = copyHashing(in, Channels.newOutputStream(channel));
+        if (expected != null && !digest.equals(expected)) {
+          throw new CorruptBlobException(expected, digest);
+        }
         channel.force(true);
       }
       Path target = pathOf(digest);
@@ -162,6 +179,23 @@ public final class ContentStore {
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
     } finally {
       Files.deleteIfExists(temp);
+    }
+  }
+
+  /**
+   * Makes {@code target} a hard link to the stored blob (read-only, mode 0444), for a consumer that
+   * never writes to it; false when the blob is absent or the link cannot be made (another file
+   * system), and the caller copies instead.
+   */
+  public boolean linkTo(Digest digest, Path target) throws IOException {
+    try {
+      Files.createLink(target, pathOf(digest));
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw e;
+    } catch (java.nio.file.FileSystemException e) {
+      // Absent, another file system (EXDEV), too many links (EMLINK): the caller copies.
+      return false;
     }
   }
 

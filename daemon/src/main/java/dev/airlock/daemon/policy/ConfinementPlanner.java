@@ -136,7 +136,14 @@ public final class ConfinementPlanner {
           && !p.equals(ROOT)
           && !p.startsWith("/dev")
           && !(policy.privateTmp() && p.startsWith(TMP))) {
-        writable.add(p);
+        // A path still to be made (a declared output of an action without a copy-on-write layer,
+        // in a scratch directory) is made writable through its nearest existing directory, as
+        // Landlock's rule below is: a mount needs an existing path, and the tracer keeps the
+        // action to the path itself.
+        Path existing = java.nio.file.Files.exists(p) ? p : nearestDirectory(p);
+        if (existing != null && !existing.equals(ROOT) && !writable.contains(existing)) {
+          writable.add(existing);
+        }
       }
     }
     List<Path> keep = new ArrayList<>();
@@ -162,7 +169,14 @@ public final class ConfinementPlanner {
       // A kept tree that must be writable is bound writable inside the new /tmp.
       for (Path p : policy.writable()) {
         if (p.startsWith(TMP) && !p.equals(TMP)) {
-          writable.add(p);
+          // As above: a path still to be made through its nearest existing directory.
+          Path existing = java.nio.file.Files.exists(p) ? p : nearestDirectory(p);
+          if (existing != null
+              && existing.startsWith(TMP)
+              && !existing.equals(TMP)
+              && !writable.contains(existing)) {
+            writable.add(existing);
+          }
         }
       }
     }
