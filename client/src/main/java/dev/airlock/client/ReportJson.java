@@ -117,6 +117,15 @@ public final class ReportJson {
       json.append(", \"source_action\": ").append(quote(cache.getSourceAction()));
       json.append(", \"source_time_ms\": ").append(cache.getSourceTimeMs());
     }
+    if (cache.getFromRemote()) {
+      json.append(", \"from_remote\": true");
+    }
+    if (cache.getUploaded()) {
+      json.append(", \"uploaded\": true");
+    }
+    if (!cache.getRemoteWarning().isEmpty()) {
+      json.append(", \"remote_warning\": ").append(quote(cache.getRemoteWarning()));
+    }
     json.append(", \"path_set_size\": ").append(cache.getPathSetSize());
     json.append(", \"lookup_time_ms\": ")
         .append(String.format(Locale.ROOT, "%.3f", cache.getLookupTimeUs() / 1000.0));

@@ -1,5 +1,7 @@
 package dev.airlock.daemon;
 
+import dev.airlock.daemon.cache.remote.RemoteCacheAddress;
+import dev.airlock.daemon.cache.remote.RemoteCacheConfig;
 import dev.airlock.daemon.reapi.Endpoint;
 import dev.airlock.protocol.AirlockConfigException;
 import dev.airlock.protocol.AirlockPaths;
@@ -8,6 +10,7 @@ import dev.airlock.sandbox.linux.LinuxPlatform;
 import dev.airlock.sandbox.linux.Processes;
 import dev.airlock.sandbox.linux.trace.TraceMode;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -124,6 +127,44 @@ public final class AirlockDaemon implements Callable<Integer> {
               + " temporary directory (default: ${DEFAULT-VALUE}).")
   String runnerPolicy = "hermetic";
 
+  @Option(
+      names = "--remote-cache",
+      paramLabel = "grpc://HOST:PORT[/INSTANCE]",
+      description =
+          "Share the action cache through this REAPI cache (another airlockd's --reapi endpoint,"
+              + " bazel-remote, Buildbarn's storage): a local miss asks it, and a stored entry is"
+              + " uploaded. grpcs:// for TLS.")
+  String remoteCache;
+
+  @Option(
+      names = "--remote-cache-mode",
+      defaultValue = "readwrite",
+      description = "read (only fetch) or readwrite (fetch and upload). Default: ${DEFAULT-VALUE}.")
+  String remoteCacheMode;
+
+  @Option(
+      names = "--remote-cache-timeout-ms",
+      defaultValue = "10000",
+      description =
+          "Deadline of each remote cache call; a remote that misses it is left alone for 30 s"
+              + " while actions run and cache locally. Default: ${DEFAULT-VALUE}.")
+  long remoteCacheTimeoutMillis;
+
+  private Optional<RemoteCacheConfig> remoteCacheConfig() {
+    boolean upload = RemoteCacheConfig.uploads(remoteCacheMode);
+    if (remoteCache == null) {
+      return Optional.empty();
+    }
+    if (remoteCacheTimeoutMillis < 1) {
+      throw new IllegalArgumentException("--remote-cache-timeout-ms must be at least 1");
+    }
+    return Optional.of(
+        new RemoteCacheConfig(
+            RemoteCacheAddress.parse(remoteCache),
+            upload,
+            Duration.ofMillis(remoteCacheTimeoutMillis)));
+  }
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new AirlockDaemon()).execute(args));
   }
@@ -160,7 +201,8 @@ public final class AirlockDaemon implements Callable<Integer> {
                   Optional.ofNullable(reapiExecDir),
                   Optional.ofNullable(runner).map(Endpoint::parse),
                   Optional.ofNullable(runnerBuildDir),
-                  runnerPolicy));
+                  runnerPolicy),
+              remoteCacheConfig());
       daemon = Daemon.start(config, platform);
     } catch (StateDirectory.AlreadyRunningException e) {
       System.err.println("airlockd: " + e.getMessage());

@@ -115,7 +115,15 @@ final class Daemon implements DaemonControl, AutoCloseable {
     }
     WriteTransactions writes =
         own(WriteTransactions.open(db, state.root(), overlays, CrashInjection.fromEnvironment()));
-    CacheStores cache = own(CacheStores.open(db, state.root()));
+    CacheStores cache = own(CacheStores.open(db, state.root(), config.remoteCache()));
+    config
+        .remoteCache()
+        .ifPresent(
+            r ->
+                log.info(
+                    "sharing the action cache through "
+                        + r.address()
+                        + (r.upload() ? " (fetch and upload)" : " (fetch only)")));
     // The fast path's shim, extracted beside the launcher; strict mode has none.
     Optional<ShimLibrary> shim =
         config.traceMode() == TraceMode.FAST

@@ -1,7 +1,9 @@
 package dev.airlock.daemon;
 
+import dev.airlock.daemon.cache.remote.RemoteCacheConfig;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.sandbox.linux.trace.TraceMode;
+import java.util.Optional;
 
 /** Settings of one daemon run, fixed at start. */
 record DaemonConfig(
@@ -13,7 +15,8 @@ record DaemonConfig(
     boolean logToStderr,
     boolean pinActions,
     TraceMode traceMode,
-    RemoteConfig remote) {
+    RemoteConfig remote,
+    Optional<RemoteCacheConfig> remoteCache) {
   DaemonConfig {
     if (maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");

@@ -18,6 +18,7 @@ final class TraceSummary {
       err.println(
           "airlock: trace: replayed from the cache (action "
               + result.getCache().getSourceAction()
+              + (result.getCache().getFromRemote() ? ", fetched from the remote cache" : "")
               + "); nothing ran this time");
       return;
     }

@@ -32,8 +32,8 @@ final class CacheKeys {
             .argv(portable.inTexts(action.spec().argv()))
             .environment(portable.inValues(action.spec().env()))
             .cwd(portable.portable(PathBytes.of(action.spec().cwd())))
-            // The record's text lists every field: mode, each path rule, network, env, limits.
-            .policy(PathBytes.encode(portable.inText(action.policy().toString())))
+            // Every field: mode, each path rule, network, env, limits (not the daemon's own paths).
+            .policy(PathBytes.encode(portable.inText(action.policy().keyText())))
             .platform(PlatformKey.current());
     for (Path p : action.request().declaredInputs()) {
       Digest d;

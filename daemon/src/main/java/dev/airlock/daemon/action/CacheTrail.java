@@ -2,7 +2,10 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cache.PathStateReader;
 import dev.airlock.daemon.cache.WeakFingerprint;
+import dev.airlock.daemon.cache.remote.RemoteCacheException;
+import dev.airlock.daemon.cache.remote.RemoteTier;
 import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.CacheStatus;
 import java.io.IOException;
@@ -57,8 +60,11 @@ final class CacheTrail {
       if (!CacheKeys.reads(action.request().cacheMode())) {
         return Optional.empty();
       }
-      Optional<CacheHit> hit =
-          stores.cache().lookup(weak, stores.reader().in(CacheKeys.portable(action)));
+      PathStateReader reader = stores.reader().in(CacheKeys.portable(action));
+      Optional<CacheHit> hit = stores.cache().lookup(weak, reader);
+      if (hit.isEmpty() && stores.remote().isPresent()) {
+        hit = remoteLookup(stores.remote().get(), reader);
+      }
       if (hit.isPresent()
           && hit.get().result().exitCode() != 0
           && !action.request().cacheFailures()) {
@@ -74,6 +80,19 @@ final class CacheTrail {
       return Optional.empty();
     } finally {
       report.setLookupTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
+    }
+  }
+
+  /** A local miss asks the remote tier; its failure is a miss with a warning, never an error. */
+  private Optional<CacheHit> remoteLookup(RemoteTier remote, PathStateReader reader)
+      throws IOException {
+    try {
+      Optional<CacheHit> hit = remote.lookup(weak, reader);
+      report.setFromRemote(hit.isPresent());
+      return hit;
+    } catch (RemoteCacheException e) {
+      report.setRemoteWarning(e.getMessage());
+      return Optional.empty();
     }
   }
 
@@ -109,6 +128,22 @@ final class CacheTrail {
     } catch (IOException | RuntimeException e) {
       log.log(Level.WARNING, "action " + action.id() + ": cannot record it in the cache", e);
       report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("recording failed: " + e.getMessage());
+      return;
+    }
+    if (stores.remote().isPresent()) {
+      upload(stores.remote().get(), entry);
+    }
+  }
+
+  /** Shares a recorded entry; the remote's failure leaves it local, with a warning. */
+  private void upload(RemoteTier remote, PreparedEntry entry) {
+    try {
+      report.setUploaded(remote.upload(weak, entry.pathSet(), entry.states(), entry.result()));
+    } catch (RemoteCacheException e) {
+      report.setRemoteWarning(e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": cannot upload its entry", e);
+      report.setRemoteWarning("upload failed: " + e.getMessage());
     }
   }
 

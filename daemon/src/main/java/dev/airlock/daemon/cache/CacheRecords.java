@@ -10,6 +10,7 @@ import dev.airlock.daemon.cache.records.CachedObservedPath;
 import dev.airlock.daemon.cache.records.CachedOutput;
 import dev.airlock.daemon.cache.records.CachedPathSet;
 import dev.airlock.daemon.cache.records.CachedPathState;
+import dev.airlock.daemon.cache.records.RemotePathSet;
 import dev.airlock.protocol.PathBytes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -22,7 +23,7 @@ import java.util.TreeMap;
  * Converts cache values to and from their protobuf storage records (cache.proto). Enum values are
  * stored as the Java ordinal + 1, since 0 is protobuf's "unspecified".
  */
-final class CacheRecords {
+public final class CacheRecords {
   private CacheRecords() {}
 
   /** A path set record as stored: when it was last recorded, the set, and the states then. */
@@ -57,8 +58,49 @@ final class CacheRecords {
   static StoredPathSet decodePathSet(byte[] value) throws InvalidProtocolBufferException {
     CachedPathSet p =
         CachedPathSet.parser().parseFrom(value, Long.BYTES, value.length - Long.BYTES);
-    List<ObservedPath> paths = new ArrayList<>(p.getPathsCount());
-    for (CachedObservedPath o : p.getPathsList()) {
+    List<ObservedPath> paths = decodePaths(p.getPathsList());
+    List<PathState> states = new ArrayList<>(p.getStatesCount());
+    for (CachedPathState s : p.getStatesList()) {
+      states.add(decodeState(s));
+    }
+    PathSet set = PathSet.of(paths);
+    if (set.size() != paths.size() || states.size() != paths.size()) {
+      throw new InvalidProtocolBufferException("a stored path set is not in canonical form");
+    }
+    return new StoredPathSet(recordedAtMillis(value), set, List.copyOf(states));
+  }
+
+  /** A path set as the remote tier stores it: its paths alone. */
+  public static RemotePathSet pathSetRecord(PathSet set) {
+    RemotePathSet.Builder b = RemotePathSet.newBuilder();
+    for (ObservedPath p : set.paths()) {
+      b.addPaths(
+          CachedObservedPath.newBuilder()
+              .setPath(PathBytes.toWire(p.path()))
+              .setObservationValue(p.kind().ordinal() + 1));
+    }
+    return b.build();
+  }
+
+  /**
+   * The path set {@code record} holds.
+   *
+   * @throws InvalidProtocolBufferException when it names an unknown observation or is not in
+   *     canonical form (sorted, each path once), as no Airlock writes it
+   */
+  public static PathSet pathSetOf(RemotePathSet record) throws InvalidProtocolBufferException {
+    List<ObservedPath> paths = decodePaths(record.getPathsList());
+    PathSet set = PathSet.of(paths);
+    if (!set.paths().equals(paths)) {
+      throw new InvalidProtocolBufferException("a remote path set is not in canonical form");
+    }
+    return set;
+  }
+
+  private static List<ObservedPath> decodePaths(List<CachedObservedPath> records)
+      throws InvalidProtocolBufferException {
+    List<ObservedPath> paths = new ArrayList<>(records.size());
+    for (CachedObservedPath o : records) {
       if (o.getObservation() == CachedObservation.CACHED_OBSERVATION_UNSPECIFIED
           || o.getObservationValue() > ObservationKind.values().length) {
         throw new InvalidProtocolBufferException(
@@ -69,15 +111,7 @@ final class CacheRecords {
               PathBytes.fromWire(o.getPath()),
               ObservationKind.values()[o.getObservationValue() - 1]));
     }
-    List<PathState> states = new ArrayList<>(p.getStatesCount());
-    for (CachedPathState s : p.getStatesList()) {
-      states.add(decodeState(s));
-    }
-    PathSet set = PathSet.of(paths);
-    if (set.size() != paths.size() || states.size() != paths.size()) {
-      throw new InvalidProtocolBufferException("a stored path set is not in canonical form");
-    }
-    return new StoredPathSet(recordedAtMillis(value), set, List.copyOf(states));
+    return paths;
   }
 
   static CachedPathState encodeState(PathState state) {
@@ -119,6 +153,11 @@ final class CacheRecords {
   }
 
   static byte[] encodeResult(CachedResult r, WeakFingerprint weak, PathSet set) {
+    return resultRecord(r, weak, set).toByteArray();
+  }
+
+  /** The record of {@code r}, hanging from {@code weak} and {@code set}. */
+  public static CachedActionResult resultRecord(CachedResult r, WeakFingerprint weak, PathSet set) {
     CachedActionResult.Builder b =
         CachedActionResult.newBuilder()
             .setExitCode(r.exitCode())
@@ -129,7 +168,7 @@ final class CacheRecords {
             .setWeakFingerprint(bytes(weak.digest()))
             .setPathSetIdentity(bytes(set.identity()));
     r.outputs().forEach((path, output) -> b.addOutputs(encodeOutput(path, output)));
-    return b.build().toByteArray();
+    return b.build();
   }
 
   private static CachedOutput encodeOutput(String path, Output output) {
@@ -147,7 +186,25 @@ final class CacheRecords {
   }
 
   static StoredResult decodeResult(byte[] value) throws InvalidProtocolBufferException {
-    CachedActionResult r = CachedActionResult.parseFrom(value);
+    return decodeResult(CachedActionResult.parseFrom(value));
+  }
+
+  /**
+   * The result {@code r} records, if it hangs from {@code weak} and {@code set}.
+   *
+   * @throws InvalidProtocolBufferException when it is unreadable or hangs from another key
+   */
+  public static CachedResult resultOf(CachedActionResult r, WeakFingerprint weak, PathSet set)
+      throws InvalidProtocolBufferException {
+    StoredResult stored = decodeResult(r);
+    if (!stored.weak().equals(weak.digest()) || !stored.pathSetIdentity().equals(set.identity())) {
+      throw new InvalidProtocolBufferException("the record belongs to another key");
+    }
+    return stored.result();
+  }
+
+  private static StoredResult decodeResult(CachedActionResult r)
+      throws InvalidProtocolBufferException {
     Map<String, Output> outputs = new TreeMap<>();
     for (CachedOutput o : r.getOutputsList()) {
       outputs.put(PathBytes.fromWire(o.getPath()), decodeOutput(o));

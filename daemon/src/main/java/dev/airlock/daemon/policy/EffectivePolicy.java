@@ -66,6 +66,31 @@ public record EffectivePolicy(
         policy.getLimits());
   }
 
+  /**
+   * The policy as a cache key sees it: every field, but without the daemon's own state directory
+   * and socket, which every action is denied and whose place differs from one daemon to the next
+   * (two daemons sharing a remote cache must compute the same key for the same action).
+   */
+  public String keyText() {
+    List<Path> ruleHidden = new ArrayList<>(hidden);
+    ruleHidden.removeAll(daemonState);
+    return new EffectivePolicy(
+            name,
+            workspace,
+            mode,
+            readable,
+            writable,
+            executable,
+            ruleHidden,
+            List.of(),
+            network,
+            env,
+            privateTmp,
+            allowNamespaces,
+            limits)
+        .toString();
+  }
+
   public boolean enforcing() {
     return mode == PolicyMode.MODE_ENFORCE;
   }
