@@ -145,7 +145,8 @@ public final class PathSet {
       }
       // A local socket that is not there (glibc asks nscd on every user lookup) reached nothing:
       // the attempt is no more network use than an absent probe is.
-      boolean absentSocket = a.path().startsWith("unix:/") && a.errno() == dev.airlock.sandbox.linux.Errno.ENOENT;
+      boolean absentSocket =
+          a.path().startsWith("unix:/") && a.errno() == dev.airlock.sandbox.linux.Errno.ENOENT;
       if (a.kind() == AccessKind.CONNECT && !networkCacheable && !absentSocket) {
         return Optional.of(
             "it used the network (" + a.path() + "); declare it cacheable to cache it");

@@ -31,11 +31,10 @@ public record RemoteAction(
   static final List<String> SCRATCH_VARIABLES = List.of("TMPDIR", "TEST_TMPDIR");
 
   /**
-   * The directories the action may write below: each output's parent (tools write temporary
-   * files beside their outputs and rename them, as in Bazel's own sandboxes), and the scratch
-   * directories its environment names inside the exec root. The rest of the input root stays
-   * read-only. They exist before the action starts; inputs there are copies, never links into the
-   * CAS.
+   * The directories the action may write below: each output's parent (tools write temporary files
+   * beside their outputs and rename them, as in Bazel's own sandboxes), and the scratch directories
+   * its environment names inside the exec root. The rest of the input root stays read-only. They
+   * exist before the action starts; inputs there are copies, never links into the CAS.
    */
   public List<Path> writableDirectories() {
     List<Path> dirs = new ArrayList<>();
