@@ -3,6 +3,7 @@ package dev.airlock.daemon.policy;
 import dev.airlock.protocol.Limits;
 import dev.airlock.protocol.Network;
 import dev.airlock.sandbox.linux.Confinement;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -140,7 +141,7 @@ public final class ConfinementPlanner {
         // in a scratch directory) is made writable through its nearest existing directory, as
         // Landlock's rule below is: a mount needs an existing path, and the tracer keeps the
         // action to the path itself.
-        Path existing = java.nio.file.Files.exists(p) ? p : nearestDirectory(p);
+        Path existing = Files.exists(p) ? p : nearestDirectory(p);
         if (existing != null && !existing.equals(ROOT) && !writable.contains(existing)) {
           writable.add(existing);
         }
@@ -170,7 +171,7 @@ public final class ConfinementPlanner {
       for (Path p : policy.writable()) {
         if (p.startsWith(TMP) && !p.equals(TMP)) {
           // As above: a path still to be made through its nearest existing directory.
-          Path existing = java.nio.file.Files.exists(p) ? p : nearestDirectory(p);
+          Path existing = Files.exists(p) ? p : nearestDirectory(p);
           if (existing != null
               && existing.startsWith(TMP)
               && !existing.equals(TMP)

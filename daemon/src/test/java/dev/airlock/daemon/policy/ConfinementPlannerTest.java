@@ -5,13 +5,38 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.airlock.sandbox.linux.Confinement;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** From policy to kernel confinement, without a kernel: what the launcher will be asked to do. */
 class ConfinementPlannerTest {
-  private static final Path WORKSPACE = Path.of("/tmp/ws");
+  /** A real workspace under /tmp (bind mounts need existing paths), with src/a.c and out/. */
+  private static final Path WORKSPACE = workspace();
+
+  private static Path workspace() {
+    try {
+      Path ws = Files.createTempDirectory(Path.of("/tmp"), "planner-ws-");
+      Files.createDirectories(ws.resolve("src"));
+      Files.writeString(ws.resolve("src/a.c"), "int x;\n");
+      Files.createDirectories(ws.resolve("out"));
+      return ws;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @AfterAll
+  static void removeWorkspace() throws IOException {
+    Files.delete(WORKSPACE.resolve("src/a.c"));
+    Files.delete(WORKSPACE.resolve("src"));
+    Files.delete(WORKSPACE.resolve("out"));
+    Files.delete(WORKSPACE);
+  }
 
   private static EffectivePolicy policy(String name) throws Exception {
     PolicyContext context =
@@ -19,8 +44,8 @@ class ConfinementPlannerTest {
             WORKSPACE,
             Path.of("/home/u"),
             Path.of("/tmp"),
-            List.of(Path.of("/tmp/ws/src/a.c")),
-            List.of(Path.of("/tmp/ws/out")),
+            List.of(WORKSPACE.resolve("src/a.c")),
+            List.of(WORKSPACE.resolve("out"), WORKSPACE.resolve("gen/not-yet.h")),
             List.of(Path.of("/home/u/.cache/airlock")));
     return EffectivePolicy.of(name, new PolicyLoader(WORKSPACE).load(name), context);
   }
@@ -33,11 +58,12 @@ class ConfinementPlannerTest {
     assertEquals(Confinement.Network.LOOPBACK, c.network(), "its own namespace, its own loopback");
     assertTrue(c.readOnlyRoot());
     assertTrue(c.privateTmp());
-    assertEquals(List.of(Path.of("/tmp/ws/src/a.c"), Path.of("/tmp/ws/out")).size(), 2);
     assertTrue(c.keep().contains(WORKSPACE), c.keep().toString());
-    assertTrue(c.writable().contains(Path.of("/tmp/ws/out")), c.writable().toString());
+    assertTrue(c.writable().contains(WORKSPACE.resolve("out")), c.writable().toString());
+    // An output still to be made is bound writable through its nearest existing directory.
+    assertTrue(c.writable().contains(WORKSPACE), c.writable().toString());
     assertTrue(c.hidden().contains(Path.of("/home/u/.cache/airlock")));
-    assertTrue(c.landlockRead().contains(Path.of("/tmp/ws/src/a.c")));
+    assertTrue(c.landlockRead().contains(WORKSPACE.resolve("src/a.c")));
     assertTrue(c.landlockWrite().contains(Path.of("/tmp")), "the private /tmp is writable");
     assertEquals(
         List.of(
@@ -89,7 +115,7 @@ class ConfinementPlannerTest {
     List<String> options = c.options();
     assertEquals(List.of("--userns", "--pidns"), options.subList(0, 2));
     assertTrue(String.join(" ", options).contains("--netns loopback"));
-    assertTrue(String.join(" ", options).contains("--rw /tmp/ws"), options.toString());
+    assertTrue(String.join(" ", options).contains("--rw " + WORKSPACE), options.toString());
     assertTrue(String.join(" ", options).contains("--hide /home/u/.ssh"), options.toString());
     assertTrue(options.contains("--ro-root"));
     assertFalse(options.contains("--ll-ro"), "no Landlock on a kernel without it");
