@@ -4,10 +4,10 @@ import static dev.airlock.protocol.Signals.SIGTERM;
 
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
-import dev.airlock.daemon.policy.PolicyException;
 import dev.airlock.daemon.policy.PolicyResolver;
 import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.daemon.request.RequestChecks;
+import dev.airlock.policies.PolicyException;
 import dev.airlock.protocol.Accepted;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.CacheReply;

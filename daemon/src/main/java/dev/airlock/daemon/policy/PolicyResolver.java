@@ -1,6 +1,8 @@
 package dev.airlock.daemon.policy;
 
 import dev.airlock.daemon.request.ActionRequest;
+import dev.airlock.policies.PolicyException;
+import dev.airlock.policies.PolicyLoader;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Policy;
 import java.nio.file.Path;

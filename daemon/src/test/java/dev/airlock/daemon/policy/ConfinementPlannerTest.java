@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.policies.PolicyLoader;
 import dev.airlock.sandbox.linux.Confinement;
 import java.io.IOException;
 import java.io.UncheckedIOException;

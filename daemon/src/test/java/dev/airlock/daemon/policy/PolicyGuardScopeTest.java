@@ -2,6 +2,7 @@ package dev.airlock.daemon.policy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.airlock.policies.PolicyLoader;
 import dev.airlock.sandbox.linux.trace.AccessGuard;
 import dev.airlock.sandbox.linux.trace.AccessKind;
 import dev.airlock.sandbox.linux.trace.FastPathScope;

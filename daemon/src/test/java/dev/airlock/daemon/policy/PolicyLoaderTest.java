@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.policies.PolicyException;
+import dev.airlock.policies.PolicyLoader;
 import dev.airlock.protocol.Network;
 import dev.airlock.protocol.Policy;
 import dev.airlock.protocol.PolicyMode;

@@ -1,4 +1,4 @@
-package dev.airlock.daemon.policy;
+package dev.airlock.policies;
 
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;

@@ -1,4 +1,4 @@
-package dev.airlock.daemon.policy;
+package dev.airlock.policies;
 
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.TextFormat;

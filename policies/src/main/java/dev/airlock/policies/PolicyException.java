@@ -1,4 +1,4 @@
-package dev.airlock.daemon.policy;
+package dev.airlock.policies;
 
 /** A policy that cannot be used; the message names the file, line, column and field. */
 public final class PolicyException extends Exception {

@@ -1,4 +1,4 @@
-package dev.airlock.daemon.policy;
+package dev.airlock.policies;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
