@@ -23,14 +23,20 @@ import java.util.TreeMap;
 public final class ReportJson {
   private ReportJson() {}
 
-  /** The report of one action as a JSON document. */
-  public static String format(String actionId, List<String> argv, String cwd, ActionResult result) {
+  /**
+   * The report of one action as a JSON document.
+   *
+   * @param workspace the action's workspace root (${workspace} in policies)
+   */
+  public static String format(
+      String actionId, List<String> argv, String cwd, String workspace, ActionResult result) {
     AccessReport report = result.getAccessReport();
     StringBuilder json = new StringBuilder(256 + report.getAccessesCount() * 80);
     json.append("{\n  \"action_id\": ").append(quote(actionId));
     json.append(",\n  \"argv\": ");
     strings(json, argv);
     json.append(",\n  \"cwd\": ").append(quote(cwd));
+    json.append(",\n  \"workspace\": ").append(quote(workspace));
     json.append(",\n  \"outcome\": ")
         .append(quote(result.getOutcome().name().toLowerCase(Locale.ROOT)));
     if (result.getTerminationCase() == ActionResult.TerminationCase.SIGNAL) {

@@ -34,7 +34,7 @@ class ReportJsonTest {
             .setAccessReport(report)
             .build();
 
-    String json = ReportJson.format("a-1", List.of("sh"), "/w", result);
+    String json = ReportJson.format("a-1", List.of("sh"), "/w", "/w", result);
 
     Matcher violation =
         Pattern.compile(
@@ -58,7 +58,7 @@ class ReportJsonTest {
             .setAccessReport(AccessReport.newBuilder().setTraced(true))
             .build();
 
-    String json = ReportJson.format("a-1", List.of("true"), "/w", result);
+    String json = ReportJson.format("a-1", List.of("true"), "/w", "/w", result);
 
     assertTrue(json.contains(",\n  \"violations\": [],\n"), json);
   }

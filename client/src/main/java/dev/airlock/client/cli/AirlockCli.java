@@ -29,6 +29,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunCommand.class,
       AuditCommand.class,
+      PolicyCommand.class,
       StatusCommand.class,
       CacheCommand.class,
       StopCommand.class,

@@ -83,7 +83,12 @@ final class RunCommand implements Callable<Integer> {
         try {
           reportFile.write(
               ReportJson.format(
-                  call.actionId(), command, PathBytes.fromWire(request.getCwd()), result),
+                  call.actionId(),
+                  command,
+                  PathBytes.fromWire(request.getCwd()),
+                  PathBytes.fromWire(
+                      request.getWorkspace().isEmpty() ? request.getCwd() : request.getWorkspace()),
+                  result),
               out);
         } catch (ClientStdout.ReaderGone e) {
           return ClientStdout.EXIT_READER_GONE;
