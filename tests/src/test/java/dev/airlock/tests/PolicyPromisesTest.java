@@ -130,6 +130,21 @@ class PolicyPromisesTest {
   }
 
   @Test
+  void aProcessReadsItsOwnProcEntriesByThePidItKnows() throws Exception {
+    // In the action's pid namespace, $$ (getpid) is not the tracer's pid for the process; both
+    // name the process itself, which /proc/self in a policy grants (found on zstd's build,
+    // where a tool reads /proc/<getpid()>/maps). exec keeps the shell's pid for head.
+    Path ws = Files.createDirectories(daemon.dir().resolve("own-proc"));
+    CliProcess.Result own =
+        run(ws, "--policy", "hermetic", "--", "sh", "-c", "exec head -c 1 /proc/$$/maps");
+    assertEquals(0, own.status(), own::toString);
+
+    CliProcess.Result other =
+        run(ws, "--policy", "hermetic", "--", "sh", "-c", "head -c 1 /proc/$$/maps");
+    assertEquals(126, other.status(), "another process's entries stay refused: " + other);
+  }
+
+  @Test
   void mkdirOfPathsThatExistIsNoViolation() throws Exception {
     Path ws = workspace("mkdir");
     CliProcess.Result r =

@@ -17,6 +17,7 @@ import java.util.OptionalLong;
 public final class ConfinementPlanner {
   private static final Path ROOT = Path.of("/");
   private static final Path TMP = Path.of("/tmp");
+  private static final Path PROC = Path.of("/proc");
 
   private final boolean namespaces;
   private final boolean pidNamespace;
@@ -85,6 +86,26 @@ public final class ConfinementPlanner {
       roots.add(dir);
     }
     return new WriteRoots(roots, uncovered);
+  }
+
+  /**
+   * The readable roots as Landlock rules. A rule holds the inode it was opened at, and /proc/self
+   * opened by the launcher is the launcher's own /proc entry, not its children's: in a pid
+   * namespace, where /proc shows the action's processes only, the rule is /proc and the tracer
+   * narrows it to each process's own entries.
+   */
+  private static List<Path> landlockReadable(List<Path> readable, boolean pidNamespace) {
+    if (!pidNamespace) {
+      return readable;
+    }
+    List<Path> rules = new ArrayList<>();
+    for (Path p : readable) {
+      Path rule = p.startsWith("/proc/self") || p.startsWith("/proc/thread-self") ? PROC : p;
+      if (!rules.contains(rule)) {
+        rules.add(rule);
+      }
+    }
+    return rules;
   }
 
   /** A policy limit as the launcher takes it: 0 is none. */
@@ -232,7 +253,7 @@ public final class ConfinementPlanner {
                 positive(limits.getMemoryBytes()),
                 positive((limits.getCpuTimeMs() + 999) / 1000),
                 policy.privateTmp() ? positive(limits.getTmpBytes()) : OptionalLong.empty()),
-            landlock ? policy.readable() : List.of(),
+            landlock ? landlockReadable(policy.readable(), pidNamespace) : List.of(),
             landlock ? policy.executable() : List.of(),
             landlockWrite,
             landlockList)

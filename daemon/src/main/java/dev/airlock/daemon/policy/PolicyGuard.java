@@ -8,6 +8,8 @@ import dev.airlock.sandbox.linux.trace.FastPathScope;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * An action's policy as the tracer asks it. Probes are always allowed (the kernel cannot restrict
@@ -15,6 +17,8 @@ import java.util.List;
  * on the way to a granted path may be listed, and created when they lead to a writable one.
  */
 public final class PolicyGuard implements AccessGuard {
+  private static final Pattern PROC_PID = Pattern.compile("/proc/(\\d+)(?=/|$)");
+
   private final EffectivePolicy policy;
   private final boolean isolatedNetwork;
 
@@ -119,12 +123,20 @@ public final class PolicyGuard implements AccessGuard {
     return address.startsWith("inet:127.") || address.startsWith("inet6:[0:0:0:0:0:0:0:1]");
   }
 
-  /** The tracer resolves /proc/self to /proc/PID; policies name it /proc/self. */
+  /**
+   * Policies name a process's own /proc directory /proc/self; the tracer resolves that to
+   * /proc/PID, and a process in the action's pid namespace names itself by its pid there (what
+   * getpid returns), not by the tracer's.
+   */
   private static String selfRelative(String path, int pid) {
-    String own = "/proc/" + pid;
-    if (path.equals(own) || path.startsWith(own + "/")) {
-      return "/proc/self" + path.substring(own.length());
+    Matcher m = PROC_PID.matcher(path);
+    if (!m.lookingAt()) {
+      return path;
     }
-    return path;
+    String named = m.group(1);
+    boolean self =
+        named.equals(Integer.toString(pid))
+            || NamespacePid.of(pid).map(ns -> named.equals(Integer.toString(ns))).orElse(false);
+    return self ? "/proc/self" + path.substring(m.end()) : path;
   }
 }
