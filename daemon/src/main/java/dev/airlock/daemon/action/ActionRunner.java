@@ -119,31 +119,13 @@ final class ActionRunner implements Runnable {
       RunRecord run = traced(attempt, action.listener());
       // --check-determinism: the second run goes before anything of the first is decided, so a
       // cancel or timeout during it still keeps the first run's changes out of the workspace.
-      Optional<FrontEnd.Attempt> again = Optional.empty();
-      try {
-        Optional<Finishing> repeat = Optional.empty();
-        String notRepeated = "";
-        if (action.request().checkDeterminism()
-            && run.launchFailure().isEmpty()
-            && action.cancellation().isEmpty()) {
-          again = attempt.again();
-          Optional<ActionResult.Builder> refused = again.flatMap(FrontEnd.Attempt::result);
-          if (again.isEmpty()) {
-            notRepeated = "this front end cannot run an action twice";
-          } else if (refused.isPresent()) {
-            notRepeated = refused.get().getMessage();
-          } else {
-            repeat = Optional.of(runAgain(again.get()));
-          }
-        }
+      try (Repeat repeat = repeat(attempt, run)) {
         Finishing finishing = attempt.finishing(run);
-        finishing.repeated(repeat, notRepeated);
+        finishing.repeated(repeat.finishing(), repeat.notRepeated());
         for (FinishingStep step : attempt.steps()) {
           step.apply(finishing);
         }
         return ResultAssembler.finished(finishing);
-      } finally {
-        again.ifPresent(FrontEnd.Attempt::close);
       }
     } finally {
       placement.release(slot);
@@ -161,6 +143,45 @@ final class ActionRunner implements Runnable {
               .run(tracing, confinement, planner.layers(confinement));
       tracing.logCost();
       return run;
+    }
+  }
+
+  /**
+   * A determinism check's second attempt (open until the first run's steps compared with it), its
+   * finished run, or why it did not run.
+   */
+  private record Repeat(
+      Optional<FrontEnd.Attempt> attempt, Optional<Finishing> finishing, String notRepeated)
+      implements AutoCloseable {
+    static final Repeat NOT_ASKED = new Repeat(Optional.empty(), Optional.empty(), "");
+
+    @Override
+    public void close() {
+      attempt.ifPresent(FrontEnd.Attempt::close);
+    }
+  }
+
+  /** The second run of a determinism check, when one was asked for and the first run ran. */
+  private Repeat repeat(FrontEnd.Attempt attempt, RunRecord first)
+      throws ErrnoException, InterruptedException {
+    if (!action.request().checkDeterminism()
+        || first.launchFailure().isPresent()
+        || action.cancellation().isPresent()) {
+      return Repeat.NOT_ASKED;
+    }
+    Optional<FrontEnd.Attempt> again = attempt.again();
+    if (again.isEmpty()) {
+      return new Repeat(again, Optional.empty(), "this front end cannot run an action twice");
+    }
+    Optional<ActionResult.Builder> refused = again.get().result();
+    if (refused.isPresent()) {
+      return new Repeat(again, Optional.empty(), refused.get().getMessage());
+    }
+    try {
+      return new Repeat(again, Optional.of(runAgain(again.get())), "");
+    } catch (ErrnoException | InterruptedException | RuntimeException e) {
+      again.get().close();
+      throw e;
     }
   }
 
