@@ -178,6 +178,30 @@ class DeterminismTest {
   }
 
   @Test
+  void aTimeoutDuringTheSecondRunKeepsTheFirstRunsChangesOut(@TempDir Path outside)
+      throws Exception {
+    // The first run makes a directory outside the workspace (the audit policy writes there in
+    // place), so the second run, which finds it, is the one that hangs.
+    String once = outside.resolve("once").toString();
+    CachedRun run =
+        check(
+            List.of("--timeout", "3s"),
+            "sh",
+            "-c",
+            "echo made > out; mkdir " + once + " 2>/dev/null || sleep 30");
+
+    assertEquals(124, run.exitStatus(), run::toString);
+    assertTrue(Files.isDirectory(outside.resolve("once")), "the first run ran");
+    assertTrue(Files.notExists(ws.resolve("out")), "nothing of the first run was committed");
+    assertTrue(
+        run.cli().stderr().contains("airlock: sh: determinism not checked: the action timed out\n"),
+        run::toString);
+    assertTrue(
+        run.report().contains("\"determinism\": {\"checked\": false, \"deterministic\": false,"),
+        run::toString);
+  }
+
+  @Test
   void aDeterminismCheckCannotForwardStdin() throws Exception {
     CliProcess.Result run =
         daemon.runCli(
