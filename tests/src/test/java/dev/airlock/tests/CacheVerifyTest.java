@@ -105,6 +105,30 @@ class CacheVerifyTest {
   }
 
   @Test
+  void aRecordedFailureIsConsistentWhenItFailsAlikeThoughItsWritesWereNeverKept() throws Exception {
+    CachedRun failed =
+        CachedRun.launch(
+                daemon.fixture(),
+                ws,
+                List.of("--cache-failures"),
+                List.of("sh", "-c", "echo partial > half.txt; echo broke >&2; exit 3"))
+            .await();
+    assertEquals(3, failed.exitStatus(), failed::toString);
+    failed.assertRecorded();
+
+    CliProcess.Result verify = daemon.runCli(CLIENT_TIMEOUT, "cache", "verify");
+
+    assertEquals(0, verify.status(), verify::toString);
+    assertTrue(
+        verify
+            .stdout()
+            .endsWith(
+                "verified 1 entry: 1 consistent, 0 nondeterministic, 0 corrupt blob, 0 skipped\n"),
+        verify::toString);
+    assertTrue(Files.notExists(ws.resolve("half.txt")));
+  }
+
+  @Test
   void sampleVerifiesThatManyEntries() throws Exception {
     Files.writeString(ws.resolve("in.txt"), "hello\n");
     record(List.of("sh", "-c", "cat in.txt > a.txt"));

@@ -40,6 +40,33 @@ final class CompareWithEntry implements FinishingStep {
     run.determinism = Optional.of(verdict(run));
   }
 
+  /** What the fresh run left at each path it wrote, hashed, keyed as the entry keys it. */
+  private Map<String, FreshOutput> freshOutputs(Finishing run)
+      throws IOException, CacheEntryBuilder.NotCacheable {
+    // Which file each hashed output came from, to show where it differs.
+    Map<Digest, Path> hashed = new HashMap<>();
+    CacheEntryBuilder.Blobs hashOnly =
+        file -> {
+          Digest d = Digest.sha256(file);
+          hashed.putIfAbsent(d, file);
+          return d;
+        };
+    Map<String, Output> outputs =
+        new CacheEntryBuilder(stores, hashOnly)
+            .outputs(run.action(), run.trace().get(), run.changes, Set.of());
+    Map<String, FreshOutput> fresh = new TreeMap<>();
+    outputs.forEach(
+        (path, output) ->
+            fresh.put(
+                path,
+                new FreshOutput(
+                    output,
+                    output instanceof Output.RegularFile f
+                        ? Optional.of(hashed.get(f.digest()))
+                        : Optional.empty())));
+    return fresh;
+  }
+
   private DeterminismCheck verdict(Finishing run) {
     if (run.outcome() != Outcome.COMPLETED) {
       return DeterminismCheck.notChecked("the fresh run " + OutcomeWords.of(run.outcome()));
@@ -51,28 +78,9 @@ final class CompareWithEntry implements FinishingStep {
     if (run.run().output().overflowed()) {
       return DeterminismCheck.notChecked("the fresh run's output was too large to keep");
     }
-    // Which file each hashed output came from, to show where it differs.
-    Map<Digest, Path> hashed = new HashMap<>();
-    CacheEntryBuilder.Blobs hashOnly =
-        file -> {
-          Digest d = Digest.sha256(file);
-          hashed.putIfAbsent(d, file);
-          return d;
-        };
     try {
-      Map<String, Output> outputs =
-          new CacheEntryBuilder(stores, hashOnly)
-              .outputs(run.action(), run.trace().get(), run.changes, Set.of());
-      Map<String, FreshOutput> fresh = new TreeMap<>();
-      outputs.forEach(
-          (path, output) ->
-              fresh.put(
-                  path,
-                  new FreshOutput(
-                      output,
-                      output instanceof Output.RegularFile f
-                          ? Optional.of(hashed.get(f.digest()))
-                          : Optional.empty())));
+      // A recorded failure (--cache-failures) kept no outputs, only its status and streams.
+      Map<String, FreshOutput> fresh = recorded.exitCode() == 0 ? freshOutputs(run) : Map.of();
       ExitStatus status = run.run().status();
       return EntryComparison.compare(
           recorded,

@@ -121,6 +121,9 @@ final class WorkspaceFrontEnd implements FrontEnd {
   /**
    * One attempt in the workspace: its layer (if it writes), its cache trail, maybe a result, and
    * the steps after its run (a determinism check's second attempt only collects its changes).
+   *
+   * @param state where a second attempt gets its layer; null for an attempt that can have none (a
+   *     refused one, or a second attempt itself)
    */
   private record WorkspaceAttempt(
       Action action,
