@@ -6,8 +6,11 @@ import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.ChangeReport;
+import dev.airlock.protocol.DeterminismReport;
+import dev.airlock.protocol.DifferenceKind;
 import dev.airlock.protocol.FileChange;
 import dev.airlock.protocol.FileChangeKind;
+import dev.airlock.protocol.OutputDifference;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.ProcessInfo;
 import dev.airlock.protocol.Violation;
@@ -62,6 +65,10 @@ public final class ReportJson {
     cache(json, result.getCache());
     json.append(",\n  \"changes\": ");
     changes(json, result.getChanges());
+    if (result.hasDeterminism()) {
+      json.append(",\n  \"determinism\": ");
+      determinism(json, result.getDeterminism());
+    }
     json.append(",\n  \"accesses\": [");
     first = true;
     for (Access a : report.getAccessesList()) {
@@ -132,6 +139,13 @@ public final class ReportJson {
     if (!cache.getRemoteWarning().isEmpty()) {
       json.append(", \"remote_warning\": ").append(quote(cache.getRemoteWarning()));
     }
+    if (!cache.getDeterminism().isEmpty()) {
+      json.append(", \"determinism\": ").append(quote(cache.getDeterminism()));
+      if (cache.getNondeterministicOutputsCount() > 0) {
+        json.append(", \"nondeterministic_outputs\": ");
+        strings(json, PathBytes.fromWire(cache.getNondeterministicOutputsList()));
+      }
+    }
     json.append(", \"path_set_size\": ").append(cache.getPathSetSize());
     json.append(", \"lookup_time_ms\": ")
         .append(String.format(Locale.ROOT, "%.3f", cache.getLookupTimeUs() / 1000.0));
@@ -169,6 +183,40 @@ public final class ReportJson {
         json.append(", \"target\": ").append(quote(PathBytes.fromWire(c.getLinkTarget())));
       }
       json.append('}');
+      first = false;
+    }
+    json.append(first ? "]}" : "\n  ]}");
+  }
+
+  private static void determinism(StringBuilder json, DeterminismReport report) {
+    json.append("{\"checked\": ").append(report.getChecked());
+    json.append(", \"deterministic\": ").append(report.getDeterministic());
+    if (!report.getReason().isEmpty()) {
+      json.append(", \"reason\": ").append(quote(report.getReason()));
+    }
+    json.append(", \"differences\": [");
+    boolean first = true;
+    for (OutputDifference d : report.getDifferencesList()) {
+      String kind = d.getKind().name().toLowerCase(Locale.ROOT).substring("difference_".length());
+      json.append(first ? "\n" : ",\n")
+          .append("    {\"subject\": ")
+          .append(quote(PathBytes.fromWire(d.getSubject())))
+          .append(", \"kind\": ")
+          .append(quote(kind.replace('_', '-')));
+      if (d.getKind() == DifferenceKind.DIFFERENCE_TEXT) {
+        json.append(", \"line\": ").append(d.getLine());
+      }
+      if (d.getKind() == DifferenceKind.DIFFERENCE_TEXT
+          || d.getKind() == DifferenceKind.DIFFERENCE_BINARY) {
+        json.append(", \"offset\": ").append(d.getOffset());
+        json.append(", \"first_size\": ").append(d.getFirstSize());
+        json.append(", \"second_size\": ").append(d.getSecondSize());
+      }
+      if (d.getKind() != DifferenceKind.DIFFERENCE_BINARY) {
+        json.append(", \"first\": ").append(quote(d.getFirstText()));
+        json.append(", \"second\": ").append(quote(d.getSecondText()));
+      }
+      json.append(", \"description\": ").append(quote(d.getDescription())).append('}');
       first = false;
     }
     json.append(first ? "]}" : "\n  ]}");

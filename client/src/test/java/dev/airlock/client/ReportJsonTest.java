@@ -6,7 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.airlock.protocol.AccessKind;
 import dev.airlock.protocol.AccessReport;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.DeterminismReport;
+import dev.airlock.protocol.DifferenceKind;
 import dev.airlock.protocol.Outcome;
+import dev.airlock.protocol.OutputDifference;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Violation;
 import java.util.List;
@@ -61,5 +64,57 @@ class ReportJsonTest {
     String json = ReportJson.format("a-1", List.of("true"), "/w", "/w", result);
 
     assertTrue(json.contains(",\n  \"violations\": [],\n"), json);
+  }
+
+  @Test
+  void aDeterminismCheckListsEachDifferenceWithWhatItsKindCarries() {
+    ActionResult result =
+        ActionResult.newBuilder()
+            .setOutcome(Outcome.COMPLETED)
+            .setDeterminism(
+                DeterminismReport.newBuilder()
+                    .setChecked(true)
+                    .addDifferences(
+                        OutputDifference.newBuilder()
+                            .setSubject(PathBytes.toWire("/w/out"))
+                            .setKind(DifferenceKind.DIFFERENCE_TEXT)
+                            .setLine(1)
+                            .setOffset(9)
+                            .setFirstSize(11)
+                            .setSecondSize(11)
+                            .setFirstText("1765000001")
+                            .setSecondText("1765000002")
+                            .setDescription("d1"))
+                    .addDifferences(
+                        OutputDifference.newBuilder()
+                            .setSubject(PathBytes.toWire("/w/t.o"))
+                            .setKind(DifferenceKind.DIFFERENCE_BINARY)
+                            .setOffset(1105)
+                            .setFirstSize(1368)
+                            .setSecondSize(1369)
+                            .setDescription("d2")))
+            .build();
+
+    String json = ReportJson.format("a-1", List.of("true"), "/w", result);
+
+    assertTrue(
+        json.contains(
+            ",\n  \"determinism\": {\"checked\": true, \"deterministic\": false, \"differences\": [\n"
+                + "    {\"subject\": \"/w/out\", \"kind\": \"text\", \"line\": 1, \"offset\": 9,"
+                + " \"first_size\": 11, \"second_size\": 11, \"first\": \"1765000001\", \"second\":"
+                + " \"1765000002\", \"description\": \"d1\"},\n"
+                + "    {\"subject\": \"/w/t.o\", \"kind\": \"binary\", \"offset\": 1105,"
+                + " \"first_size\": 1368, \"second_size\": 1369, \"description\": \"d2\"}\n"
+                + "  ]}"),
+        json);
+  }
+
+  @Test
+  void aRunWithoutADeterminismCheckHasNoDeterminismObject() {
+    ActionResult result = ActionResult.newBuilder().setOutcome(Outcome.COMPLETED).build();
+
+    String json = ReportJson.format("a-1", List.of("true"), "/w", result);
+
+    assertTrue(!json.contains("\"determinism\""), json);
   }
 }

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code airlock cache stats | gc | explain}: the daemon's action cache. */
+/** {@code airlock cache stats | gc | explain | verify}: the daemon's action cache. */
 @Command(
     name = "cache",
     mixinStandardHelpOptions = true,
@@ -22,7 +22,12 @@ import picocli.CommandLine.ParentCommand;
       "",
       "Like run, these commands start the daemon when none runs."
     },
-    subcommands = {CacheCommand.Stats.class, CacheCommand.Gc.class, CacheCommand.Explain.class})
+    subcommands = {
+      CacheCommand.Stats.class,
+      CacheCommand.Gc.class,
+      CacheCommand.Explain.class,
+      CacheVerifyCommand.class
+    })
 final class CacheCommand {
   @ParentCommand AirlockCli parent;
 

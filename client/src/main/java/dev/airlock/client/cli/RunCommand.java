@@ -30,6 +30,10 @@ import picocli.CommandLine.ParentCommand;
           + " and reach the workspace only when it succeeds (--commit, --discard, --keep-failed);"
           + " a command that already ran with the same inputs is replayed from the cache.",
       "",
+      "--check-determinism runs it twice and names every output that differs (exit status:"
+          + " the command's own, or 1 with --fail-on-nondeterminism when it succeeded but"
+          + " differs).",
+      "",
       "Environment: by default only PATH, HOME, USER, LOGNAME, SHELL, LANG, LANGUAGE, LC_*, TERM,"
           + " TZ and TMPDIR are passed; --env-inherit passes everything, --env adds or overrides."
     })
@@ -57,6 +61,21 @@ final class RunCommand implements Callable<Integer> {
       description = "Print the number of accesses of each kind to stderr.")
   boolean traceSummary;
 
+  @Option(
+      names = "--check-determinism",
+      description =
+          "Run the command twice on the same inputs (the second time on a fresh copy-on-write"
+              + " layer, nothing committed between) and compare every output byte for byte, stdout,"
+              + " stderr and the exit status; the verdict goes to stderr and the report. Only the"
+              + " first run's changes are committed; the cache is not read.")
+  boolean checkDeterminism;
+
+  @Option(
+      names = "--fail-on-nondeterminism",
+      description =
+          "With --check-determinism: exit 1 when the command succeeded but its two runs differ.")
+  boolean failOnNondeterminism;
+
   @Parameters(
       arity = "1..*",
       paramLabel = "COMMAND",
@@ -69,6 +88,14 @@ final class RunCommand implements Callable<Integer> {
     if (policy != null) {
       request.setPolicyName(policy);
     }
+    if (failOnNondeterminism && !checkDeterminism) {
+      throw new IllegalArgumentException("--fail-on-nondeterminism goes with --check-determinism");
+    }
+    if (checkDeterminism && action.stdin) {
+      throw new IllegalArgumentException(
+          "--check-determinism cannot forward stdin: the second run would not get the same input");
+    }
+    request.setCheckDeterminism(checkDeterminism);
     ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report);
     OutputStream out = new ClientStdout();
     OutputStream err = new FileOutputStream(FileDescriptor.err);
@@ -97,7 +124,10 @@ final class RunCommand implements Callable<Integer> {
       if (traceSummary) {
         TraceSummary.print(result, System.err);
       }
-      return ExitStatuses.report(result, command.get(0), System.err);
+      boolean nondeterministic = DeterminismSummary.print(result, command.get(0), System.err);
+      int status = ExitStatuses.report(result, command.get(0), System.err);
+      // A nondeterministic verdict fails only a command that itself succeeded, and only if asked.
+      return failOnNondeterminism && nondeterministic && status == 0 ? 1 : status;
     }
   }
 

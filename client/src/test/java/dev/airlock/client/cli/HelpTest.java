@@ -27,6 +27,7 @@ class HelpTest {
           "cache stats",
           "cache gc",
           "cache explain",
+          "cache verify",
           "daemon");
 
   /** An interpolated variable that had no value ("/dev/null" is no such word). */

@@ -21,7 +21,8 @@ import java.util.logging.Logger;
  * spawns the launcher is the one that waits for it and ptraces it). An attempt goes one way: the
  * front end sets it up (and may answer it without a run), the command runs traced, the front end's
  * finishing steps run in order, and the result is assembled once; a commit conflict may start a new
- * attempt ({@code --retry-on-conflict}).
+ * attempt ({@code --retry-on-conflict}). A determinism check runs the command a second time, in the
+ * front end's second attempt, before the first run's finishing steps compare and commit.
  */
 final class ActionRunner implements Runnable {
   private static final Logger log = Logger.getLogger(ActionRunner.class.getName());
@@ -115,23 +116,86 @@ final class ActionRunner implements Runnable {
       if (answered.isPresent()) {
         return answered.get();
       }
-      Confinement confinement =
-          planner.plan(action.policy(), action.spec().cwd(), attempt.overlays());
-      RunRecord run;
-      try (Tracing tracing = Tracing.of(action, planner, shim, placement.pinnedCpus(), syscalls)) {
-        run =
-            new TracedRun(action, launcher, io)
-                .run(tracing, confinement, planner.layers(confinement));
-        tracing.logCost();
+      RunRecord run = traced(attempt, action.listener());
+      // --check-determinism: the second run goes before anything of the first is decided, so a
+      // cancel or timeout during it still keeps the first run's changes out of the workspace.
+      try (Repeat repeat = repeat(attempt, run)) {
+        Finishing finishing = attempt.finishing(run);
+        finishing.repeated(repeat.finishing(), repeat.notRepeated());
+        for (FinishingStep step : attempt.steps()) {
+          step.apply(finishing);
+        }
+        return ResultAssembler.finished(finishing);
       }
-      Finishing finishing = attempt.finishing(run);
-      for (FinishingStep step : attempt.steps()) {
-        step.apply(finishing);
-      }
-      return ResultAssembler.finished(finishing);
     } finally {
       placement.release(slot);
     }
+  }
+
+  /** Runs the command once, traced and confined, in {@code attempt}'s layer. */
+  private RunRecord traced(FrontEnd.Attempt attempt, ActionListener listener)
+      throws ErrnoException, InterruptedException {
+    Confinement confinement =
+        planner.plan(action.policy(), action.spec().cwd(), attempt.overlays());
+    try (Tracing tracing = Tracing.of(action, planner, shim, placement.pinnedCpus(), syscalls)) {
+      RunRecord run =
+          new TracedRun(action, launcher, io, listener)
+              .run(tracing, confinement, planner.layers(confinement));
+      tracing.logCost();
+      return run;
+    }
+  }
+
+  /**
+   * A determinism check's second attempt (open until the first run's steps compared with it), its
+   * finished run, or why it did not run.
+   */
+  private record Repeat(
+      Optional<FrontEnd.Attempt> attempt, Optional<Finishing> finishing, String notRepeated)
+      implements AutoCloseable {
+    static final Repeat NOT_ASKED = new Repeat(Optional.empty(), Optional.empty(), "");
+
+    @Override
+    public void close() {
+      attempt.ifPresent(FrontEnd.Attempt::close);
+    }
+  }
+
+  /** The second run of a determinism check, when one was asked for and the first run ran. */
+  private Repeat repeat(FrontEnd.Attempt attempt, RunRecord first)
+      throws ErrnoException, InterruptedException {
+    if (!action.request().checkDeterminism()
+        || first.launchFailure().isPresent()
+        || action.cancellation().isPresent()) {
+      return Repeat.NOT_ASKED;
+    }
+    Optional<FrontEnd.Attempt> again = attempt.again();
+    if (again.isEmpty()) {
+      return new Repeat(again, Optional.empty(), "this front end cannot run an action twice");
+    }
+    Optional<ActionResult.Builder> refused = again.get().result();
+    if (refused.isPresent()) {
+      return new Repeat(again, Optional.empty(), refused.get().getMessage());
+    }
+    try {
+      return new Repeat(again, Optional.of(runAgain(again.get())), "");
+    } catch (ErrnoException | InterruptedException | RuntimeException e) {
+      again.get().close();
+      throw e;
+    }
+  }
+
+  /**
+   * A determinism check's second run: its events stay in the daemon (the client saw the first run's
+   * output), and its finishing steps only collect its changes.
+   */
+  private Finishing runAgain(FrontEnd.Attempt again) throws ErrnoException, InterruptedException {
+    RunRecord second = traced(again, event -> {});
+    Finishing repeat = again.finishing(second);
+    for (FinishingStep step : again.steps()) {
+      step.apply(repeat);
+    }
+    return repeat;
   }
 
   private static ActionResult.Builder failed(String message) {

@@ -50,6 +50,8 @@ public final class ActionService implements AutoCloseable {
 
   private final CacheQueries queries;
 
+  private final CacheVerifier verifier;
+
   /** The front end of actions that come over the socket: they work in their workspace. */
   private final FrontEnd workspace;
 
@@ -66,6 +68,7 @@ public final class ActionService implements AutoCloseable {
     this.policies = policies;
     this.queries = new CacheQueries(stores.cache());
     this.workspace = new WorkspaceFrontEnd(stores);
+    this.verifier = new CacheVerifier(this, stores);
     if (maxParallel < 1 || maxQueued < 0 || killGraceMillis < 0) {
       throw new IllegalArgumentException("bad limits");
     }
@@ -146,7 +149,19 @@ public final class ActionService implements AutoCloseable {
   }
 
   /**
-   * Answers a cache request on a pooled thread (gc and explain read files).
+   * An action for {@code request} that is not queued: for asking the cache about it.
+   *
+   * @throws PolicyException when its policy does not resolve
+   */
+  Action unscheduled(String id, ActionRequest request, FrontEnd frontEnd)
+      throws PolicyException, ActionRejectedException {
+    EffectivePolicy policy = policies.resolve(request);
+    return new Action(
+        id, request, launchSpec(request, policy), policy, event -> {}, null, frontEnd);
+  }
+
+  /**
+   * Answers a cache request on a pooled thread (gc and explain read files, verify runs actions).
    *
    * @throws ActionRejectedException (through the future) for an invalid request
    */
@@ -154,21 +169,16 @@ public final class ActionService implements AutoCloseable {
     return CompletableFuture.supplyAsync(
         () -> {
           try {
+            if (request.getOpCase() == CacheRequest.OpCase.VERIFY) {
+              return verifier.verify(request.getVerify());
+            }
             if (request.getOpCase() != CacheRequest.OpCase.EXPLAIN) {
               return queries.answer(request);
             }
-            ActionRequest explain = decode(request.getExplain());
-            EffectivePolicy policy = policies.resolve(explain);
-            Action action =
-                new Action(
-                    "explain",
-                    explain,
-                    launchSpec(explain, policy),
-                    policy,
-                    event -> {},
-                    null,
-                    workspace);
-            return queries.explain(action);
+            return queries.explain(unscheduled("explain", decode(request.getExplain()), workspace));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CompletionException(e);
           } catch (ActionRejectedException e) {
             throw new CompletionException(e);
           } catch (PolicyException | IllegalArgumentException e) {

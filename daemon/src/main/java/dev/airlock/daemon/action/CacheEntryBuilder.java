@@ -2,6 +2,7 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
+import dev.airlock.daemon.cache.Determinism;
 import dev.airlock.daemon.cache.Digest;
 import dev.airlock.daemon.cache.ObservationKind;
 import dev.airlock.daemon.cache.ObservedPath;
@@ -40,19 +41,35 @@ final class CacheEntryBuilder {
     }
   }
 
-  private final CacheStores stores;
-
-  CacheEntryBuilder(CacheStores stores) {
-    this.stores = stores;
+  /** Where an output file's content goes: into the content store, or only hashed. */
+  @FunctionalInterface
+  interface Blobs {
+    Digest put(Path file) throws IOException;
   }
 
-  /** The entry of a run whose writes are {@code changes} and which exited with {@code exitCode}. */
+  private final CacheStores stores;
+  private final Blobs blobs;
+
+  CacheEntryBuilder(CacheStores stores) {
+    this(stores, stores.cas()::put);
+  }
+
+  CacheEntryBuilder(CacheStores stores, Blobs blobs) {
+    this.stores = stores;
+    this.blobs = blobs;
+  }
+
+  /**
+   * The entry of a run whose writes are {@code changes}, which exited with {@code exitCode}, and
+   * whose determinism check (if it had one) found {@code determinism}.
+   */
   PreparedEntry build(
       Action action,
       TraceResult trace,
       List<RootChanges> changes,
       OutputCapture output,
-      int exitCode)
+      int exitCode,
+      Determinism determinism)
       throws IOException, NotCacheable {
     // Keys and records name the workspace's paths relative to it (PortablePaths).
     PortablePaths portable = CacheKeys.portable(action);
@@ -73,6 +90,27 @@ final class CacheEntryBuilder {
         contentInputs.add(p.path());
       }
     }
+    Map<String, Output> outputs = outputs(action, trace, changes, contentInputs);
+    List<PathState> states = stores.reader().in(portable).readAll(pathSet.paths());
+    Digest out = stores.cas().put(output.stdout());
+    Digest err = stores.cas().put(output.stderr());
+    CachedResult result =
+        CachedResult.of(exitCode, out, err, outputs, action.id(), Instant.now())
+            .withDeterminism(determinism)
+            .withRequest(action.request());
+    return new PreparedEntry(pathSet, states, result);
+  }
+
+  /**
+   * What the run left at each path it wrote, keyed as the entry keys it, each file's content put
+   * through {@code blobs}.
+   *
+   * @param contentInputs paths whose content the run read (keyed so): changing one is not cacheable
+   */
+  Map<String, Output> outputs(
+      Action action, TraceResult trace, List<RootChanges> changes, Set<String> contentInputs)
+      throws IOException, NotCacheable {
+    PortablePaths portable = CacheKeys.portable(action);
     Map<String, Output> outputs = new TreeMap<>();
     long bytes = 0;
     for (RootChanges rc : changes) {
@@ -105,11 +143,7 @@ final class CacheEntryBuilder {
         }
       }
     }
-    List<PathState> states = stores.reader().in(portable).readAll(pathSet.paths());
-    Digest out = stores.cas().put(output.stdout());
-    Digest err = stores.cas().put(output.stderr());
-    return new PreparedEntry(
-        pathSet, states, CachedResult.of(exitCode, out, err, outputs, action.id(), Instant.now()));
+    return outputs;
   }
 
   /** What an output the action left as it was is now. */
@@ -124,19 +158,18 @@ final class CacheEntryBuilder {
     if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
       return new Output.Directory(mode);
     }
-    return new Output.RegularFile(stores.cas().put(p), mode);
+    return new Output.RegularFile(blobs.put(p), mode);
   }
 
   private Output output(Path root, Change c, PortablePaths portable) throws IOException {
     return switch (c.kind()) {
       case CREATE_FILE, REPLACE_FILE ->
-          new Output.RegularFile(stores.cas().put(c.source()), c.mode() & 07777);
+          new Output.RegularFile(blobs.put(c.source()), c.mode() & 07777);
       case CREATE_DIR -> new Output.Directory(c.mode() & 07777);
       case CREATE_SYMLINK -> new Output.Symlink(portable.portable(c.linkTarget()));
       case DELETE -> new Output.Deleted();
       // A mode change alone: the file as it is, with its new mode.
-      case CHMOD ->
-          new Output.RegularFile(stores.cas().put(PathBytes.resolve(root, c.path())), c.mode());
+      case CHMOD -> new Output.RegularFile(blobs.put(PathBytes.resolve(root, c.path())), c.mode());
     };
   }
 }

@@ -2,6 +2,7 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheStats;
 import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cache.Determinism;
 import dev.airlock.daemon.cache.Explanation;
 import dev.airlock.daemon.cache.GcReport;
 import dev.airlock.daemon.cache.LmdbActionCache;
@@ -76,7 +77,8 @@ final class CacheQueries {
                   + e.match().get().actionId()
                   + " (recorded "
                   + e.match().get().producedAt()
-                  + ")")
+                  + ")"
+                  + determinism(e.match().get().determinism(), CacheKeys.portable(action)))
           .build();
     }
     if (e.firstDifference().isEmpty()) {
@@ -89,6 +91,19 @@ final class CacheQueries {
           .build();
     }
     return reply.setExplanation(miss(e, CacheKeys.portable(action))).build();
+  }
+
+  /** What the entry says of its action's determinism, after a hit's explanation. */
+  static String determinism(Determinism d, PortablePaths portable) {
+    return switch (d.verdict()) {
+      case UNCHECKED -> "";
+      case DETERMINISTIC -> "; a determinism check found it deterministic";
+      case NONDETERMINISTIC ->
+          "; a determinism check found it not deterministic: "
+              + PathBytes.display(
+                  String.join(", ", d.differing().stream().map(portable::absolute).toList()))
+              + " differed between two runs";
+    };
   }
 
   /**

@@ -2,13 +2,17 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cache.Determinism;
 import dev.airlock.daemon.cache.PathStateReader;
+import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.daemon.cache.remote.RemoteCacheException;
 import dev.airlock.daemon.cache.remote.RemoteTier;
 import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.CacheStatus;
+import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
@@ -57,7 +61,8 @@ final class CacheTrail {
     long start = System.nanoTime();
     try {
       weak = CacheKeys.weak(action, stores.statCache());
-      if (!CacheKeys.reads(action.request().cacheMode())) {
+      // A determinism check must run the action (twice); its verdict is recorded all the same.
+      if (!CacheKeys.reads(action.request().cacheMode()) || action.request().checkDeterminism()) {
         return Optional.empty();
       }
       PathStateReader reader = stores.reader().in(CacheKeys.portable(action));
@@ -113,6 +118,17 @@ final class CacheTrail {
         .setSourceAction(hit.result().actionId())
         .setSourceTimeMs(hit.result().producedAt().toEpochMilli())
         .setPathSetSize(hit.pathSet().size());
+    determinism(hit.result().determinism());
+  }
+
+  /** What the entry stored or replayed says of the action's determinism. */
+  private void determinism(Determinism d) {
+    PortablePaths portable = CacheKeys.portable(action);
+    report
+        .setDeterminism(d.verdict().name().toLowerCase(Locale.ROOT))
+        .clearNondeterministicOutputs()
+        .addAllNondeterministicOutputs(
+            PathBytes.toWire(d.differing().stream().map(portable::absolute).toList()));
   }
 
   /** A hit could not be replayed; the action runs instead. */
@@ -125,6 +141,7 @@ final class CacheTrail {
     try {
       stores.cache().record(weak, entry.pathSet(), entry.states(), entry.result());
       report.setStatus(CacheStatus.CACHE_STORED).setPathSetSize(entry.pathSet().size());
+      determinism(entry.result().determinism());
     } catch (IOException | RuntimeException e) {
       log.log(Level.WARNING, "action " + action.id() + ": cannot record it in the cache", e);
       report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("recording failed: " + e.getMessage());

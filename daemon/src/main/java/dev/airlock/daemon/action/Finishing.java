@@ -2,6 +2,7 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
+import dev.airlock.daemon.determinism.DeterminismCheck;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
@@ -35,6 +36,15 @@ public final class Finishing {
 
   /** How the cache served or recorded the action (owned by the cache steps). */
   final CacheTrail cache;
+
+  /** With a determinism check: the second run, its changes collected; empty if it did not run. */
+  private Optional<Finishing> repeat = Optional.empty();
+
+  /** Why the second run did not run, when the runner knows (a refused second layer). */
+  private String notRepeated = "";
+
+  /** The determinism verdict (owned by {@link CompareRuns}); empty when none was asked for. */
+  Optional<DeterminismCheck> determinism = Optional.empty();
 
   /**
    * The finishing state of a run in a front end without the workspace's overlays and path-set cache
@@ -87,6 +97,22 @@ public final class Finishing {
 
   Optional<OverlayLayer> layer() {
     return layer;
+  }
+
+  /** Records the determinism check's second run, or why it did not run ({@code why}). */
+  void repeated(Optional<Finishing> second, String why) {
+    this.repeat = second;
+    this.notRepeated = why;
+  }
+
+  /** The second run of a determinism check, once it ran. */
+  Optional<Finishing> repeat() {
+    return repeat;
+  }
+
+  /** Why the second run of a determinism check did not run, when the runner said. */
+  String notRepeated() {
+    return notRepeated;
   }
 
   /** Whether the command ran to exit status 0 without refusal or cancellation. */

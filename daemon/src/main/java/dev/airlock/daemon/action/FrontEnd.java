@@ -30,6 +30,15 @@ public interface FrontEnd {
     /** The steps after the run, in order. */
     List<FinishingStep> steps();
 
+    /**
+     * A second attempt on the same inputs, for a determinism check: a fresh copy-on-write layer
+     * over the workspace as this attempt saw it (nothing is committed in between), whose steps only
+     * collect its changes and which never commits. Empty when this front end cannot give one.
+     */
+    default Optional<Attempt> again() {
+      return Optional.empty();
+    }
+
     @Override
     void close();
   }

@@ -43,7 +43,8 @@ final class RecordInCache implements FinishingStep {
                   run.trace().get(),
                   List.of(),
                   run.run().output(),
-                  run.run().status().exitCode()));
+                  run.run().status().exitCode(),
+                  CompareRuns.forCache(run)));
     } catch (CacheEntryBuilder.NotCacheable e) {
       run.cache.notRecorded(e.getMessage());
     } catch (IOException | RuntimeException e) {

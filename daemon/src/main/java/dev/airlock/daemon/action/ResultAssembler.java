@@ -43,6 +43,7 @@ final class ResultAssembler {
       result.setMessage(run.message());
     }
     run.trace().ifPresent(trace -> result.setAccessReport(AccessReports.summary(trace)));
+    run.determinism.ifPresent(check -> result.setDeterminism(DeterminismReports.of(check)));
     return result;
   }
 

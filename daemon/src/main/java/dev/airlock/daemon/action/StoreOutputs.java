@@ -22,7 +22,13 @@ final class StoreOutputs implements FinishingStep {
       run.cache.prepared =
           java.util.Optional.of(
               new CacheEntryBuilder(run.cache.stores())
-                  .build(run.action(), run.trace().get(), run.changes, run.run().output(), 0));
+                  .build(
+                      run.action(),
+                      run.trace().get(),
+                      run.changes,
+                      run.run().output(),
+                      0,
+                      CompareRuns.forCache(run)));
     } catch (CacheEntryBuilder.NotCacheable e) {
       run.cache.notRecorded(e.getMessage());
     } catch (IOException | RuntimeException e) {

@@ -41,11 +41,17 @@ final class TracedRun {
   private final Action action;
   private final Launcher launcher;
   private final ExecutorService io;
+  private final ActionListener listener;
 
-  TracedRun(Action action, Launcher launcher, ExecutorService io) {
+  /**
+   * @param listener where the run's events go: the action's listener, or nowhere for a run whose
+   *     output the client must not see twice
+   */
+  TracedRun(Action action, Launcher launcher, ExecutorService io, ActionListener listener) {
     this.action = action;
     this.launcher = launcher;
     this.io = io;
+    this.listener = listener;
   }
 
   /** Runs the command traced by {@code tracing}, confined by {@code confinement}. */
@@ -76,7 +82,7 @@ final class TracedRun {
           new OutputPump(
                   action.id(),
                   process.outputReader(Protocol.MAX_OUTPUT_CHUNK_BYTES),
-                  action.listener(),
+                  listener,
                   capture)
               .start(io);
       Future<?> stdin = startStdinPump(process);
@@ -103,7 +109,7 @@ final class TracedRun {
   }
 
   private void deliver(ActionEvent.Builder event) {
-    action.listener().deliver(event.setActionId(action.id()).build());
+    listener.deliver(event.setActionId(action.id()).build());
   }
 
   /** Waits for a pump to reach end-of-file; false if it did not within the time. */

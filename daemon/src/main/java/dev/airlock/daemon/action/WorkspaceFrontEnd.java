@@ -22,16 +22,30 @@ final class WorkspaceFrontEnd implements FrontEnd {
   private static final List<FinishingStep> STEPS =
       List.of(
           new CollectChanges(),
+          new CompareRuns(),
           new CheckDeclaredOutputs(),
           new DecideCacheable(),
           new StoreOutputs(),
           new CommitChanges(),
           new RecordInCache());
 
+  /** After a determinism check's second run: its changes are read, never committed. */
+  private static final List<FinishingStep> AGAIN_STEPS = List.of(new CollectChanges());
+
   private final SharedState state;
+  private final List<FinishingStep> steps;
 
   WorkspaceFrontEnd(SharedState state) {
+    this(state, STEPS);
+  }
+
+  /**
+   * A front end whose runs finish with {@code steps} instead (a verification compares with a cache
+   * entry and discards).
+   */
+  WorkspaceFrontEnd(SharedState state, List<FinishingStep> steps) {
     this.state = state;
+    this.steps = List.copyOf(steps);
   }
 
   @Override
@@ -66,7 +80,7 @@ final class WorkspaceFrontEnd implements FrontEnd {
         Optional<ActionResult.Builder> replayed =
             CacheReplay.replay(action, hit.get(), Optional.ofNullable(layer), cache);
         if (replayed.isPresent()) {
-          return new WorkspaceAttempt(action, layer, cache, replayed);
+          return new WorkspaceAttempt(action, layer, cache, replayed, steps, state);
         }
         if (layer != null) {
           // The replay may have staged content in the upper dirs: run on empty ones.
@@ -74,7 +88,7 @@ final class WorkspaceFrontEnd implements FrontEnd {
           layer = state.writes().begin(action.id(), copyOnWrite);
         }
       }
-      return new WorkspaceAttempt(action, layer, cache, Optional.empty());
+      return new WorkspaceAttempt(action, layer, cache, Optional.empty(), steps, state);
     } catch (IOException e) {
       if (layer != null) {
         layer.close();
@@ -84,9 +98,9 @@ final class WorkspaceFrontEnd implements FrontEnd {
     }
   }
 
-  private static Attempt refused(Action action, CacheTrail cache, String message) {
+  private Attempt refused(Action action, CacheTrail cache, String message) {
     return new WorkspaceAttempt(
-        action, null, cache, Optional.of(ResultAssembler.refused(action, message)));
+        action, null, cache, Optional.of(ResultAssembler.refused(action, message)), steps, null);
   }
 
   /** Why writable roots directly on / are refused, and what to do instead. */
@@ -104,9 +118,20 @@ final class WorkspaceFrontEnd implements FrontEnd {
         + "or pass --unsafe-direct-writes to let it write in place";
   }
 
-  /** One attempt in the workspace: its layer (if it writes), its cache trail, maybe a result. */
+  /**
+   * One attempt in the workspace: its layer (if it writes), its cache trail, maybe a result, and
+   * the steps after its run (a determinism check's second attempt only collects its changes).
+   *
+   * @param state where a second attempt gets its layer; null for an attempt that can have none (a
+   *     refused one, or a second attempt itself)
+   */
   private record WorkspaceAttempt(
-      Action action, OverlayLayer layer, CacheTrail cache, Optional<ActionResult.Builder> result)
+      Action action,
+      OverlayLayer layer,
+      CacheTrail cache,
+      Optional<ActionResult.Builder> result,
+      List<FinishingStep> steps,
+      SharedState state)
       implements Attempt {
     @Override
     public List<Confinement.Overlay> overlays() {
@@ -119,8 +144,37 @@ final class WorkspaceFrontEnd implements FrontEnd {
     }
 
     @Override
-    public List<FinishingStep> steps() {
-      return STEPS;
+    public Optional<Attempt> again() {
+      if (state == null || result.isPresent()) {
+        return Optional.empty();
+      }
+      // Its own trail, never consulted: the second run is neither looked up nor recorded.
+      CacheTrail unused = new CacheTrail(state.cache(), action);
+      if (layer == null) {
+        // Without a layer the second run would write in place (--unsafe-direct-writes).
+        return Optional.of(
+            action.request().unsafeDirectWrites()
+                ? refusedAgain(unused, "the action writes in place, so a second run would too")
+                : new WorkspaceAttempt(action, null, unused, Optional.empty(), AGAIN_STEPS, null));
+      }
+      try {
+        OverlayLayer fresh = state.writes().begin(action.id(), layer.roots());
+        return Optional.of(
+            new WorkspaceAttempt(action, fresh, unused, Optional.empty(), AGAIN_STEPS, null));
+      } catch (IOException e) {
+        return Optional.of(
+            refusedAgain(unused, "cannot prepare a second copy-on-write layer: " + e.getMessage()));
+      }
+    }
+
+    private Attempt refusedAgain(CacheTrail unused, String why) {
+      return new WorkspaceAttempt(
+          action,
+          null,
+          unused,
+          Optional.of(ResultAssembler.refused(action, why)),
+          AGAIN_STEPS,
+          null);
     }
 
     @Override

@@ -34,6 +34,16 @@ public interface ActionCache extends AutoCloseable {
   /** For a miss: the nearest recorded path set and what changed; empty if none was recorded. */
   Optional<Explanation> explain(WeakFingerprint weak, PathStateReader reader) throws IOException;
 
+  /** Every recorded entry that can be read, in key order (for {@code airlock cache verify}). */
+  List<RecordedEntry> entries() throws IOException;
+
+  /**
+   * Whether a lookup of {@code weak} would find {@code entry} now: the request has the entry's weak
+   * fingerprint and every path of its path set is in the state it was recorded in.
+   */
+  boolean current(RecordedEntry entry, WeakFingerprint weak, PathStateReader reader)
+      throws IOException;
+
   /** Saves pending counters; the database and content store stay open (their owner closes them). */
   @Override
   void close();

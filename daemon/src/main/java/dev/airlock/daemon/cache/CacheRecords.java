@@ -11,12 +11,14 @@ import dev.airlock.daemon.cache.records.CachedOutput;
 import dev.airlock.daemon.cache.records.CachedPathSet;
 import dev.airlock.daemon.cache.records.CachedPathState;
 import dev.airlock.daemon.cache.records.RemotePathSet;
+import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.protocol.PathBytes;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -168,6 +170,9 @@ public final class CacheRecords {
             .setWeakFingerprint(bytes(weak.digest()))
             .setPathSetIdentity(bytes(set.identity()));
     r.outputs().forEach((path, output) -> b.addOutputs(encodeOutput(path, output)));
+    b.setDeterminismValue(r.determinism().verdict().ordinal())
+        .addAllNondeterministicOutputs(PathBytes.toWire(r.determinism().differing()));
+    r.request().ifPresent(request -> b.setRequest(RequestRecords.encode(request)));
     return b.build();
   }
 
@@ -217,7 +222,30 @@ public final class CacheRecords {
             outputs,
             r.getActionId(),
             Instant.ofEpochMilli(r.getProducedAtMillis()));
+    result = result.withDeterminism(determinism(r));
+    if (r.hasRequest()) {
+      Optional<ActionRequest> request = RequestRecords.decode(r.getRequest());
+      if (request.isPresent()) {
+        result = result.withRequest(request.get());
+      }
+    }
     return new StoredResult(result, digest(r.getWeakFingerprint()), digest(r.getPathSetIdentity()));
+  }
+
+  private static Determinism determinism(CachedActionResult r)
+      throws InvalidProtocolBufferException {
+    List<String> differing = PathBytes.fromWire(r.getNondeterministicOutputsList());
+    return switch (r.getDeterminism()) {
+      case CACHED_DETERMINISM_UNCHECKED -> Determinism.UNCHECKED;
+      case CACHED_DETERMINISM_DETERMINISTIC -> Determinism.DETERMINISTIC;
+      case CACHED_DETERMINISM_NONDETERMINISTIC -> {
+        if (differing.isEmpty()) {
+          throw new InvalidProtocolBufferException("nondeterministic, but nothing differed");
+        }
+        yield Determinism.nondeterministic(differing);
+      }
+      default -> throw new InvalidProtocolBufferException("unknown determinism verdict");
+    };
   }
 
   private static Output decodeOutput(CachedOutput o) throws InvalidProtocolBufferException {

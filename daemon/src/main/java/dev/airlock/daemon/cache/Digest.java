@@ -1,5 +1,9 @@
 package dev.airlock.daemon.cache;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -39,6 +43,19 @@ public final class Digest implements Comparable<Digest> {
   public static Digest sha256(byte[] data) {
     MessageDigest md = newHasher();
     return new Digest(md.digest(data));
+  }
+
+  /** The SHA-256 of the content of {@code file}, read in one pass. */
+  public static Digest sha256(Path file) throws IOException {
+    MessageDigest md = newHasher();
+    byte[] buffer = new byte[64 * 1024];
+    try (InputStream in = Files.newInputStream(file)) {
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        md.update(buffer, 0, n);
+      }
+    }
+    return new Digest(md.digest());
   }
 
   /** Finishes {@code hasher} into a digest. */

@@ -185,6 +185,48 @@ public final class LmdbActionCache implements ActionCache {
     return Optional.ofNullable(best);
   }
 
+  @Override
+  public List<RecordedEntry> entries() {
+    List<RecordedEntry> entries = new ArrayList<>();
+    db.read(
+        r -> {
+          r.scan(
+              Table.ACTION_RESULTS,
+              new byte[0],
+              (k, v) -> {
+                decodeResult(v)
+                    .ifPresent(
+                        stored ->
+                            entries.add(
+                                new RecordedEntry(
+                                    new StrongFingerprint(Digest.of(k)),
+                                    stored.weak(),
+                                    stored.pathSetIdentity(),
+                                    stored.result())));
+                return true;
+              });
+          return null;
+        });
+    return entries;
+  }
+
+  @Override
+  public boolean current(RecordedEntry entry, WeakFingerprint weak, PathStateReader reader)
+      throws IOException {
+    if (!weak.digest().equals(entry.weak())) {
+      return false;
+    }
+    byte[] key = pathSetKey(weak, entry.pathSetIdentity());
+    byte[] value = db.read(r -> r.get(Table.PATH_SETS, key));
+    if (value == null) {
+      return false;
+    }
+    Optional<PathSet> set = pathSetOf(new RawPathSet(entry.pathSetIdentity(), value));
+    return set.isPresent()
+        && StrongFingerprint.of(weak, set.get(), reader.readAll(set.get().paths()))
+            .equals(entry.key());
+  }
+
   /** The recorded result of {@code strong} if it can be served (its blobs are there), uncounted. */
   private Optional<CachedResult> servable(StrongFingerprint strong) {
     byte[] found = db.read(r -> r.get(Table.ACTION_RESULTS, strong.digest().bytes()));

@@ -213,6 +213,7 @@ public final class RemoteExecution {
         false,
         0,
         false,
+        false,
         false);
   }
 

@@ -23,6 +23,7 @@ import java.util.Optional;
  * @param timeoutMillis the request's wall-clock limit, 0 for none
  * @param policy which policy the action runs under
  * @param keepFailedDir where a failed action's changes go with {@link CommitMode#KEEP_FAILED}
+ * @param checkDeterminism run the action a second time on the same inputs and compare the outputs
  */
 public record ActionRequest(
     List<String> argv,
@@ -41,7 +42,8 @@ public record ActionRequest(
     boolean unsafeDirectWrites,
     int retryOnConflict,
     boolean cacheFailures,
-    boolean networkCacheable) {
+    boolean networkCacheable,
+    boolean checkDeterminism) {
 
   /** Where an action's policy comes from. */
   public record PolicySource(Kind kind, String text) {
@@ -117,7 +119,34 @@ public record ActionRequest(
         wire.getUnsafeDirectWrites(),
         wire.getRetryOnConflict(),
         wire.getCacheFailures(),
-        wire.getNetworkCacheable());
+        wire.getNetworkCacheable(),
+        wire.getCheckDeterminism());
+  }
+
+  /**
+   * This request run again only to look at what it produces: nothing committed, the cache neither
+   * read nor written, no stdin, no determinism check of its own ({@code airlock cache verify}).
+   */
+  public ActionRequest asDiscardedRerun(String rerunLabel) {
+    return new ActionRequest(
+        argv,
+        env,
+        cwd,
+        workspace,
+        timeoutMillis,
+        false,
+        declaredInputs,
+        declaredOutputs,
+        policy,
+        CacheMode.CACHE_OFF,
+        rerunLabel,
+        CommitMode.DISCARD,
+        Optional.empty(),
+        false,
+        0,
+        cacheFailures,
+        networkCacheable,
+        false);
   }
 
   private static Path absolute(Path cwd, String name) {

@@ -15,11 +15,16 @@ public final class RequestChecks {
   private RequestChecks() {}
 
   /**
-   * Checks the keep-failed directory and the workspace.
+   * Checks the keep-failed directory, the workspace, and that a determinism check can be made.
    *
    * @throws IllegalArgumentException saying what is wrong
    */
   public static void check(ActionRequest request) {
+    if (request.checkDeterminism() && request.streamStdin()) {
+      // The client's stdin is read once: a second run could not get the same input.
+      throw new IllegalArgumentException(
+          "a determinism check cannot forward stdin: the second run would not get the same input");
+    }
     Optional<Path> keep = request.keepFailedDir();
     if (request.commitMode() == CommitMode.KEEP_FAILED
         && keep.isPresent()

@@ -73,6 +73,18 @@ class ContentStoreTest {
   }
 
   @Test
+  void intactFindsACorruptBlobAndLeavesItWhereItIs() throws Exception {
+    ContentStore cas = ContentStore.open(stateDir);
+    Digest good = cas.put(b("kept"));
+    Digest bad = cas.put(b("original"));
+    corrupt(cas, bad, "tampered");
+
+    assertTrue(cas.intact(good));
+    assertFalse(cas.intact(bad));
+    assertTrue(cas.contains(bad), "a check changes nothing");
+  }
+
+  @Test
   void aStreamVerifiesAtItsEnd() throws Exception {
     ContentStore cas = ContentStore.open(stateDir);
     Digest d = cas.put(b("abcdef"));

@@ -66,7 +66,9 @@ final class RemoteEntries {
               }
             });
     RemoteCacheEntry.Builder entry =
-        RemoteCacheEntry.newBuilder().setResult(CacheRecords.resultRecord(result, weak, set));
+        RemoteCacheEntry.newBuilder()
+            // The request stays local: it holds the environment in clear.
+            .setResult(CacheRecords.resultRecord(result, weak, set).toBuilder().clearRequest());
     for (Digest blob : result.blobs().stream().sorted().toList()) {
       entry.addBlobs(
           RemoteBlob.newBuilder()
