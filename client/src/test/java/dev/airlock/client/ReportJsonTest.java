@@ -95,7 +95,7 @@ class ReportJsonTest {
                             .setDescription("d2")))
             .build();
 
-    String json = ReportJson.format("a-1", List.of("true"), "/w", result);
+    String json = ReportJson.format("a-1", List.of("true"), "/w", "/w", result);
 
     assertTrue(
         json.contains(
@@ -113,7 +113,7 @@ class ReportJsonTest {
   void aRunWithoutADeterminismCheckHasNoDeterminismObject() {
     ActionResult result = ActionResult.newBuilder().setOutcome(Outcome.COMPLETED).build();
 
-    String json = ReportJson.format("a-1", List.of("true"), "/w", result);
+    String json = ReportJson.format("a-1", List.of("true"), "/w", "/w", result);
 
     assertTrue(!json.contains("\"determinism\""), json);
   }

@@ -45,7 +45,7 @@ final class PolicyCommand {
       name = "learn",
       mixinStandardHelpOptions = true,
       description = {
-        "Learns a policy from what a command does, to enforce with 'airlock run --policy FILE'.",
+        "Learns a policy that grants what a command was seen to need.",
         "",
         "Runs the command traced under the 'audit' policy (nothing refused) and writes a policy"
             + " that extends a shipped base (--base, default hermetic) and grants what the"
@@ -56,8 +56,9 @@ final class PolicyCommand {
             + " 'airlock audit --json' instead of (or as well as) running the command. When FILE"
             + " exists (a policy learned before), the new runs are merged into it.",
         "",
-        "Exit status: the command's; 125 when nothing could be learned (no command and no"
-            + " report, the command failed, an unreadable report or FILE not written by learn)."
+        "Enforce it with 'airlock run --policy FILE'. Exit status: the command's (nothing is"
+            + " learned when it fails); 125 when nothing could be learned otherwise (no command"
+            + " and no report, an unreadable report, FILE not written by learn)."
       })
   static final class Learn implements Callable<Integer> {
     @ParentCommand PolicyCommand policy;

@@ -21,6 +21,8 @@ class HelpTest {
       List.of(
           "run",
           "audit",
+          "policy",
+          "policy learn",
           "status",
           "stop",
           "cache",
@@ -76,7 +78,7 @@ class HelpTest {
   }
 
   @ParameterizedTest(name = "help {0}")
-  @ValueSource(strings = {"run", "audit", "status", "stop", "cache", "daemon"})
+  @ValueSource(strings = {"run", "audit", "policy", "status", "stop", "cache", "daemon"})
   void helpCommandDescribesEachCommand(String command) {
     Printed help = airlock("help", command);
     assertEquals(0, help.status(), command + ": " + help);
@@ -96,7 +98,7 @@ class HelpTest {
       String summary = line.group(2);
       assertTrue(summary.endsWith("."), "cut short: " + line.group() + "\n" + overview.out());
     }
-    assertEquals(7, listed, overview.out());
+    assertEquals(8, listed, overview.out());
   }
 
   @Test
