@@ -6,13 +6,16 @@ import java.nio.file.Path;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
+import java.util.logging.Logger;
 import org.lmdbjava.ByteArrayProxy;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.DbiFlags;
 import org.lmdbjava.Env;
 import org.lmdbjava.EnvFlags;
 import org.lmdbjava.LmdbException;
+import org.lmdbjava.LmdbNativeException;
 import org.lmdbjava.Txn;
 
 /**
@@ -25,6 +28,8 @@ import org.lmdbjava.Txn;
  * on. Read and write views must not escape the function they are passed to.
  */
 public final class StateDatabase implements AutoCloseable {
+  private static final Logger log = Logger.getLogger(StateDatabase.class.getName());
+
   /** The named databases. */
   public enum Table {
     /** (device, inode, size, mtime, ctime) of a path → content digest. */
@@ -73,11 +78,30 @@ public final class StateDatabase implements AutoCloseable {
 
   static StateDatabase open(Path directory, long initialMapBytes) throws IOException {
     Files.createDirectories(directory);
+    Optional<String> problem = LmdbFileCheck.problem(directory.resolve("data.mdb"));
+    if (problem.isPresent()) {
+      setAside(directory, problem.get());
+    }
+    try {
+      return openChecked(directory, initialMapBytes);
+    } catch (Env.FileInvalidException
+        | LmdbNativeException.PageCorruptedException
+        | LmdbNativeException.PageNotFoundException
+        | LmdbNativeException.PanicException e) {
+      // Broken in a way the header check cannot see: set it aside too, once.
+      setAside(directory, "LMDB says: " + e.getMessage());
+      return openChecked(directory, initialMapBytes);
+    }
+  }
+
+  private static StateDatabase openChecked(Path directory, long initialMapBytes)
+      throws IOException {
     long existing =
         Files.exists(directory.resolve("data.mdb")) ? Files.size(directory.resolve("data.mdb")) : 0;
     long mapBytes = Math.max(initialMapBytes, roundUp(existing));
+    Env<byte[]> env = null;
     try {
-      Env<byte[]> env =
+      env =
           Env.create(ByteArrayProxy.PROXY_BA)
               .setMapSize(mapBytes)
               .setMaxDbs(Table.values().length)
@@ -86,10 +110,44 @@ public final class StateDatabase implements AutoCloseable {
       // Readers left by a killed daemon would pin old pages forever.
       env.readerCheck();
       return new StateDatabase(env, mapBytes);
+    } catch (Env.FileInvalidException
+        | LmdbNativeException.PageCorruptedException
+        | LmdbNativeException.PageNotFoundException
+        | LmdbNativeException.PanicException e) {
+      if (env != null) {
+        env.close();
+      }
+      throw e;
     } catch (LmdbException e) {
       throw new IOException(
           "cannot open the state database in " + directory + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Moves a broken environment out of the way, into a sibling directory kept for inspection, so
+   * that the daemon starts with an empty one: the action cache's entries (the content store's blobs
+   * stay and are reused) and the journal of commits in flight are lost, which the log says.
+   */
+  private static void setAside(Path directory, String problem) throws IOException {
+    Path broken =
+        directory.resolveSibling(directory.getFileName() + ".broken-" + System.currentTimeMillis());
+    Files.createDirectories(broken);
+    for (String name : new String[] {"data.mdb", "lock.mdb"}) {
+      Path file = directory.resolve(name);
+      if (Files.exists(file)) {
+        Files.move(file, broken.resolve(name));
+      }
+    }
+    log.warning(
+        "the state database in "
+            + directory
+            + " is broken ("
+            + problem
+            + "): moved to "
+            + broken
+            + "; starting with an empty one (cached results and the journal of commits in flight"
+            + " are lost; check workspaces a commit may have been writing to)");
   }
 
   private static long roundUp(long bytes) {

@@ -35,6 +35,67 @@ class StateDatabaseTest {
     }
   }
 
+  /** A database with many entries, so that its file spans pages beyond the meta pages. */
+  private void populate(Path db) throws Exception {
+    try (StateDatabase d = StateDatabase.open(db)) {
+      d.write(
+          w -> {
+            for (int i = 0; i < 2000; i++) {
+              w.put(Table.ACTION_RESULTS, b("key-" + i), new byte[200]);
+            }
+            return null;
+          });
+    }
+  }
+
+  private List<Path> setAside() throws Exception {
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("db.broken-")).toList();
+    }
+  }
+
+  @Test
+  void aTruncatedFileIsSetAsideAndTheDatabaseStartsEmpty() throws Exception {
+    Path db = dir.resolve("db");
+    populate(db);
+    Path data = db.resolve("data.mdb");
+    long whole = java.nio.file.Files.size(data);
+    try (java.nio.channels.FileChannel c =
+        java.nio.channels.FileChannel.open(data, java.nio.file.StandardOpenOption.WRITE)) {
+      c.truncate(whole / 2);
+    }
+
+    // Mapping it as it is would fault (SIGBUS) on the first read past its end.
+    try (StateDatabase reopened = StateDatabase.open(db)) {
+      assertNull(reopened.read(r -> r.get(Table.ACTION_RESULTS, b("key-1999"))));
+      reopened.write(
+          w -> {
+            w.put(Table.META, b("a"), b("1"));
+            return null;
+          });
+    }
+    List<Path> kept = setAside();
+    assertEquals(1, kept.size(), kept::toString);
+    assertEquals(whole / 2, java.nio.file.Files.size(kept.get(0).resolve("data.mdb")));
+  }
+
+  @Test
+  void aFileThatIsNoLmdbIsSetAsideAndAWholeOneIsKept() throws Exception {
+    Path db = dir.resolve("db");
+    java.nio.file.Files.createDirectories(db);
+    java.nio.file.Files.write(db.resolve("data.mdb"), new byte[64 * 1024]);
+    try (StateDatabase reopened = StateDatabase.open(db)) {
+      assertNull(reopened.read(r -> r.get(Table.META, b("a"))));
+    }
+    assertEquals(1, setAside().size());
+
+    populate(db);
+    try (StateDatabase whole = StateDatabase.open(db)) {
+      assertEquals(200, whole.read(r -> r.get(Table.ACTION_RESULTS, b("key-7"))).length);
+    }
+    assertEquals(1, setAside().size(), "a whole database stays where it is");
+  }
+
   @Test
   void aFailedWriteLeavesNothing() throws Exception {
     try (StateDatabase db = StateDatabase.open(dir)) {
