@@ -263,11 +263,10 @@ class ReapiExecuteTest {
     Digest digest =
         action(Command.newBuilder().addArguments("/no/such/tool").addArguments("--flag"));
     ExecuteResponse r = RemoteClient.response(client.execute(digest));
-    boolean failed = r.getStatus().getCode() != Code.OK_VALUE || r.getResult().getExitCode() == 127;
-    assertTrue(failed, r.toString());
-    String said =
-        r.getStatus().getMessage() + r.getMessage() + text(r.getResult().getStderrDigest());
-    assertTrue(said.contains("/no/such/tool"), r.toString());
+    // Nothing ran: the request named a tool that cannot be executed (no ActionResult, no cache).
+    assertEquals(Code.INVALID_ARGUMENT_VALUE, r.getStatus().getCode(), r.toString());
+    assertTrue(r.getStatus().getMessage().contains("/no/such/tool"), r.toString());
+    assertFalse(r.hasResult(), r.toString());
     StatusRuntimeException miss =
         assertThrows(
             StatusRuntimeException.class,
