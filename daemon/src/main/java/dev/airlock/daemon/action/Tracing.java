@@ -119,7 +119,18 @@ final class Tracing implements AutoCloseable {
                 + " processes with the shim, "
                 + stats.ringFull()
                 + " sent back by a full ring"
-                + (stats.unpatched().isEmpty() ? "" : ", left to ptrace: " + stats.unpatched()));
+                + (stats.unpatched().isEmpty() ? "" : ", left to ptrace: " + stats.unpatched())
+                + "; most stops: "
+                + mostStops(stats));
+  }
+
+  /** The syscalls that stopped most, most first: where tracing this action spent its time. */
+  private static String mostStops(TraceStats stats) {
+    return stats.stopsBySyscall().entrySet().stream()
+        .sorted(java.util.Map.Entry.<String, Long>comparingByValue().reversed())
+        .limit(6)
+        .map(e -> e.getKey() + " " + e.getValue())
+        .collect(java.util.stream.Collectors.joining(", "));
   }
 
   @Override
