@@ -5,6 +5,7 @@ import static dev.airlock.sandbox.linux.trace.AccessKind.*;
 
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Ptrace;
+import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import java.nio.ByteBuffer;
@@ -162,6 +163,15 @@ final class SyscallDecoder {
         return deny(EPERM);
       }
       return Next.CONTINUE;
+    }
+    if (s == Syscall.CLONE
+        && (a[0] & SeccompFilter.CLONE_NEW_MASK) != 0
+        && !guard.allowsNamespaces()) {
+      // The filter stops a namespace-creating clone so that it is refused here, and recorded
+      // as unshare and setns are.
+      log.record(ESCAPE, "(clone)", EPERM, pid);
+      log.violation(ESCAPE, "(clone)", pid, true);
+      return deny(EPERM);
     }
     if (Syscall.PROCESS_CREATION.contains(s)) {
       int limit = guard.processLimit();
