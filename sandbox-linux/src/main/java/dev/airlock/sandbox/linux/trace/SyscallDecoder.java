@@ -5,6 +5,7 @@ import static dev.airlock.sandbox.linux.trace.AccessKind.*;
 
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Ptrace;
+import dev.airlock.sandbox.linux.UnixConnector;
 import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
@@ -361,6 +362,18 @@ final class SyscallDecoder {
       if (verdict != null) {
         return verdict;
       }
+    }
+    if (s == Syscall.CONNECT
+        && p.reportKind == null
+        && guard.restrictsUnixSockets()
+        && p.path.startsWith(SocketAddresses.UNIX + "/")) {
+      // The address was read from memory another thread may rewrite before the kernel reads it:
+      // the tracer connects the socket itself, to the path it checked, and the call returns that.
+      int errno =
+          UnixConnector.connect(
+              tid, pid, (int) a[0], p.path.substring(SocketAddresses.UNIX.length()));
+      log.record(CONNECT, p.path, errno, pid);
+      return deny(errno); // skips the call; with errno 0 it returns 0
     }
     if ((s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT)
         && (p.flags & O_CREAT) != 0
