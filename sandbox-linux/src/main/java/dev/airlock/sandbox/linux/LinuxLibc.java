@@ -121,6 +121,9 @@ final class LinuxLibc {
 
   static native int connect(int sockfd, Pointer addr, int addrlen);
 
+  static native long sendto(
+      int sockfd, Pointer buf, long len, int flags, Pointer destAddr, int addrlen);
+
   /** statx(2) into a struct statx of 256 bytes; {@code path} as for {@link #open}. */
   static native int statx(int dirfd, byte[] path, int flags, int mask, Pointer statxbuf);
 

@@ -7,11 +7,12 @@ import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * Connects a tracee's unix socket to a socket path on the tracee's behalf. The address of a
- * connect(2) lies in the tracee's memory, which another of its threads can rewrite between the
- * tracer's check and the kernel's read of it, and no kernel layer here refuses a connect by path;
- * so where a policy allows some socket paths and not others, the tracer makes the connection itself
- * to the path it checked, on the same socket (pidfd_getfd), and the call returns that result.
+ * Connects a tracee's unix socket to a socket path, or sends its datagram to one, on the tracee's
+ * behalf. The address of a connect(2) or sendto(2) lies in the tracee's memory, which another of
+ * its threads can rewrite between the tracer's check and the kernel's read of it, and no kernel
+ * layer here refuses a connect by path; so where a policy allows some socket paths and not others,
+ * the tracer makes the call itself to the path it checked, on the same socket (pidfd_getfd), and
+ * the tracee's call returns that result.
  */
 public final class UnixConnector {
   private static final int SYS_PIDFD_OPEN = 434;
@@ -23,6 +24,12 @@ public final class UnixConnector {
   private static final int O_NOFOLLOW = 0x20000;
   private static final short AF_UNIX = 1;
   private static final int SOCKADDR_UN_BYTES = 110;
+  private static final int MSG_DONTWAIT = 0x40;
+  private static final int EFAULT = 14;
+  private static final int EMSGSIZE = 90;
+
+  /** Larger than a unix datagram can be with the default socket buffers (212,992 bytes). */
+  private static final long MAX_DATAGRAM = 256 * 1024;
 
   private UnixConnector() {}
 
@@ -37,33 +44,87 @@ public final class UnixConnector {
    * @return 0, or the errno the call fails with (what the tracee's connect returns)
    */
   public static int connect(int tid, int pid, int fd, String path) {
+    return (int) -onSocket(tid, pid, fd, path, (socket, address) -> -connectTo(socket, address));
+  }
+
+  /**
+   * Sends the {@code length} bytes at {@code buffer} in the tracee's memory from its socket {@code
+   * fd} to {@code path}, as {@link #connect} connects (so that the data is read once, by the
+   * tracer, too), without blocking: a full receiver gives EAGAIN.
+   *
+   * @return the number of bytes sent, or -errno
+   */
+  public static long sendTo(
+      int tid, int pid, int fd, long buffer, long length, int flags, String path) {
+    if (length < 0 || length > MAX_DATAGRAM) {
+      return -EMSGSIZE;
+    }
+    Memory data = LinuxLibc.allocate(Math.max(length, 1));
+    if (length > 0) {
+      Memory local = LinuxLibc.allocate(16);
+      Memory remote = LinuxLibc.allocate(16);
+      local.setPointer(0, data);
+      local.setLong(8, length);
+      remote.setLong(0, buffer);
+      remote.setLong(8, length);
+      if (LinuxLibc.process_vm_readv(tid, local, 1, remote, 1, 0) != length) {
+        return -EFAULT;
+      }
+    }
+    return onSocket(
+        tid,
+        pid,
+        fd,
+        path,
+        (socket, address) -> {
+          long n =
+              LinuxLibc.sendto(
+                  socket, data, length, flags | MSG_DONTWAIT, address, SOCKADDR_UN_BYTES);
+          return n >= 0 ? n : -LinuxLibc.errno();
+        });
+  }
+
+  /** A call on the tracee's socket with the address of {@code path}'s inode; or -errno. */
+  private interface SocketCall {
+    long call(int socket, Memory address);
+  }
+
+  private static long onSocket(int tid, int pid, int fd, String path, SocketCall call) {
     // The thread's own descriptor table (a thread may be cloned without CLONE_FILES).
     int pidfd = (int) LinuxLibc.syscall(SYS_PIDFD_OPEN, tid, PIDFD_THREAD, 0);
     if (pidfd < 0 && LinuxLibc.errno() == EINVAL) {
       pidfd = (int) LinuxLibc.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
     }
     if (pidfd < 0) {
-      return LinuxLibc.errno();
+      return -LinuxLibc.errno();
     }
     int socket = (int) LinuxLibc.syscall(SYS_PIDFD_GETFD, pidfd, fd, 0);
     int getfdErrno = LinuxLibc.errno();
     LinuxLibc.close(pidfd);
     if (socket < 0) {
-      return getfdErrno;
+      return -getfdErrno;
     }
     try {
       int target = openNoFollow(tid, path);
       if (target < 0) {
-        return -target;
+        return target;
       }
       try {
-        return connectTo(socket, "/proc/self/fd/" + target);
+        return call.call(socket, address("/proc/self/fd/" + target));
       } finally {
         LinuxLibc.close(target);
       }
     } finally {
       LinuxLibc.close(socket);
     }
+  }
+
+  private static Memory address(String path) {
+    byte[] name = path.getBytes(StandardCharsets.US_ASCII);
+    Memory address = LinuxLibc.allocate(SOCKADDR_UN_BYTES);
+    address.setShort(0, AF_UNIX);
+    address.write(2, name, 0, name.length);
+    return address;
   }
 
   /** An O_PATH fd on {@code path} below the process's root, one component at a time; or -errno. */
@@ -96,11 +157,7 @@ public final class UnixConnector {
     return dir;
   }
 
-  private static int connectTo(int socket, String path) {
-    byte[] name = path.getBytes(StandardCharsets.US_ASCII);
-    Memory address = LinuxLibc.allocate(SOCKADDR_UN_BYTES);
-    address.setShort(0, AF_UNIX);
-    address.write(2, name, 0, name.length);
+  private static int connectTo(int socket, Memory address) {
     int flags = LinuxLibc.fcntl(socket, F_GETFL, 0);
     if (flags < 0) {
       return LinuxLibc.errno();
@@ -111,7 +168,7 @@ public final class UnixConnector {
     if (blocking && LinuxLibc.fcntl(socket, F_SETFL, flags | LinuxLibc.O_NONBLOCK) < 0) {
       return LinuxLibc.errno();
     }
-    int rc = LinuxLibc.connect(socket, address, 2 + name.length + 1);
+    int rc = LinuxLibc.connect(socket, address, SOCKADDR_UN_BYTES);
     int errno = rc == 0 ? 0 : LinuxLibc.errno();
     if (blocking) {
       LinuxLibc.fcntl(socket, F_SETFL, flags);

@@ -363,17 +363,19 @@ final class SyscallDecoder {
         return verdict;
       }
     }
-    if (s == Syscall.CONNECT
+    if ((s == Syscall.CONNECT || s == Syscall.SENDTO)
         && p.reportKind == null
         && guard.restrictsUnixSockets()
         && p.path.startsWith(SocketAddresses.UNIX + "/")) {
       // The address was read from memory another thread may rewrite before the kernel reads it:
-      // the tracer connects the socket itself, to the path it checked, and the call returns that.
-      int errno =
-          UnixConnector.connect(
-              tid, pid, (int) a[0], p.path.substring(SocketAddresses.UNIX.length()));
-      log.record(CONNECT, p.path, errno, pid);
-      return deny(errno); // skips the call; with errno 0 it returns 0
+      // the tracer makes the call itself, to the path it checked, and the call returns that.
+      String socketPath = p.path.substring(SocketAddresses.UNIX.length());
+      long result =
+          s == Syscall.CONNECT
+              ? -UnixConnector.connect(tid, pid, (int) a[0], socketPath)
+              : UnixConnector.sendTo(tid, pid, (int) a[0], a[1], a[2], (int) a[3], socketPath);
+      log.record(CONNECT, p.path, result < 0 ? (int) -result : 0, pid);
+      return returns(result);
     }
     if ((s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT)
         && (p.flags & O_CREAT) != 0
@@ -427,6 +429,12 @@ final class SyscallDecoder {
   /** The errno of the last {@link Next#DENY}. */
   int denyErrno() {
     return denyErrno;
+  }
+
+  /** Skips the call, which returns {@code result} (a count, or -errno) as if the kernel had. */
+  private Next returns(long result) {
+    denyErrno = (int) -result;
+    return Next.DENY;
   }
 
   private Next deny(int errno) {
