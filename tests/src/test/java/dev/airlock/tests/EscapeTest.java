@@ -748,8 +748,9 @@ class EscapeTest {
     }
   }
 
-  @Test
-  void aThreadRewritingADatagramsDestinationCannotReachAHostSocket() throws Exception {
+  @ParameterizedTest(name = "through {0}")
+  @ValueSource(strings = {"sendto", "sendmsg"})
+  void aThreadRewritingADatagramsDestinationCannotReachAHostSocket(String call) throws Exception {
     Path socket = daemon.dir().resolve("hostsock/dgram.sock");
     Files.deleteIfExists(socket);
     Process listener =
@@ -769,8 +770,9 @@ class EscapeTest {
     try {
       byte[] first = listener.getInputStream().readNBytes("listening\n".length());
       assertEquals("listening\n", new String(first), "the host's listener");
-      CliProcess.Result r = run(POLICY, tool() + " sendto-race out/none.sock hostsock/dgram.sock");
-      assertTrue(r.stdout().contains("sendto race sent 0 "), r::toString);
+      CliProcess.Result r =
+          run(POLICY, tool() + " " + call + "-race out/none.sock hostsock/dgram.sock");
+      assertTrue(r.stdout().contains(call + " race sent 0 "), r::toString);
       assertDenied(r, "connect unix:" + socket);
       String host = new String(listener.getInputStream().readAllBytes());
       assertEquals("received 0\n", host, "the host's socket got datagrams: " + r.stdout());

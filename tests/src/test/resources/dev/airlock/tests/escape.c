@@ -120,8 +120,9 @@ static int connect_race(void) {
   return 0;
 }
 
-// The same race on a datagram's destination (sendto's address, also in the caller's memory).
-static int sendto_race(void) {
+// The same race on a datagram's destination (sendto's address, or sendmsg's msg_name, also in
+// the caller's memory).
+static int sendto_race(int with_sendmsg) {
   racing_address.sun_family = AF_UNIX;
   strncpy(racing_address.sun_path, allowed_path, sizeof racing_address.sun_path);
   pthread_t t;
@@ -131,14 +132,20 @@ static int sendto_race(void) {
   long sent = 0, refused = 0;
   int s = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
   do {
-    if (sendto(s, "RACED\n", 6, 0, (struct sockaddr *)&racing_address, sizeof racing_address) == 6)
+    struct iovec iov = {"RACED\n", 6};
+    struct msghdr m = {.msg_name = &racing_address, .msg_namelen = sizeof racing_address,
+                       .msg_iov = &iov, .msg_iovlen = 1};
+    long n = with_sendmsg ? sendmsg(s, &m, 0)
+                          : sendto(s, "RACED\n", 6, 0, (struct sockaddr *)&racing_address,
+                                   sizeof racing_address);
+    if (n == 6)
       sent++;
     else
       refused++;
   } while (elapsed_ms(&start) < 1000);
   stop = 1;
   pthread_join(t, NULL);
-  printf("sendto race sent %ld refused %ld\n", sent, refused);
+  printf("%s race sent %ld refused %ld\n", with_sendmsg ? "sendmsg" : "sendto", sent, refused);
   return 0;
 }
 
@@ -339,10 +346,10 @@ int main(int argc, char **argv) {
     refused_path = argv[3];
     return connect_race();
   }
-  if (strcmp(mode, "sendto-race") == 0 && argc == 4) {
+  if ((strcmp(mode, "sendto-race") == 0 || strcmp(mode, "sendmsg-race") == 0) && argc == 4) {
     allowed_path = argv[2];
     refused_path = argv[3];
-    return sendto_race();
+    return sendto_race(strcmp(mode, "sendmsg-race") == 0);
   }
   if (strcmp(mode, "read-race") == 0 && argc == 4) {
     allowed_path = argv[2];

@@ -31,6 +31,9 @@ public final class UnixConnector {
   /** Larger than a unix datagram can be with the default socket buffers (212,992 bytes). */
   private static final long MAX_DATAGRAM = 256 * 1024;
 
+  /** UIO_MAXIOV: the kernel's own limit on a message's iovecs. */
+  private static final long MAX_IOVECS = 1024;
+
   private UnixConnector() {}
 
   /**
@@ -59,17 +62,54 @@ public final class UnixConnector {
     if (length < 0 || length > MAX_DATAGRAM) {
       return -EMSGSIZE;
     }
-    Memory data = LinuxLibc.allocate(Math.max(length, 1));
-    if (length > 0) {
-      Memory local = LinuxLibc.allocate(16);
-      Memory remote = LinuxLibc.allocate(16);
-      local.setPointer(0, data);
-      local.setLong(8, length);
-      remote.setLong(0, buffer);
-      remote.setLong(8, length);
-      if (LinuxLibc.process_vm_readv(tid, local, 1, remote, 1, 0) != length) {
+    Memory iovec = LinuxLibc.allocate(16);
+    iovec.setLong(0, buffer);
+    iovec.setLong(8, length);
+    return send(tid, pid, fd, iovec, 1, length, flags, path);
+  }
+
+  /**
+   * As {@link #sendTo}, for a sendmsg(2) whose struct msghdr is at {@code message} and carries no
+   * control data (the caller refuses that: its descriptors are numbers in the tracee's table).
+   *
+   * @return the number of bytes sent, or -errno
+   */
+  public static long sendMessage(int tid, int pid, int fd, long message, int flags, String path) {
+    // struct msghdr: name, namelen, iov at 16, iovlen at 24, control at 32, controllen at 40
+    Memory header = LinuxLibc.allocate(56);
+    if (!readTracee(tid, message, header, 56)) {
+      return -EFAULT;
+    }
+    long count = header.getLong(24);
+    if (count < 0 || count > MAX_IOVECS) {
+      return -EMSGSIZE;
+    }
+    Memory iovecs = LinuxLibc.allocate(Math.max(count, 1) * 16);
+    if (count > 0 && !readTracee(tid, header.getLong(16), iovecs, count * 16)) {
+      return -EFAULT;
+    }
+    long total = 0;
+    for (int i = 0; i < count; i++) {
+      long length = iovecs.getLong(i * 16L + 8);
+      if (length < 0 || length > MAX_DATAGRAM - total) {
+        return -EMSGSIZE;
+      }
+      total += length;
+    }
+    return send(tid, pid, fd, iovecs, (int) count, total, flags, path);
+  }
+
+  /** Gathers {@code total} bytes from the tracee's iovecs, once, and sends them to {@code path}. */
+  private static long send(
+      int tid, int pid, int fd, Memory iovecs, int count, long total, int flags, String path) {
+    Memory data = LinuxLibc.allocate(Math.max(total, 1));
+    long at = 0;
+    for (int i = 0; i < count; i++) {
+      long length = iovecs.getLong(i * 16L + 8);
+      if (length > 0 && !readTracee(tid, iovecs.getLong(i * 16L), data.share(at), length)) {
         return -EFAULT;
       }
+      at += length;
     }
     return onSocket(
         tid,
@@ -79,9 +119,19 @@ public final class UnixConnector {
         (socket, address) -> {
           long n =
               LinuxLibc.sendto(
-                  socket, data, length, flags | MSG_DONTWAIT, address, SOCKADDR_UN_BYTES);
+                  socket, data, total, flags | MSG_DONTWAIT, address, SOCKADDR_UN_BYTES);
           return n >= 0 ? n : -LinuxLibc.errno();
         });
+  }
+
+  private static boolean readTracee(int tid, long address, com.sun.jna.Pointer into, long length) {
+    Memory local = LinuxLibc.allocate(16);
+    Memory remote = LinuxLibc.allocate(16);
+    local.setPointer(0, into);
+    local.setLong(8, length);
+    remote.setLong(0, address);
+    remote.setLong(8, length);
+    return LinuxLibc.process_vm_readv(tid, local, 1, remote, 1, 0) == length;
   }
 
   /** A call on the tracee's socket with the address of {@code path}'s inode; or -errno. */

@@ -363,17 +363,26 @@ final class SyscallDecoder {
         return verdict;
       }
     }
-    if ((s == Syscall.CONNECT || s == Syscall.SENDTO)
+    if ((s == Syscall.CONNECT || s == Syscall.SENDTO || s == Syscall.SENDMSG)
         && p.reportKind == null
         && guard.restrictsUnixSockets()
         && p.path.startsWith(SocketAddresses.UNIX + "/")) {
       // The address was read from memory another thread may rewrite before the kernel reads it:
       // the tracer makes the call itself, to the path it checked, and the call returns that.
       String socketPath = p.path.substring(SocketAddresses.UNIX.length());
+      if (s == Syscall.SENDMSG && carriesControlData(tid, a[1])) {
+        // Its descriptors and credentials are the tracee's, which the tracer cannot send as its.
+        log.violation(CONNECT, p.path, pid, true);
+        return deny(EPERM);
+      }
       long result =
-          s == Syscall.CONNECT
-              ? -UnixConnector.connect(tid, pid, (int) a[0], socketPath)
-              : UnixConnector.sendTo(tid, pid, (int) a[0], a[1], a[2], (int) a[3], socketPath);
+          switch (s) {
+            case CONNECT -> -UnixConnector.connect(tid, pid, (int) a[0], socketPath);
+            case SENDTO ->
+                UnixConnector.sendTo(tid, pid, (int) a[0], a[1], a[2], (int) a[3], socketPath);
+            default ->
+                UnixConnector.sendMessage(tid, pid, (int) a[0], a[1], (int) a[2], socketPath);
+          };
       log.record(CONNECT, p.path, result < 0 ? (int) -result : 0, pid);
       return returns(result);
     }
@@ -414,6 +423,15 @@ final class SyscallDecoder {
       return resolved == null ? null : SocketAddresses.UNIX + resolved;
     }
     return address;
+  }
+
+  /**
+   * Whether a struct msghdr at {@code pointer} has control data (msg_controllen); unreadable: yes.
+   */
+  private boolean carriesControlData(int tid, long pointer) {
+    byte[] header = ptrace.readBytes(tid, pointer, 48).orElse(null);
+    return header == null
+        || ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getLong(40) != 0;
   }
 
   /** The destination of a struct msghdr at {@code pointer} (msg_name, msg_namelen), or null. */
