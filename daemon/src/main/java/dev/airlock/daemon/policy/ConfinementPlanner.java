@@ -202,6 +202,23 @@ public final class ConfinementPlanner {
         }
       }
     }
+    List<Path> hidden = new ArrayList<>(policy.hidden());
+    if (policy.enforcing() && keep.contains(cwd)) {
+      // The working directory is kept whole in the private /tmp even where the policy grants
+      // nothing in it: what it does not grant is covered, as hidden paths are.
+      List<Path> grants = new ArrayList<>(policy.readable());
+      grants.addAll(policy.writable());
+      grants.addAll(policy.executable());
+      // The private /tmp's own grant is the new tmpfs, not the host trees kept on it.
+      grants.removeIf(TMP::equals);
+      if (grants.stream().noneMatch(cwd::startsWith)) {
+        for (Path p : UngrantedEntries.below(cwd, grants)) {
+          if (!policy.isHidden(p)) {
+            hidden.add(p);
+          }
+        }
+      }
+    }
     Limits limits = policy.limits();
     boolean landlock = landlockAbi > 0 && policy.enforcing();
     List<Path> landlockWrite = new ArrayList<>();
@@ -247,7 +264,7 @@ public final class ConfinementPlanner {
             writable,
             List.of(),
             keep,
-            policy.hidden(),
+            hidden,
             new Confinement.Limits(
                 positive(limits.getProcesses()),
                 positive(limits.getMemoryBytes()),

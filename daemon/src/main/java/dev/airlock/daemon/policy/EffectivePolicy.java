@@ -27,6 +27,7 @@ public record EffectivePolicy(
     List<Path> executable,
     List<Path> hidden,
     List<Path> daemonState,
+    List<Path> blockDevices,
     Network network,
     List<String> env,
     boolean privateTmp,
@@ -39,13 +40,16 @@ public record EffectivePolicy(
     executable = List.copyOf(executable);
     hidden = List.copyOf(hidden);
     daemonState = List.copyOf(daemonState);
+    blockDevices = List.copyOf(blockDevices);
     env = List.copyOf(env);
   }
 
   /** Expands a loaded policy for an action. */
   public static EffectivePolicy of(String name, Policy policy, PolicyContext context) {
     List<Path> hidden = expand(policy.getHiddenList(), context);
-    for (Path always : context.alwaysHidden()) {
+    List<Path> everyAction = new ArrayList<>(context.alwaysHidden());
+    everyAction.addAll(context.blockDevices());
+    for (Path always : everyAction) {
       if (!hidden.contains(always)) {
         hidden.add(always);
       }
@@ -59,6 +63,7 @@ public record EffectivePolicy(
         expand(policy.getExecutableList(), context),
         hidden,
         context.alwaysHidden(),
+        context.blockDevices(),
         policy.hasNetwork() ? policy.getNetwork() : Network.NETWORK_NONE,
         policy.getEnvList(),
         policy.getPrivateTmp(),
@@ -68,12 +73,14 @@ public record EffectivePolicy(
 
   /**
    * The policy as a cache key sees it: every field, but without the daemon's own state directory
-   * and socket, which every action is denied and whose place differs from one daemon to the next
-   * (two daemons sharing a remote cache must compute the same key for the same action).
+   * and socket and the host's block devices, which every action is denied and which differ from one
+   * daemon to the next (two daemons sharing a remote cache must compute the same key for the same
+   * action).
    */
   public String keyText() {
     List<Path> ruleHidden = new ArrayList<>(hidden);
     ruleHidden.removeAll(daemonState);
+    ruleHidden.removeAll(blockDevices);
     return new EffectivePolicy(
             name,
             workspace,
@@ -82,6 +89,7 @@ public record EffectivePolicy(
             writable,
             executable,
             ruleHidden,
+            List.of(),
             List.of(),
             network,
             env,

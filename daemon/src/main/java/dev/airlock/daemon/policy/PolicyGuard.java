@@ -86,6 +86,12 @@ public final class PolicyGuard implements AccessGuard {
   }
 
   @Override
+  public boolean restrictsUnixSockets() {
+    // Without network only the action's own sockets, in its writable roots, may be reached.
+    return policy.enforcing() && policy.network() == Network.NETWORK_NONE;
+  }
+
+  @Override
   public boolean allowsNamespaces() {
     return policy.allowNamespaces();
   }

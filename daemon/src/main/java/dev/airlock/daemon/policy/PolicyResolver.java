@@ -50,7 +50,9 @@ public final class PolicyResolver {
             Path.of("/tmp"),
             request.declaredInputs(),
             request.declaredOutputs(),
-            alwaysHidden);
+            alwaysHidden,
+            // Listed for each action: a loop device made since the last one counts too.
+            BlockDevices.under(Path.of("/dev")));
     return EffectivePolicy.of(name, policy, context);
   }
 }

@@ -82,6 +82,33 @@ class ConfinementPlannerTest {
   }
 
   @Test
+  void whatAnEnforcingPolicyDoesNotGrantInAWorkingDirectoryKeptInThePrivateTmpIsCovered()
+      throws Exception {
+    Path notes = Files.writeString(WORKSPACE.resolve("notes.txt"), "undeclared\n");
+    Path other = Files.createDirectories(WORKSPACE.resolve("src/other"));
+    try {
+      ConfinementPlanner planner = new ConfinementPlanner(true, true, 7);
+      Confinement c = planner.plan(policy("hermetic"), WORKSPACE);
+      // Landlock's rule for the private /tmp reaches the workspace kept on it: only a mount can
+      // keep the kernel from what the tracer alone would refuse.
+      assertTrue(c.hidden().contains(notes), c.hidden().toString());
+      assertTrue(c.hidden().contains(other), "beside a declared input: " + c.hidden());
+      assertFalse(c.hidden().contains(WORKSPACE.resolve("src")), "on the way to src/a.c");
+      assertFalse(c.hidden().contains(WORKSPACE.resolve("src/a.c")), "a declared input");
+      assertFalse(c.hidden().contains(WORKSPACE.resolve("out")), "a declared output");
+      assertFalse(
+          planner.plan(policy("build"), WORKSPACE).hidden().contains(notes),
+          "build grants the whole workspace");
+      assertFalse(
+          planner.plan(policy("audit"), WORKSPACE).hidden().contains(notes),
+          "audit refuses nothing");
+    } finally {
+      Files.delete(notes);
+      Files.delete(other);
+    }
+  }
+
+  @Test
   void withoutAPidNamespaceTheOtherNamespacesStay() throws Exception {
     ConfinementPlanner planner = new ConfinementPlanner(true, false, 0);
     Confinement c = planner.plan(policy("hermetic"), WORKSPACE);

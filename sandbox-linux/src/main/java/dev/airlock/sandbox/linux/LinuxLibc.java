@@ -117,6 +117,13 @@ final class LinuxLibc {
   /** open(2); {@code path} is a NUL-terminated byte string (see {@link #path}). */
   static native int open(byte[] path, int flags);
 
+  static native int openat(int dirfd, byte[] path, int flags);
+
+  static native int connect(int sockfd, Pointer addr, int addrlen);
+
+  static native long sendto(
+      int sockfd, Pointer buf, long len, int flags, Pointer destAddr, int addrlen);
+
   /** statx(2) into a struct statx of 256 bytes; {@code path} as for {@link #open}. */
   static native int statx(int dirfd, byte[] path, int flags, int mask, Pointer statxbuf);
 

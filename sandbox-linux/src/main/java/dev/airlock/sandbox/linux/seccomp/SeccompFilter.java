@@ -1,7 +1,6 @@
 package dev.airlock.sandbox.linux.seccomp;
 
 import static dev.airlock.sandbox.linux.Errno.ENOSYS;
-import static dev.airlock.sandbox.linux.Errno.EPERM;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -58,7 +57,7 @@ public final class SeccompFilter {
   static final int OFFSET_ARG4_HIGH = OFFSET_ARG4_LOW + 4;
 
   /** clone(2) flags that create namespaces (CLONE_NEWTIME is only reachable through clone3). */
-  static final int CLONE_NEW_MASK =
+  public static final int CLONE_NEW_MASK =
       0x00020000 // CLONE_NEWNS
           | 0x02000000 // CLONE_NEWCGROUP
           | 0x04000000 // CLONE_NEWUTS
@@ -136,8 +135,8 @@ public final class SeccompFilter {
 
   /**
    * As {@link #build(SyscallTable, Set, Map)}; with {@code denyNewNamespaces}, clone(2) with a
-   * CLONE_NEW* flag fails with EPERM and clone3(2) with ENOSYS (its flags are in memory, out of
-   * BPF's reach; glibc then falls back to clone).
+   * CLONE_NEW* flag stops for the tracer (which refuses it with EPERM) and clone3(2) fails with
+   * ENOSYS (its flags are in memory, out of BPF's reach; glibc then falls back to clone).
    */
   public static SeccompFilter build(
       SyscallTable table,
@@ -181,7 +180,9 @@ public final class SeccompFilter {
       code.add(new Instruction(BPF_JMP_JEQ_K, 0, 4, table.cloneNumber()));
       code.add(new Instruction(BPF_LD_W_ABS, 0, 0, OFFSET_ARG0_LOW));
       code.add(new Instruction(BPF_JMP_JSET_K, 0, 1, CLONE_NEW_MASK));
-      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_ERRNO | EPERM));
+      // Stops so the tracer refuses it (EPERM) and records the attempt as an escape; the flags
+      // are in a register, so no thread can change them after the tracer's look.
+      code.add(new Instruction(BPF_RET_K, 0, 0, SECCOMP_RET_TRACE | table.cloneNumber()));
       // A clone that passes: traced when the caller traces CLONE (process limits), else run.
       code.add(
           new Instruction(

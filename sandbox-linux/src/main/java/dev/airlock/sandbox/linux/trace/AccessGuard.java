@@ -32,6 +32,15 @@ public interface AccessGuard {
    */
   Verdict check(AccessKind intent, String path, int pid);
 
+  /**
+   * Whether connects to unix sockets by path are allowed for some paths and refused for others;
+   * then the tracer connects an allowed one itself, to the path it checked (see {@link
+   * dev.airlock.sandbox.linux.UnixConnector}), since no kernel layer refuses a connect by path.
+   */
+  default boolean restrictsUnixSockets() {
+    return false;
+  }
+
   /** Whether the action may create namespaces of its own (unshare, setns). */
   default boolean allowsNamespaces() {
     return false;

@@ -5,6 +5,8 @@ import static dev.airlock.sandbox.linux.trace.AccessKind.*;
 
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Ptrace;
+import dev.airlock.sandbox.linux.UnixConnector;
+import dev.airlock.sandbox.linux.seccomp.SeccompFilter;
 import dev.airlock.sandbox.linux.seccomp.Syscall;
 import dev.airlock.sandbox.linux.seccomp.SyscallTable;
 import java.nio.ByteBuffer;
@@ -162,6 +164,15 @@ final class SyscallDecoder {
         return deny(EPERM);
       }
       return Next.CONTINUE;
+    }
+    if (s == Syscall.CLONE
+        && (a[0] & SeccompFilter.CLONE_NEW_MASK) != 0
+        && !guard.allowsNamespaces()) {
+      // The filter stops a namespace-creating clone so that it is refused here, and recorded
+      // as unshare and setns are.
+      log.record(ESCAPE, "(clone)", EPERM, pid);
+      log.violation(ESCAPE, "(clone)", pid, true);
+      return deny(EPERM);
     }
     if (Syscall.PROCESS_CREATION.contains(s)) {
       int limit = guard.processLimit();
@@ -352,6 +363,29 @@ final class SyscallDecoder {
         return verdict;
       }
     }
+    if ((s == Syscall.CONNECT || s == Syscall.SENDTO || s == Syscall.SENDMSG)
+        && p.reportKind == null
+        && guard.restrictsUnixSockets()
+        && p.path.startsWith(SocketAddresses.UNIX + "/")) {
+      // The address was read from memory another thread may rewrite before the kernel reads it:
+      // the tracer makes the call itself, to the path it checked, and the call returns that.
+      String socketPath = p.path.substring(SocketAddresses.UNIX.length());
+      if (s == Syscall.SENDMSG && carriesControlData(tid, a[1])) {
+        // Its descriptors and credentials are the tracee's, which the tracer cannot send as its.
+        log.violation(CONNECT, p.path, pid, true);
+        return deny(EPERM);
+      }
+      long result =
+          switch (s) {
+            case CONNECT -> -UnixConnector.connect(tid, pid, (int) a[0], socketPath);
+            case SENDTO ->
+                UnixConnector.sendTo(tid, pid, (int) a[0], a[1], a[2], (int) a[3], socketPath);
+            default ->
+                UnixConnector.sendMessage(tid, pid, (int) a[0], a[1], (int) a[2], socketPath);
+          };
+      log.record(CONNECT, p.path, result < 0 ? (int) -result : 0, pid);
+      return returns(result);
+    }
     if ((s == Syscall.OPEN || s == Syscall.OPENAT || s == Syscall.OPENAT2 || s == Syscall.CREAT)
         && (p.flags & O_CREAT) != 0
         && (p.flags & O_EXCL) == 0) {
@@ -391,6 +425,15 @@ final class SyscallDecoder {
     return address;
   }
 
+  /**
+   * Whether a struct msghdr at {@code pointer} has control data (msg_controllen); unreadable: yes.
+   */
+  private boolean carriesControlData(int tid, long pointer) {
+    byte[] header = ptrace.readBytes(tid, pointer, 48).orElse(null);
+    return header == null
+        || ByteBuffer.wrap(header).order(ByteOrder.nativeOrder()).getLong(40) != 0;
+  }
+
   /** The destination of a struct msghdr at {@code pointer} (msg_name, msg_namelen), or null. */
   private String messageAddress(int tid, int pid, long pointer) {
     byte[] header = ptrace.readBytes(tid, pointer, 16).orElse(null);
@@ -404,6 +447,12 @@ final class SyscallDecoder {
   /** The errno of the last {@link Next#DENY}. */
   int denyErrno() {
     return denyErrno;
+  }
+
+  /** Skips the call, which returns {@code result} (a count, or -errno) as if the kernel had. */
+  private Next returns(long result) {
+    denyErrno = (int) -result;
+    return Next.DENY;
   }
 
   private Next deny(int errno) {

@@ -111,6 +111,7 @@ class GuardTraceTest {
     assertEquals("bpf -1 1\nptrace -1 1\nclone-newuser -1 1\n", run.stdout());
     assertTrue(run.has(ESCAPE, "(bpf)"), run.toString());
     assertTrue(run.has(ESCAPE, "(ptrace)"), run.toString());
+    assertTrue(run.has(ESCAPE, "(clone)"), run.toString());
   }
 
   private static int violationPid(TraceHarness.Run run) {
