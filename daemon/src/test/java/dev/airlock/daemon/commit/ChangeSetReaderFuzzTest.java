@@ -167,8 +167,8 @@ class ChangeSetReaderFuzzTest {
         Files.createDirectory(path);
         write(path, d, mknod);
         PosixFiles.chmod(path, d.mode());
-      } else if (mknod && entry.getKey().chars().allMatch(c -> c < 0x80)) {
-        // mknod(1) takes the name as a string, which the JDK encodes in the locale's charset.
+      } else if (mknod && PathBytes.of(path).chars().allMatch(c -> c < 0x80)) {
+        // mknod(1) takes the path as a string, which the JDK encodes in the locale's charset.
         Process p =
             new ProcessBuilder("mknod", "--", path.toString(), "c", "0", "0")
                 .redirectErrorStream(true)
