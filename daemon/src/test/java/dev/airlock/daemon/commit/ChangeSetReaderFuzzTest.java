@@ -91,6 +91,46 @@ class ChangeSetReaderFuzzTest {
         });
   }
 
+  /**
+   * Found by ResourceExhaustionTest: the reader recursed once per level, and a tree some 2000
+   * levels deep overflowed a runner thread's stack; the action then never finished. Here, on a
+   * thread with a 64 KiB stack, 1000 levels (the recursive reader overflowed it).
+   */
+  @Test
+  void aTreeDeeperThanAThreadStackIsReadWithoutRecursion() throws Exception {
+    Path lower = Files.createDirectory(root.resolve("lower"));
+    Path upper = Files.createDirectory(root.resolve("upper"));
+    int depth = 1000;
+    Path dir = upper;
+    for (int i = 0; i < depth; i++) {
+      dir = Files.createDirectory(dir.resolve("d"));
+    }
+    Files.writeString(dir.resolve("f"), "bottom");
+    ChangeSet[] read = new ChangeSet[1];
+    Throwable[] failed = new Throwable[1];
+    Thread reader =
+        new Thread(
+            null,
+            () -> {
+              try {
+                read[0] = ChangeSetReader.read(upper, lower);
+              } catch (Throwable e) {
+                failed[0] = e;
+              }
+            },
+            "small-stack",
+            64 << 10);
+    reader.start();
+    reader.join();
+    // JUnit's @TempDir cleanup resolves every directory's real path: minutes at this depth.
+    PosixFiles.deleteTree(upper);
+    if (failed[0] != null) {
+      throw new AssertionError("reading a tree " + depth + " deep failed", failed[0]);
+    }
+    assertEquals(depth, read[0].count(Change.Kind.CREATE_DIR));
+    assertEquals(1, read[0].count(Change.Kind.CREATE_FILE));
+  }
+
   private static void randomTree(Random r, Dir dir, int depth) {
     for (int i = r.nextInt(depth == 0 ? 6 : 4); i > 0; i--) {
       String name = PathBytes.decode(Gen.fileName(r, r.nextInt(8) == 0 ? 255 : 12));
