@@ -48,7 +48,7 @@ class ResourceExhaustionTest {
     for (String name : printfNames) {
       script.append("n=\"$(printf '").append(name).append("_')\"; echo x > \"${n%_}\"; ");
     }
-    script.append("cat \"$(printf 'new\\nline_')\" 2>/dev/null; cat \"$(printf 'bad\\377\\376')\"");
+    script.append("n=\"$(printf 'new\\nline_')\"; cat \"${n%_}\" \"$(printf 'bad\\377\\376')\"");
 
     CliProcess.Result r = runs.run(ws, "odd", "--", "sh", "-c", script.toString());
 
@@ -76,9 +76,11 @@ class ResourceExhaustionTest {
         read.add(a.get("path").getAsString());
       }
     }
+    assertEquals("x\nx\n", r.stdout(), r::toString);
     assertTrue(
         read.contains(PathBytes.of(PathBytes.resolve(ws, "bad\uDCFF\uDCFE"))),
         "the access record has the read of the non-UTF-8 name: " + read);
+    assertTrue(read.contains(ws + "/new\nline"), "and of the name with a newline: " + read);
   }
 
   @Test

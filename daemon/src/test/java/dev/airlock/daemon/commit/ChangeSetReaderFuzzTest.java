@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and bytes that are not UTF-8. The oracle: the change set applied to the lower tree gives the
  * overlay's merged view.
  */
-@Timeout(120)
+// No class-wide @Timeout: scripts/fuzz runs the property for minutes.
 class ChangeSetReaderFuzzTest {
   private static final int[] MODES = {0644, 0600, 0755, 0700, 0750, 0444};
 
@@ -97,6 +97,7 @@ class ChangeSetReaderFuzzTest {
    * thread with a 64 KiB stack, 1000 levels (the recursive reader overflowed it).
    */
   @Test
+  @Timeout(60)
   void aTreeDeeperThanAThreadStackIsReadWithoutRecursion() throws Exception {
     Path lower = Files.createDirectory(root.resolve("lower"));
     Path upper = Files.createDirectory(root.resolve("upper"));

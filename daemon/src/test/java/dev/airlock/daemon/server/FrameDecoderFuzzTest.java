@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
@@ -94,8 +95,7 @@ class FrameDecoderFuzzTest {
           EmbeddedChannel channel = new EmbeddedChannel(new FrameDecoder(MAX));
           ByteBuf buffer = Unpooled.wrappedBuffer(prefix);
           DecoderException e =
-              org.junit.jupiter.api.Assertions.assertThrows(
-                  DecoderException.class, () -> channel.writeInbound(buffer));
+              assertThrows(DecoderException.class, () -> channel.writeInbound(buffer));
           FrameException cause = assertInstanceOf(FrameException.class, e.getCause());
           assertEquals(ErrorCode.FRAME_TOO_LARGE, cause.code(), cause.getMessage());
           assertNull(channel.readInbound());
