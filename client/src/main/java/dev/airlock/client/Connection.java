@@ -22,6 +22,7 @@ import java.nio.file.Path;
 final class Connection implements Closeable {
   private final SocketChannel channel;
   private final FrameReader<DaemonMessage> reader;
+  private volatile boolean receiving;
 
   private Connection(SocketChannel channel) {
     this.channel = channel;
@@ -58,11 +59,15 @@ final class Connection implements Closeable {
         }
       }
     } catch (IOException e) {
-      // The daemon may have refused the connection before reading (e.g. another uid).
-      DaemonMessage pending = tryReceive();
-      if (pending != null && pending.hasError()) {
-        throw new DaemonErrorException(
-            pending.getError().getCode(), pending.getError().getMessage());
+      // The daemon may have refused the connection before reading (e.g. another uid). Only
+      // before anyone reads the replies: a send from another thread (stdin, a cancel) that fails
+      // because the action ended must not take the reader's frames (its Finished) from under it.
+      if (!receiving) {
+        DaemonMessage pending = tryReceive();
+        if (pending != null && pending.hasError()) {
+          throw new DaemonErrorException(
+              pending.getError().getCode(), pending.getError().getMessage());
+        }
       }
       throw e;
     }
@@ -70,6 +75,7 @@ final class Connection implements Closeable {
 
   /** The next frame, or null when the daemon closed the connection. */
   DaemonMessage receive() throws IOException {
+    receiving = true;
     return reader.read();
   }
 

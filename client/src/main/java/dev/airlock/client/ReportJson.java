@@ -14,6 +14,8 @@ import dev.airlock.protocol.OutputDifference;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.ProcessInfo;
 import dev.airlock.protocol.Violation;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -47,8 +49,7 @@ public final class ReportJson {
     } else if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
       json.append(",\n  \"exit_code\": ").append(result.getExitCode());
     }
-    json.append(",\n  \"wall_time_ms\": ")
-        .append(String.format(Locale.ROOT, "%.3f", result.getWallTimeUs() / 1000.0));
+    json.append(",\n  \"wall_time_ms\": ").append(millis(result.getWallTimeUs()));
     json.append(",\n  \"traced\": ").append(report.getTraced());
     json.append(",\n  \"complete\": ")
         .append(report.getTraced() && report.getObservationGapsCount() == 0);
@@ -58,7 +59,10 @@ public final class ReportJson {
     Map<String, Integer> counts = new TreeMap<>(report.getCountsMap());
     boolean first = true;
     for (Map.Entry<String, Integer> e : counts.entrySet()) {
-      json.append(first ? "" : ", ").append(quote(e.getKey())).append(": ").append(e.getValue());
+      json.append(first ? "" : ", ")
+          .append(quote(e.getKey()))
+          .append(": ")
+          .append(Integer.toUnsignedString(e.getValue()));
       first = false;
     }
     json.append("},\n  \"cache\": ");
@@ -128,7 +132,7 @@ public final class ReportJson {
     }
     if (!cache.getSourceAction().isEmpty()) {
       json.append(", \"source_action\": ").append(quote(cache.getSourceAction()));
-      json.append(", \"source_time_ms\": ").append(cache.getSourceTimeMs());
+      json.append(", \"source_time_ms\": ").append(Long.toUnsignedString(cache.getSourceTimeMs()));
     }
     if (cache.getFromRemote()) {
       json.append(", \"from_remote\": true");
@@ -146,9 +150,8 @@ public final class ReportJson {
         strings(json, PathBytes.fromWire(cache.getNondeterministicOutputsList()));
       }
     }
-    json.append(", \"path_set_size\": ").append(cache.getPathSetSize());
-    json.append(", \"lookup_time_ms\": ")
-        .append(String.format(Locale.ROOT, "%.3f", cache.getLookupTimeUs() / 1000.0));
+    json.append(", \"path_set_size\": ").append(Integer.toUnsignedString(cache.getPathSetSize()));
+    json.append(", \"lookup_time_ms\": ").append(millis(cache.getLookupTimeUs()));
     json.append('}');
   }
 
@@ -174,7 +177,7 @@ public final class ReportJson {
           .append(", \"path\": ")
           .append(quote(PathBytes.fromWire(c.getPath())));
       if (c.getKind() == FileChangeKind.CREATED || c.getKind() == FileChangeKind.MODIFIED) {
-        json.append(", \"size\": ").append(c.getSize());
+        json.append(", \"size\": ").append(Long.toUnsignedString(c.getSize()));
       }
       if (c.getKind() != FileChangeKind.DELETED) {
         json.append(", \"mode\": ").append(quote(String.format(Locale.ROOT, "%04o", c.getMode())));
@@ -204,13 +207,13 @@ public final class ReportJson {
           .append(", \"kind\": ")
           .append(quote(kind.replace('_', '-')));
       if (d.getKind() == DifferenceKind.DIFFERENCE_TEXT) {
-        json.append(", \"line\": ").append(d.getLine());
+        json.append(", \"line\": ").append(Long.toUnsignedString(d.getLine()));
       }
       if (d.getKind() == DifferenceKind.DIFFERENCE_TEXT
           || d.getKind() == DifferenceKind.DIFFERENCE_BINARY) {
-        json.append(", \"offset\": ").append(d.getOffset());
-        json.append(", \"first_size\": ").append(d.getFirstSize());
-        json.append(", \"second_size\": ").append(d.getSecondSize());
+        json.append(", \"offset\": ").append(Long.toUnsignedString(d.getOffset()));
+        json.append(", \"first_size\": ").append(Long.toUnsignedString(d.getFirstSize()));
+        json.append(", \"second_size\": ").append(Long.toUnsignedString(d.getSecondSize()));
       }
       if (d.getKind() != DifferenceKind.DIFFERENCE_BINARY) {
         json.append(", \"first\": ").append(quote(d.getFirstText()));
@@ -220,6 +223,17 @@ public final class ReportJson {
       first = false;
     }
     json.append(first ? "]}" : "\n  ]}");
+  }
+
+  /**
+   * Microseconds as milliseconds with three decimals. The protocol's counters are unsigned (uint32,
+   * uint64) and Java reads them into signed ints and longs: a value past the signed range must not
+   * print as a negative number.
+   */
+  private static String millis(long us) {
+    return new BigDecimal(new BigInteger(Long.toUnsignedString(us)))
+        .movePointLeft(3)
+        .toPlainString();
   }
 
   /** The kind as reports name it: "read", "absent-probe", ... */

@@ -5,6 +5,7 @@ import com.google.protobuf.TextFormat;
 import com.google.protobuf.TextFormatParseInfoTree;
 import com.google.protobuf.TextFormatParseLocation;
 import dev.airlock.protocol.FileErrors;
+import dev.airlock.protocol.Network;
 import dev.airlock.protocol.Policy;
 import dev.airlock.protocol.PolicyMode;
 import java.io.IOException;
@@ -181,9 +182,17 @@ public final class PolicyLoader {
                 + "' is not a variable name or NAME_PREFIX*");
       }
     }
-    if (policy.hasMode() && policy.getMode() == PolicyMode.MODE_UNSPECIFIED) {
+    // A number the enum does not name (mode: 99) parses as UNRECOGNIZED in proto3 text format.
+    if (policy.hasMode()
+        && policy.getMode() != PolicyMode.MODE_AUDIT
+        && policy.getMode() != PolicyMode.MODE_ENFORCE) {
       throw new PolicyException(
           at(name, locations, field("mode"), -1) + "mode: use MODE_AUDIT or MODE_ENFORCE");
+    }
+    if (policy.hasNetwork() && policy.getNetwork() == Network.UNRECOGNIZED) {
+      throw new PolicyException(
+          at(name, locations, field("network"), -1)
+              + "network: use NETWORK_NONE, NETWORK_LOOPBACK or NETWORK_FULL");
     }
     return new Parsed(policy, name, locations);
   }
@@ -206,6 +215,11 @@ public final class PolicyLoader {
   private record Source(String name, String text) {}
 
   private Source read(String nameOrPath) throws PolicyException {
+    if (nameOrPath.indexOf('\0') >= 0) {
+      // No file name holds a NUL, and Path.of refuses it with an unchecked InvalidPathException.
+      throw new PolicyException(
+          "'" + nameOrPath.replace("\0", "\\0") + "' is not a policy name or path (a NUL byte)");
+    }
     if (isShippedName(nameOrPath)) {
       try (InputStream in =
           PolicyLoader.class.getResourceAsStream(SHIPPED + nameOrPath + ".textproto")) {

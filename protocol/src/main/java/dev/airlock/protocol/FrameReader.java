@@ -1,6 +1,5 @@
 package dev.airlock.protocol;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
@@ -34,15 +33,38 @@ public final class FrameReader<T extends MessageLite> {
     if (first < 0) {
       return null;
     }
-    int length = CodedInputStream.readRawVarint32(first, in);
-    if (length < 0 || length > maxFrameBytes) {
+    long length = prefix(first);
+    if (length > maxFrameBytes) {
       throw new InvalidProtocolBufferException(
-          "frame of " + Integer.toUnsignedString(length) + " bytes exceeds " + maxFrameBytes);
+          "frame of " + length + " bytes exceeds " + maxFrameBytes);
     }
-    byte[] frame = in.readNBytes(length);
+    byte[] frame = in.readNBytes((int) length);
     if (frame.length < length) {
       throw new EOFException("stream ended inside a frame");
     }
     return parser.parseFrom(frame);
+  }
+
+  /**
+   * The length prefix, at most 5 varint bytes (35 bits, so never negative). Not protobuf's
+   * readRawVarint32, which keeps only the low 32 bits of a longer varint: a prefix of 2^32 + 2
+   * would read as 2 and the stream would be parsed out of step.
+   */
+  private long prefix(int first) throws IOException {
+    long length = 0;
+    int b = first;
+    for (int shift = 0; ; shift += 7) {
+      if (shift == 35) {
+        throw new InvalidProtocolBufferException("the frame's length prefix is not a varint32");
+      }
+      length |= (long) (b & 0x7f) << shift;
+      if ((b & 0x80) == 0) {
+        return length;
+      }
+      b = in.read();
+      if (b < 0) {
+        throw new EOFException("stream ended inside a frame's length prefix");
+      }
+    }
   }
 }

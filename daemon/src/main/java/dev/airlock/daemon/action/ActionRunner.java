@@ -82,6 +82,11 @@ final class ActionRunner implements Runnable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       result = failed("airlockd was interrupted while running the action");
+    } catch (StackOverflowError e) {
+      // An action's tree can nest deeper than any recursion over it can go; without a result
+      // here the client would wait forever and the action would hold its slot.
+      log.log(Level.SEVERE, "action " + action.id() + ": stack overflow while finishing it", e);
+      result = failed("airlockd could not finish the action: its files nest too deeply");
     }
     result.setWallTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - startNanos));
     action.markFinished();

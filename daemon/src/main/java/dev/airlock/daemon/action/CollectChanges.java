@@ -3,6 +3,7 @@ package dev.airlock.daemon.action;
 import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.protocol.CommitOutcome;
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -27,7 +28,15 @@ final class CollectChanges implements FinishingStep {
       run.changes = layer.collect();
     } catch (IOException | RuntimeException e) {
       log.log(Level.WARNING, "action " + run.action().id() + ": cannot read its changes", e);
-      CommitChanges.failed(run, e);
+      // ENAMETOOLONG names a path of thousands of bytes; say what it means instead.
+      boolean tooLong =
+          e instanceof FileSystemException f && "File name too long".equals(f.getReason());
+      CommitChanges.failed(
+          run,
+          tooLong
+              ? new IOException(
+                  "it created a path longer than PATH_MAX (4096 bytes), which cannot be committed")
+              : e);
     }
   }
 }

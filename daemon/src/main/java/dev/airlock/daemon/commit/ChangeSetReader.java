@@ -6,7 +6,9 @@ import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 
 /**
@@ -32,29 +34,42 @@ public final class ChangeSetReader {
    */
   public static ChangeSet read(Path upper, Path lower) throws IOException {
     List<Change> changes = new ArrayList<>();
-    walk("", upper, lower, changes);
+    // A queue, not recursion: an action can nest directories far deeper than a thread's stack
+    // (thousands of levels overflowed it and the action never finished).
+    Deque<Dir> dirs = new ArrayDeque<>();
+    dirs.add(new Dir("", upper, lower));
+    while (!dirs.isEmpty()) {
+      walk(dirs.poll(), changes, dirs);
+    }
     return ChangeSet.of(changes);
   }
 
-  // lowerDir is null below an opaque or new directory: nothing of the lower shows through there.
-  private static void walk(String dir, Path upperDir, Path lowerDir, List<Change> out)
-      throws IOException {
+  /** A directory of the upper dir still to read; lower is null below an opaque or new one. */
+  private record Dir(String path, Path upper, Path lower) {}
+
+  private static void walk(Dir dir, List<Change> out, Deque<Dir> pending) throws IOException {
     List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(upperDir)) {
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir.upper())) {
       stream.forEach(children::add);
     }
     children.sort(null);
     for (Path upper : children) {
       String name = PathBytes.of(upper.getFileName());
-      String path = dir.isEmpty() ? name : dir + "/" + name;
-      Path lower = lowerDir == null ? null : lowerDir.resolve(upper.getFileName());
+      String path = dir.path().isEmpty() ? name : dir.path() + "/" + name;
+      Path lower = dir.lower() == null ? null : dir.lower().resolve(upper.getFileName());
       Stat lowerStat = lower == null ? null : PosixFiles.lstatOrNull(lower);
-      visit(path, upper, PosixFiles.lstat(upper), lower, lowerStat, out);
+      visit(path, upper, PosixFiles.lstat(upper), lower, lowerStat, out, pending);
     }
   }
 
   private static void visit(
-      String path, Path upper, Stat stat, Path lower, Stat lowerStat, List<Change> out)
+      String path,
+      Path upper,
+      Stat stat,
+      Path lower,
+      Stat lowerStat,
+      List<Change> out,
+      Deque<Dir> pending)
       throws IOException {
     if (isWhiteout(upper, stat)) {
       if (lowerStat != null) {
@@ -71,14 +86,14 @@ public final class ChangeSetReader {
         if (stat.mode() != lowerStat.mode()) {
           out.add(Change.chmod(path, stat.mode()));
         }
-        walk(path, upper, lower, out);
+        pending.add(new Dir(path, upper, lower));
         return;
       }
       if (lowerStat != null) {
         out.add(Change.delete(path));
       }
       out.add(Change.createDir(path, stat.mode(), stat.mtime()));
-      walk(path, upper, null, out);
+      pending.add(new Dir(path, upper, null));
       return;
     }
     if (stat.isFile()) {

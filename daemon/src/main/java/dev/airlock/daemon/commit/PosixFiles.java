@@ -135,6 +135,51 @@ final class PosixFiles {
    * so that a non-root daemon can empty it.
    */
   static void deleteTree(Path path) throws IOException {
+    // An action can nest directories past PATH_MAX (mkdir -p walks down with relative names),
+    // and every path operation below that depth fails with ENAMETOOLONG. Each such failure moves
+    // an ancestor of the entry, at half the limit, up to a child of the root, from where it is
+    // reachable again; every move takes levels out of the chain, so this ends.
+    int moved = 0;
+    while (true) {
+      try {
+        deleteByPath(path);
+        return;
+      } catch (TooLongException e) {
+        Path ancestor = path;
+        for (Path part : path.relativize(e.entry)) {
+          Path next = ancestor.resolve(part);
+          if (next.toString().length() > HALF_PATH_MAX) {
+            break;
+          }
+          ancestor = next;
+        }
+        if (ancestor.equals(path) || ancestor.getParent().equals(path)) {
+          throw new java.nio.file.FileSystemException(
+              e.entry.toString(), null, "File name too long: cannot reach it to delete it");
+        }
+        Path up = path.resolve(".airlock-deep-" + moved++);
+        while (Files.exists(up, NOFOLLOW)) {
+          up = path.resolve(".airlock-deep-" + moved++);
+        }
+        Files.move(ancestor, up);
+      }
+    }
+  }
+
+  private static final int HALF_PATH_MAX = 2048;
+
+  /** An entry deleteByPath could not reach: its path is longer than PATH_MAX. */
+  private static final class TooLongException extends IOException {
+    private static final long serialVersionUID = 1L;
+    final transient Path entry;
+
+    TooLongException(Path entry) {
+      super(entry.toString(), null);
+      this.entry = entry;
+    }
+  }
+
+  private static void deleteByPath(Path path) throws IOException {
     // Typed attributes: the string form ("unix:mode,...") is parsed on every call, which costs
     // milliseconds per tree while the daemon's code is still interpreted.
     BasicFileAttributes attributes;
@@ -142,6 +187,11 @@ final class PosixFiles {
       attributes = Files.readAttributes(path, BasicFileAttributes.class, NOFOLLOW);
     } catch (NoSuchFileException e) {
       return;
+    } catch (java.nio.file.FileSystemException e) {
+      if ("File name too long".equals(e.getReason())) {
+        throw new TooLongException(path);
+      }
+      throw e;
     }
     if (attributes.isDirectory()) {
       DirectoryStream<Path> opened;
@@ -154,7 +204,7 @@ final class PosixFiles {
       }
       try (DirectoryStream<Path> children = opened) {
         for (Path child : children) {
-          deleteTree(child);
+          deleteByPath(child);
         }
       }
     }
