@@ -226,7 +226,7 @@ final class RemoteFrontEnd implements FrontEnd {
               + ", exit "
               + (r.hasResult() ? r.getResult().getExitCode() : -1)
               + "): "
-              + summary);
+              + r.getMessage());
     }
 
     @Override

@@ -19,6 +19,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +122,15 @@ class BazelRemoteExecutionTest {
     Run again = bazel("remote", "test", remote(), "//...");
     assertEquals(0, again.status, again.output);
     Map<String, Integer> kinds = again.processes();
-    assertTrue(kinds.getOrDefault("remote cache hit", 0) >= 10, again.output);
+    String notCached =
+        daemon
+            .log()
+            .lines()
+            .filter(l -> l.contains("not cached"))
+            .collect(Collectors.joining("\n"));
+    assertTrue(
+        kinds.getOrDefault("remote cache hit", 0) >= 10,
+        again.output + "\nwhat the daemon did not cache:\n" + notCached);
     assertEquals(
         List.of("internal", "remote cache hit"), List.copyOf(kinds.keySet()), again.output);
     long after = daemon.log().lines().filter(l -> l.contains("accepted:")).count();

@@ -395,8 +395,11 @@ final class SyscallDecoder {
   }
 
   /**
-   * A struct sockaddr at {@code pointer} as a CONNECT record's address, or null; a socket path
-   * relative to the working directory is made absolute, as the kernel resolves it.
+   * A struct sockaddr at {@code pointer} as a CONNECT record's address, or null; a socket path is
+   * resolved as the kernel resolves it (relative to the working directory, through symlinks), so
+   * that the policy judges, and the tracer connects to, the socket the path really names ({@code
+   * /var/run/nscd/socket} is {@code /run/nscd/socket}; a link in the workspace to a host socket is
+   * that host socket).
    */
   private String address(int tid, int pid, long pointer, long length) {
     if (pointer == 0) {
@@ -407,7 +410,6 @@ final class SyscallDecoder {
             ptrace.readBytes(tid, pointer, (int) Math.min(Math.max(length, 0), 128)).orElse(null));
     if (address != null
         && address.startsWith(SocketAddresses.UNIX)
-        && !address.startsWith(SocketAddresses.UNIX + "/")
         && !address.startsWith(SocketAddresses.UNIX + "@")
         && !address.equals(SocketAddresses.UNIX + "(unnamed)")) {
       links.clear();
