@@ -108,8 +108,9 @@ class PolicyLearnTest {
 
     // A header outside everything the build read before. Not under /tmp: the learned policy's
     // /tmp is private, where a host file is absent rather than refused.
-    Path outside = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "outside-");
+    Path outside = Outside.directory("learn-outside");
     Files.writeString(outside.resolve("extra.h"), "#define EXTRA 1\n");
+    outside.resolve("extra.h").toFile().deleteOnExit();
     Files.writeString(
         ws.resolve("src/more.c"),
         "#include \"util.h\"\n#include \""

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.airlock.tests.Outside;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

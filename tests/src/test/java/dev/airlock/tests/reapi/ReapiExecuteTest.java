@@ -26,6 +26,7 @@ import com.google.longrunning.Operation;
 import com.google.protobuf.Any;
 import com.google.rpc.Code;
 import com.google.rpc.PreconditionFailure;
+import dev.airlock.tests.Outside;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.protobuf.StatusProto;
