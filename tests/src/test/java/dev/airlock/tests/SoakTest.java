@@ -132,9 +132,9 @@ class SoakTest {
       sampler.join();
       assertEquals(ACTIONS, done.get(), "every action has its result");
 
-      // The daemon settles: connections closed, actions reaped.
-      Thread.sleep(2000);
-      Sample end = sample(daemon.pid(), done.get());
+      // The daemon settles (connections closed, actions reaped): wait for it, up to 10 s; what is
+      // still open then is a leak, which the assertions below name.
+      Sample end = settled(daemon.pid(), done.get(), baseline, Duration.ofSeconds(10));
       curve.add(end);
       Path csv = Path.of("target/soak-curve.csv").toAbsolutePath();
       Files.createDirectories(csv.getParent());
@@ -174,6 +174,19 @@ class SoakTest {
                   + " MiB; curve in "
                   + csv);
     }
+  }
+
+  /** The first sample back within the baseline's descriptors and threads, or the last one. */
+  private static Sample settled(long pid, int done, Sample baseline, Duration timeout)
+      throws IOException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Sample s = sample(pid, done);
+    while ((s.fds() > baseline.fds() + 4 || s.threads() > baseline.threads() + 8)
+        && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      s = sample(pid, done);
+    }
+    return s;
   }
 
   private static long maxRss(List<Sample> samples, int from, int to) {

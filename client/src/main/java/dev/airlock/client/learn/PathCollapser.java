@@ -61,11 +61,6 @@ final class PathCollapser {
     return foldInto(grants, accessed);
   }
 
-  /** The set with every path below another one folded into that one. */
-  static Map<String, Tally> foldNested(Map<String, Tally> paths) {
-    return foldInto(paths.keySet(), paths);
-  }
-
   /** Each accessed path's tally added to the outermost grant at or above it. */
   private static Map<String, Tally> foldInto(Set<String> grants, Map<String, Tally> accessed) {
     Map<String, Tally> folded = new TreeMap<>();

@@ -7,9 +7,11 @@ import dev.airlock.protocol.Policy;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -95,16 +97,15 @@ public final class PolicyLearner {
     }
     // A stat or a listing of a directory on the way to something readable needs no grant (the
     // mount tree has the way down, and names only): only the others are reads of their own.
+    Set<String> onTheWayToGrants = new HashSet<>();
+    seen.values().forEach(m -> m.keySet().forEach(g -> addWayTo(onTheWayToGrants, g)));
     for (String path : looks) {
-      String symbolic = paths.symbolic(path);
       boolean onTheWay =
           paths.isAboveWorkspace(path)
               || base.leadsToReadable(path)
-              || seen.values().stream()
-                  .flatMap(m -> m.keySet().stream())
-                  .anyMatch(granted -> PolicyPaths.isAtOrBelow(granted, symbolic));
+              || onTheWayToGrants.contains(paths.symbolic(path));
       if (!onTheWay) {
-        read(seen, path);
+        read(seen, path).ifPresent(g -> addWayTo(onTheWayToGrants, g));
       }
     }
     Map<GrantKind, Map<String, Tally>> grants = new EnumMap<>(GrantKind.class);
@@ -117,10 +118,19 @@ public final class PolicyLearner {
         earlier.base(), earlier.runs() + 1, description, grants, network, networkUse);
   }
 
-  private void read(Map<GrantKind, Map<String, Tally>> seen, String path) {
-    if (!base.readable(path) && !privateTmp(path)) {
-      add(seen, GrantKind.READABLE, installation(path).orElse(path), path);
+  /** A grant and every directory above it: what a look at any of them is on the way to. */
+  private static void addWayTo(Set<String> ways, String grant) {
+    for (Optional<String> p = Optional.of(grant);
+        p.isPresent() && ways.add(p.get());
+        p = PolicyPaths.parent(p.get())) {}
+  }
+
+  /** Grants a read unless the base covers it; the grant's symbolic path when one was added. */
+  private Optional<String> read(Map<GrantKind, Map<String, Tally>> seen, String path) {
+    if (base.readable(path) || privateTmp(path)) {
+      return Optional.empty();
     }
+    return Optional.of(add(seen, GrantKind.READABLE, installation(path).orElse(path), path));
   }
 
   private void write(Map<GrantKind, Map<String, Tally>> seen, String path) {
@@ -129,10 +139,11 @@ public final class PolicyLearner {
     }
   }
 
-  private void add(
+  private String add(
       Map<GrantKind, Map<String, Tally>> seen, GrantKind kind, String grant, String example) {
     String symbolic = representable(paths.symbolic(grant));
     seen.get(kind).merge(symbolic, Tally.of(paths.symbolic(example)), Tally::plus);
+    return symbolic;
   }
 
   private boolean privateTmp(String path) {
