@@ -24,14 +24,19 @@ airlock_java_version() {
 }
 
 airlock_check_platform() {
-  [ "$(uname -s)" = "Linux" ] || airlock_die "Airlock runs only on Linux (it needs seccomp, ptrace and namespaces); this is $(uname -s)"
+  # $OSTYPE, not uname: ./airlock runs for every call, and a fork costs.
+  case "${OSTYPE:-}" in
+    linux*) ;;
+    *) airlock_die "Airlock runs only on Linux (it needs seccomp, ptrace and namespaces); this is $(uname -s)" ;;
+  esac
 }
 
 # Builds the client and the daemon when their jars are missing or older than any source.
 airlock_ensure_built() {
   local stamp="$AIRLOCK_ROOT/client/target/airlock-build.stamp"
   local reason=""
-  if [ ! -f "$stamp" ] || [ ! -f "$AIRLOCK_ROOT/daemon/target/airlock-daemon.jar" ]; then
+  if [ ! -f "$stamp" ] || [ ! -f "$AIRLOCK_ROOT/daemon/target/airlock-daemon.jar" ] \
+      || [ ! -x "$AIRLOCK_ROOT/sandbox-linux/target/airlock-client" ]; then
     reason="first run"
   elif [ -n "$(cd "$AIRLOCK_ROOT" && find pom.xml protocol sandbox-linux policies daemon client \
         \( -name target -prune \) -o \( -path '*/src/main/*' -o -name pom.xml \) \
@@ -40,6 +45,7 @@ airlock_ensure_built() {
   fi
   [ -z "$reason" ] && return 0
 
+  [ -n "${AIRLOCK_JAVA:-}" ] || airlock_find_java
   command -v mvn >/dev/null 2>&1 || airlock_die "Maven is needed to build Airlock; install Maven 3.8 or newer (Debian: apt-get install maven)"
   if [ -z "${CC:-}" ] && ! command -v cc >/dev/null 2>&1 && ! command -v gcc >/dev/null 2>&1; then
     airlock_die "a C compiler is needed to build Airlock's launcher; install one (Debian: apt-get install gcc)"

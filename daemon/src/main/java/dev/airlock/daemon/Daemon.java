@@ -4,6 +4,7 @@ import dev.airlock.daemon.action.ActionService;
 import dev.airlock.daemon.action.DaemonStatus;
 import dev.airlock.daemon.action.SharedState;
 import dev.airlock.daemon.cache.CacheStores;
+import dev.airlock.daemon.cli.CliSessions;
 import dev.airlock.daemon.commit.OverlayProbe;
 import dev.airlock.daemon.commit.WriteTransactions;
 import dev.airlock.daemon.policy.ConfinementPlanner;
@@ -150,6 +151,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
     sandboxFeatures.put("trace", config.traceMode().name().toLowerCase(Locale.ROOT));
     StateDirectory.prepareSocketPath(paths.socket());
+    CliSessions cliSessions = new CliSessions();
     DaemonServer server =
         DaemonServer.bind(
             paths.socket(),
@@ -157,11 +159,14 @@ final class Daemon implements DaemonControl, AutoCloseable {
             this,
             Processes.uid(),
             Protocol.MAX_FRAME_BYTES,
-            config.idleTimeoutMillis());
+            config.idleTimeoutMillis(),
+            cliSessions);
     // Only the daemon that bound the socket removes it: one that failed to start (another
     // daemon listens there) must leave the live socket alone.
     own(() -> Files.deleteIfExists(paths.socket()));
     own(server);
+    // Closed before the server: a session gets to tell its client how its action ended.
+    own(cliSessions);
     Files.setPosixFilePermissions(paths.socket(), PosixFilePermissions.fromString("rw-------"));
     openRemoteFrontEnds(shared);
     serving = true;

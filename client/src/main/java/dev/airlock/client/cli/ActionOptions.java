@@ -128,14 +128,14 @@ final class ActionOptions {
               + " (a failed action's writes then stay).")
   boolean unsafeDirectWrites;
 
-  /** The working directory of the action, absolute. */
-  Path workingDirectory() {
-    return (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize();
+  /** The working directory of the action, absolute: --cwd, or the client's. */
+  Path workingDirectory(CliContext context) {
+    return cwd == null ? context.workingDirectory() : context.resolve(cwd);
   }
 
   /** A request for {@code command} with these options (the policy is the caller's to set). */
-  ExecuteRequest.Builder request(List<String> command) throws IOException {
-    Path dir = workingDirectory();
+  ExecuteRequest.Builder request(List<String> command, CliContext context) throws IOException {
+    Path dir = workingDirectory(context);
     List<String> declaredInputs = new ArrayList<>(inputs);
     List<String> declaredOutputs = new ArrayList<>(outputs);
     if (manifest != null) {
@@ -146,7 +146,7 @@ final class ActionOptions {
     ExecuteRequest.Builder request =
         ExecuteRequest.newBuilder()
             .addAllArgv(PathBytes.toWire(command))
-            .putAllEnv(PathBytes.toWire(environment()))
+            .putAllEnv(PathBytes.toWire(environment(context)))
             .setCwd(PathBytes.toWire(dir.toString()))
             .setTimeoutMs(timeout == null ? 0 : Durations.parseMillis(timeout))
             .setStdinMode(stdin ? StdinMode.STDIN_STREAM : StdinMode.STDIN_NULL)
@@ -207,11 +207,12 @@ final class ActionOptions {
   }
 
   /** Submits the request, starting the daemon first when none answers (unless --no-start). */
-  ActionCall submit(AirlockPaths paths, ExecuteRequest request) throws IOException {
+  ActionCall submit(AirlockPaths paths, ExecuteRequest request, CliContext context)
+      throws IOException {
     ActionCall call = AirlockCli.connect(paths, !noStart).execute(request);
-    SignalForwarder.install(call);
+    context.onSignal(call::cancel);
     if (stdin) {
-      startStdinForwarder(call);
+      startStdinForwarder(call, context.stdin());
     }
     return call;
   }
@@ -225,9 +226,10 @@ final class ActionOptions {
     }
   }
 
-  private Map<String, String> environment() {
+  private Map<String, String> environment(CliContext context) {
     Map<String, String> result = new LinkedHashMap<>();
-    System.getenv()
+    context
+        .environment()
         .forEach(
             (name, value) -> {
               if (envInherit || DEFAULT_ENV.contains(name) || name.startsWith("LC_")) {
@@ -244,13 +246,12 @@ final class ActionOptions {
     return result;
   }
 
-  private static void startStdinForwarder(ActionCall call) {
+  private static void startStdinForwarder(ActionCall call, InputStream in) {
     Thread forwarder =
         new Thread(
             () -> {
               byte[] buffer = new byte[64 * 1024];
               try {
-                InputStream in = System.in;
                 int n;
                 while ((n = in.read(buffer)) > 0) {
                   call.writeStdin(buffer, 0, n);

@@ -7,6 +7,9 @@ import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Version;
 import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -76,24 +79,65 @@ public final class AirlockCli {
           "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
+  private final CliContext context;
+
+  private AirlockCli(CliContext context) {
+    this.context = context;
+  }
+
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(execute(new ProcessContext(), args));
+  }
+
+  /**
+   * Runs one invocation in {@code context} and returns its exit status.
+   *
+   * @throws CliContext.OwnProcessRequired when the command must run in the client's own process
+   */
+  public static int execute(CliContext context, String[] args) {
+    CommandLine cli = commandLine(context);
+    int status = cli.execute(args);
+    if (cli.getExecutionResult() instanceof CliContext.OwnProcessRequired e) {
+      throw e;
+    }
+    return status;
   }
 
   /** The command line with every subcommand; a failure in a command is one line on stderr. */
-  static CommandLine commandLine() {
-    CommandLine cli = new CommandLine(new AirlockCli());
+  static CommandLine commandLine(CliContext context) {
+    CommandLine cli = new CommandLine(new AirlockCli(context));
+    cli.setOut(
+        new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
+    cli.setErr(
+        new PrintWriter(new OutputStreamWriter(context.err(), StandardCharsets.UTF_8), true));
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
+          if (e instanceof CliContext.OwnProcessRequired own) {
+            commandLine.setExecutionResult(own);
+            return EXIT_AIRLOCK_ERROR;
+          }
           commandLine.getErr().println("airlock: " + describe(e));
           return EXIT_AIRLOCK_ERROR;
         });
     return cli;
   }
 
+  /** The command line in this JVM's own context (tests of parsing and help). */
+  static CommandLine commandLine() {
+    return commandLine(new ProcessContext());
+  }
+
+  /** Where this invocation runs. */
+  CliContext context() {
+    return context;
+  }
+
   /** The socket and state paths these options and the environment select. */
   AirlockPaths paths() {
-    return AirlockPaths.resolve(System.getenv(), stateDir, socket);
+    return AirlockPaths.resolve(
+        context.environment(),
+        stateDir == null ? null : context.resolve(stateDir),
+        socket == null ? null : context.resolve(socket));
   }
 
   /** A client of the daemon on these paths; with {@code start}, one is started when none runs. */

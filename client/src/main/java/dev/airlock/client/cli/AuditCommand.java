@@ -7,8 +7,6 @@ import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -65,15 +63,16 @@ final class AuditCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     // An audit must watch the command really run: it may record in the cache, never replay.
-    ExecuteRequest.Builder builder = action.request(command).setPolicyName("declared");
+    CliContext context = parent.context();
+    ExecuteRequest.Builder builder = action.request(command, context).setPolicyName("declared");
     if (builder.getCacheMode() != CacheMode.CACHE_OFF) {
       builder.setCacheMode(CacheMode.CACHE_WRITE);
     }
     ExecuteRequest request = builder.build();
-    ReportFile jsonFile = json == null ? null : ReportFile.checked("--json", json);
-    OutputStream out = new ClientStdout();
-    OutputStream err = new FileOutputStream(FileDescriptor.err);
-    try (ActionCall call = action.submit(parent.paths(), request)) {
+    ReportFile jsonFile = json == null ? null : ReportFile.checked("--json", json, context);
+    OutputStream out = context.stdout();
+    OutputStream err = context.stderr();
+    try (ActionCall call = action.submit(parent.paths(), request, context)) {
       ActionResult result;
       try {
         result = call.awaitResult(out, err);
@@ -82,7 +81,7 @@ final class AuditCommand implements Callable<Integer> {
       }
       if (result.getOutcome() == Outcome.EXEC_FAILED) {
         // Nothing ran: a report would only list the launcher's own accesses.
-        return ExitStatuses.report(result, command.get(0), System.err);
+        return ExitStatuses.report(result, command.get(0), context.err());
       }
       Path workspace =
           PathBytes.toPath(
@@ -91,9 +90,9 @@ final class AuditCommand implements Callable<Integer> {
       AuditReport report =
           new AuditReport(result, workspace, PathBytes.fromWire(request.getDeclaredInputsList()));
       // The report goes to stderr so that the command's stdout stays its own.
-      PrintStream reportStream =
-          new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+      PrintStream reportStream = new PrintStream(err, true, StandardCharsets.UTF_8);
       reportStream.print("\n" + report.format(verbose));
+      reportStream.flush();
       if (jsonFile != null) {
         try {
           jsonFile.write(report.json(), out);
@@ -101,7 +100,7 @@ final class AuditCommand implements Callable<Integer> {
           return ClientStdout.EXIT_READER_GONE;
         }
       }
-      int status = ExitStatuses.report(result, command.get(0), System.err);
+      int status = ExitStatuses.report(result, command.get(0), context.err());
       return failOnUndeclared && report.hasUndeclared() ? EXIT_UNDECLARED : status;
     }
   }

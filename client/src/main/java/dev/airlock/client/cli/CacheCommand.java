@@ -4,6 +4,7 @@ import dev.airlock.protocol.CacheGcRequest;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
 import dev.airlock.protocol.CacheStatsRequest;
+import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -49,7 +50,7 @@ final class CacheCommand {
           cache.ask(
               CacheRequest.newBuilder().setStats(CacheStatsRequest.getDefaultInstance()).build(),
               true);
-      printStats(r);
+      printStats(r, cache.parent.context().out());
       return 0;
     }
   }
@@ -82,7 +83,8 @@ final class CacheCommand {
                   .setGc(CacheGcRequest.newBuilder().setMaxBytes(maxBytes))
                   .build(),
               true);
-      System.out.printf(
+      PrintStream out = cache.parent.context().out();
+      out.printf(
           Locale.ROOT,
           "removed %d %s and %d %s: %s -> %s%n",
           r.getEntriesRemoved(),
@@ -91,12 +93,12 @@ final class CacheCommand {
           r.getBlobsRemoved() == 1 ? "blob" : "blobs",
           human(r.getBytesBefore()),
           human(r.getBytesAfter()));
-      System.out.println(
+      out.println(
           "kept: blobs stored in the last "
               + Durations.format(r.getGcGraceMs())
               + ", even those no entry needs (an action may still be recording them)"
               + (r.getBytesAfter() > maxBytes ? "; the store is still over " + maxSize : ""));
-      printStats(r);
+      printStats(r, out);
       return 0;
     }
   }
@@ -128,20 +130,24 @@ final class CacheCommand {
 
     @Override
     public Integer call() throws Exception {
-      var request = action.request(command);
+      var request = action.request(command, cache.parent.context());
       if (policy != null) {
         request.setPolicyName(policy);
       }
       CacheReply r =
           cache.ask(CacheRequest.newBuilder().setExplain(request).build(), !action.noStart);
-      System.out.println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
+      cache
+          .parent
+          .context()
+          .out()
+          .println((r.getWouldHit() ? "hit: " : "miss: ") + r.getExplanation());
       return r.getWouldHit() ? 0 : 1;
     }
   }
 
-  static void printStats(CacheReply r) {
+  static void printStats(CacheReply r, PrintStream out) {
     long lookups = r.getHits() + r.getMisses();
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "entries:   %d (%d path sets)%n"
             + "size:      %s%n"

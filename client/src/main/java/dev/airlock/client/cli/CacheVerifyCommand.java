@@ -6,6 +6,7 @@ import dev.airlock.protocol.CacheVerifyRequest;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.VerifiedEntry;
 import dev.airlock.protocol.VerifyVerdict;
+import java.io.PrintStream;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -56,15 +57,16 @@ final class CacheVerifyCommand implements Callable<Integer> {
                 .setVerify(CacheVerifyRequest.newBuilder().setSample(sample))
                 .build(),
             !noStart);
+    PrintStream out = cache.parent.context().out();
     Map<VerifyVerdict, Integer> counts = new EnumMap<>(VerifyVerdict.class);
     for (VerifiedEntry entry : reply.getVerifiedList()) {
       counts.merge(entry.getVerdict(), 1, Integer::sum);
-      System.out.println(line(entry));
+      out.println(line(entry));
     }
     int found =
         counts.getOrDefault(VerifyVerdict.VERIFY_NONDETERMINISTIC, 0)
             + counts.getOrDefault(VerifyVerdict.VERIFY_CORRUPT_BLOB, 0);
-    System.out.printf(
+    out.printf(
         Locale.ROOT,
         "verified %d %s: %d consistent, %d nondeterministic, %d corrupt blob, %d skipped%n",
         reply.getVerifiedCount(),

@@ -14,16 +14,16 @@ import java.nio.file.Path;
  * it would a shell command; it becomes {@link ReaderGone}, which the commands turn into what a
  * shell shows: status 141 (128 + SIGPIPE) and no message.
  */
-final class ClientStdout extends OutputStream {
+public final class ClientStdout extends OutputStream {
 
   /** The status of a command whose output pipe closed. */
   static final int EXIT_READER_GONE = 128 + Signals.SIGPIPE;
 
   /** A write to stdout failed because nothing reads it any more. */
-  static final class ReaderGone extends IOException {
+  public static final class ReaderGone extends IOException {
     private static final long serialVersionUID = 1L;
 
-    ReaderGone(IOException cause) {
+    public ReaderGone(IOException cause) {
       super("the reader of standard output went away", cause);
     }
   }

@@ -34,6 +34,7 @@ final class DaemonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    parent.context().requireOwnProcess("daemon");
     AirlockPaths paths = parent.paths();
     List<String> command = new ArrayList<>(AirlockCli.daemonCommand());
     command.addAll(daemonOptions);
@@ -50,8 +51,10 @@ final class DaemonCommand implements Callable<Integer> {
       return new ProcessBuilder(command).inheritIO().start().waitFor();
     }
     boolean started = new DaemonStarter(command, Duration.ofSeconds(30)).ensureRunning(paths);
-    System.out.println(
-        (started ? "airlockd started on " : "airlockd already runs on ") + paths.socket());
+    parent
+        .context()
+        .out()
+        .println((started ? "airlockd started on " : "airlockd already runs on ") + paths.socket());
     return 0;
   }
 }

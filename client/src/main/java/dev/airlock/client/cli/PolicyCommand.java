@@ -15,8 +15,6 @@ import dev.airlock.protocol.FileErrors;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Policy;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -105,19 +103,20 @@ final class PolicyCommand {
         throw new AirlockConfigException(
             "nothing to learn from: give a command (after --) or --from-report REPORT");
       }
-      Path file = output.toAbsolutePath().normalize();
-      LearnedPolicy learned = earlierOrEmpty(file);
-      Optional<String> home = Optional.ofNullable(System.getProperty("user.home"));
+      CliContext context = policy.parent.context();
+      Path file = context.resolve(output);
+      LearnedPolicy learned = earlierOrEmpty(file, context);
+      Optional<String> home = Optional.of(context.home().toString());
       int status = 0;
       List<ObservedRun> runs = new ArrayList<>();
       Optional<String> workspace =
-          Optional.ofNullable(action.workspace).map(w -> w.toAbsolutePath().normalize().toString());
+          Optional.ofNullable(action.workspace).map(w -> context.resolve(w).toString());
       for (Path report : reports) {
-        runs.add(fromReport(report, workspace));
+        runs.add(fromReport(report, context.resolve(report), workspace));
       }
       if (!command.isEmpty()) {
-        ExecuteRequest request = action.request(command).setPolicyName("audit").build();
-        CommandRun run = runCommand(request);
+        ExecuteRequest request = action.request(command, context).setPolicyName("audit").build();
+        CommandRun run = runCommand(request, context);
         if (run.observed().isEmpty()) {
           return run.status();
         }
@@ -126,61 +125,67 @@ final class PolicyCommand {
       }
       for (ObservedRun run : runs) {
         if (!run.complete()) {
-          System.err.println(
-              "airlock: warning: the record of "
-                  + String.join(" ", run.command())
-                  + " is incomplete (untraced parts, or an audit summary): the policy may lack"
-                  + " what was not seen");
+          context
+              .err()
+              .println(
+                  "airlock: warning: the record of "
+                      + String.join(" ", run.command())
+                      + " is incomplete (untraced parts, or an audit summary): the policy may lack"
+                      + " what was not seen");
         }
         PolicyLearner learner =
             PolicyLearner.forBase(
-                learned.base(), loadBase(learned.base()), run.workspace(), home, collapse);
+                learned.base(), loadBase(learned.base(), context), run.workspace(), home, collapse);
         learned = learner.learn(learned, run);
       }
       write(file, learned.render());
-      System.err.println(
-          "airlock: learned "
-              + output
-              + " from "
-              + learned.runs()
-              + (learned.runs() == 1 ? " run" : " runs")
-              + ": "
-              + learned.summary()
-              + (command.isEmpty()
-                  ? ""
-                  : "; enforce it with: airlock run --policy "
-                      + output
-                      + " -- "
-                      + String.join(" ", command)));
+      context
+          .err()
+          .println(
+              "airlock: learned "
+                  + output
+                  + " from "
+                  + learned.runs()
+                  + (learned.runs() == 1 ? " run" : " runs")
+                  + ": "
+                  + learned.summary()
+                  + (command.isEmpty()
+                      ? ""
+                      : "; enforce it with: airlock run --policy "
+                          + output
+                          + " -- "
+                          + String.join(" ", command)));
       return status;
     }
 
     /** The command's exit status, and what it did when it succeeded (else nothing is learned). */
     private record CommandRun(int status, Optional<ObservedRun> observed) {}
 
-    private CommandRun runCommand(ExecuteRequest request) throws IOException {
+    private CommandRun runCommand(ExecuteRequest request, CliContext context) throws IOException {
       // Learning must watch the command really run: it may record in the cache, never replay.
       if (request.getCacheMode() != CacheMode.CACHE_OFF) {
         request = request.toBuilder().setCacheMode(CacheMode.CACHE_WRITE).build();
       }
-      OutputStream out = new ClientStdout();
-      OutputStream err = new FileOutputStream(FileDescriptor.err);
-      try (ActionCall call = action.submit(policy.parent.paths(), request)) {
+      OutputStream out = context.stdout();
+      OutputStream err = context.stderr();
+      try (ActionCall call = action.submit(policy.parent.paths(), request, context)) {
         ActionResult result;
         try {
           result = call.awaitResult(out, err);
         } catch (ClientStdout.ReaderGone e) {
           return new CommandRun(RunCommand.cancelAfterReaderGone(call), Optional.empty());
         }
-        int status = ExitStatuses.report(result, command.get(0), System.err);
+        int status = ExitStatuses.report(result, command.get(0), context.err());
         boolean succeeded =
             result.getOutcome() == Outcome.COMPLETED
                 && result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE
                 && result.getExitCode() == 0;
         if (!succeeded) {
-          System.err.println(
-              "airlock: nothing learned: the command did not succeed, and a policy learned from a"
-                  + " failed run would grant what the failure did");
+          context
+              .err()
+              .println(
+                  "airlock: nothing learned: the command did not succeed, and a policy learned from a"
+                      + " failed run would grant what the failure did");
           return new CommandRun(status, Optional.empty());
         }
         String workspace =
@@ -191,9 +196,9 @@ final class PolicyCommand {
       }
     }
 
-    private LearnedPolicy earlierOrEmpty(Path file) throws IOException {
+    private LearnedPolicy earlierOrEmpty(Path file, CliContext context) throws IOException {
       if (!Files.exists(file)) {
-        return LearnedPolicy.empty(base == null ? "hermetic" : baseReference(base));
+        return LearnedPolicy.empty(base == null ? "hermetic" : baseReference(base, context));
       }
       LearnedPolicy earlier;
       try {
@@ -202,7 +207,7 @@ final class PolicyCommand {
         throw new AirlockConfigException(
             "will not merge into " + output + ": " + e.getMessage() + "; choose another -o");
       }
-      if (base != null && !baseReference(base).equals(earlier.base())) {
+      if (base != null && !baseReference(base, context).equals(earlier.base())) {
         throw new AirlockConfigException(
             output
                 + " was learned with base '"
@@ -215,24 +220,24 @@ final class PolicyCommand {
     }
 
     /** A shipped name as it is; a file as an absolute path, since the policy may move. */
-    private static String baseReference(String base) {
+    private static String baseReference(String base, CliContext context) {
       return PolicyLoader.shippedNames().contains(base)
           ? base
-          : Path.of(base).toAbsolutePath().normalize().toString();
+          : context.resolve(Path.of(base)).toString();
     }
 
-    private static Policy loadBase(String name) {
+    private static Policy loadBase(String name, CliContext context) {
       try {
-        return new PolicyLoader(Path.of("").toAbsolutePath()).load(name);
+        return new PolicyLoader(context.workingDirectory()).load(name);
       } catch (PolicyException e) {
         throw new AirlockConfigException("cannot load the base policy: " + e.getMessage());
       }
     }
 
-    private static ObservedRun fromReport(Path report, Optional<String> workspace) {
+    private static ObservedRun fromReport(Path report, Path resolved, Optional<String> workspace) {
       String text;
       try {
-        text = Files.readString(report);
+        text = Files.readString(resolved);
       } catch (IOException e) {
         throw new AirlockConfigException(
             "cannot read report " + report + ": " + FileErrors.reason(e));

@@ -12,14 +12,15 @@ import java.nio.file.Path;
  * or {@code -} for stdout. Its directory is checked before the action is submitted: finding out
  * after a long build that the report cannot be written would lose the report.
  */
-record ReportFile(String option, Path file) {
+record ReportFile(String option, Path file, Path absolute) {
   /**
    * The report file an option names, checked.
    *
    * @throws IllegalArgumentException when it could not be written
    */
-  static ReportFile checked(String option, Path file) {
-    ReportFile report = new ReportFile(option, file);
+  static ReportFile checked(String option, Path file, CliContext context) {
+    ReportFile report =
+        new ReportFile(option, file, file.toString().equals("-") ? file : context.resolve(file));
     if (!report.toStdout()) {
       report.check();
     }
@@ -31,7 +32,6 @@ record ReportFile(String option, Path file) {
   }
 
   private void check() {
-    Path absolute = file.toAbsolutePath().normalize();
     Path parent = absolute.getParent();
     if (Files.isDirectory(absolute)) {
       throw refused("it is a directory; name a file");
@@ -55,7 +55,7 @@ record ReportFile(String option, Path file) {
       return;
     }
     try {
-      Files.writeString(file, text);
+      Files.writeString(absolute, text);
     } catch (IOException e) {
       throw new IOException("cannot write " + option + " " + file + ": " + FileErrors.reason(e), e);
     }

@@ -6,8 +6,6 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Signals;
-import java.io.FileDescriptor;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Path;
@@ -84,7 +82,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    ExecuteRequest.Builder request = action.request(command);
+    CliContext context = parent.context();
+    ExecuteRequest.Builder request = action.request(command, context);
     if (policy != null) {
       request.setPolicyName(policy);
     }
@@ -96,10 +95,10 @@ final class RunCommand implements Callable<Integer> {
           "--check-determinism cannot forward stdin: the second run would not get the same input");
     }
     request.setCheckDeterminism(checkDeterminism);
-    ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report);
-    OutputStream out = new ClientStdout();
-    OutputStream err = new FileOutputStream(FileDescriptor.err);
-    try (ActionCall call = action.submit(parent.paths(), request.build())) {
+    ReportFile reportFile = report == null ? null : ReportFile.checked("--report", report, context);
+    OutputStream out = context.stdout();
+    OutputStream err = context.stderr();
+    try (ActionCall call = action.submit(parent.paths(), request.build(), context)) {
       ActionResult result;
       try {
         result = call.awaitResult(out, err);
@@ -122,10 +121,10 @@ final class RunCommand implements Callable<Integer> {
         }
       }
       if (traceSummary) {
-        TraceSummary.print(result, System.err);
+        TraceSummary.print(result, context.err());
       }
-      boolean nondeterministic = DeterminismSummary.print(result, command.get(0), System.err);
-      int status = ExitStatuses.report(result, command.get(0), System.err);
+      boolean nondeterministic = DeterminismSummary.print(result, command.get(0), context.err());
+      int status = ExitStatuses.report(result, command.get(0), context.err());
       // A nondeterministic verdict fails only a command that itself succeeded, and only if asked.
       return failOnNondeterminism && nondeterministic && status == 0 ? 1 : status;
     }

@@ -30,33 +30,36 @@ final class StatusCommand implements Callable<Integer> {
     try {
       s = client.status();
     } catch (DaemonUnavailableException e) {
-      System.out.println("airlockd is not running (socket " + client.socket() + ")");
+      parent.context().out().println("airlockd is not running (socket " + client.socket() + ")");
       return EXIT_NOT_RUNNING;
     }
-    System.out.printf(
-        "airlockd %s (protocol %d)%n"
-            + "  pid:       %d%n"
-            + "  uptime:    %s%n"
-            + "  socket:    %s%n"
-            + "  state dir: %s%n"
-            + "  log:       %s%n"
-            + "  actions:   %d running, %d queued, %d finished (at most %d in parallel, %d queued)%n"
-            + "  sandbox:   %s%n",
-        s.getVersion(),
-        s.getProtocolVersion(),
-        s.getPid(),
-        formatUptime(Duration.ofMillis(s.getUptimeMs())),
-        s.getSocketPath(),
-        s.getStateDir(),
-        s.getLogPath(),
-        s.getRunningActions(),
-        s.getQueuedActions(),
-        s.getFinishedActions(),
-        s.getMaxParallel(),
-        s.getMaxQueued(),
-        s.getSandboxFeaturesMap().entrySet().stream()
-            .map(e -> e.getKey() + "=" + e.getValue())
-            .collect(Collectors.joining(" ")));
+    parent
+        .context()
+        .out()
+        .printf(
+            "airlockd %s (protocol %d)%n"
+                + "  pid:       %d%n"
+                + "  uptime:    %s%n"
+                + "  socket:    %s%n"
+                + "  state dir: %s%n"
+                + "  log:       %s%n"
+                + "  actions:   %d running, %d queued, %d finished (at most %d in parallel, %d queued)%n"
+                + "  sandbox:   %s%n",
+            s.getVersion(),
+            s.getProtocolVersion(),
+            s.getPid(),
+            formatUptime(Duration.ofMillis(s.getUptimeMs())),
+            s.getSocketPath(),
+            s.getStateDir(),
+            s.getLogPath(),
+            s.getRunningActions(),
+            s.getQueuedActions(),
+            s.getFinishedActions(),
+            s.getMaxParallel(),
+            s.getMaxQueued(),
+            s.getSandboxFeaturesMap().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(" ")));
     return 0;
   }
 

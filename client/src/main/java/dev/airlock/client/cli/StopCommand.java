@@ -22,12 +22,14 @@ final class StopCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    // It waits for the daemon to exit: the daemon cannot run it.
+    parent.context().requireOwnProcess("stop");
     AirlockClient client = AirlockClient.forPaths(parent.paths());
     int cancelled;
     try {
       cancelled = client.shutdown();
     } catch (DaemonUnavailableException e) {
-      System.out.println("airlockd is not running");
+      parent.context().out().println("airlockd is not running");
       return 0;
     }
     // The reply comes before the socket closes; wait so that a following start finds it free.
@@ -36,11 +38,17 @@ final class StopCommand implements Callable<Integer> {
       Thread.sleep(10);
     }
     // Running and queued actions alike: the daemon counts every action it cancelled.
-    System.out.println(
-        "airlockd stopped"
-            + (cancelled == 0
-                ? ""
-                : " (" + cancelled + (cancelled == 1 ? " action" : " actions") + " cancelled)"));
+    parent
+        .context()
+        .out()
+        .println(
+            "airlockd stopped"
+                + (cancelled == 0
+                    ? ""
+                    : " ("
+                        + cancelled
+                        + (cancelled == 1 ? " action" : " actions")
+                        + " cancelled)"));
     return 0;
   }
 }

@@ -1,6 +1,7 @@
 package dev.airlock.daemon.server;
 
 import dev.airlock.daemon.action.ActionService;
+import dev.airlock.daemon.cli.CliSessions;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -41,6 +42,7 @@ public final class DaemonServer implements AutoCloseable {
    * Binds the socket; the caller has made sure no live daemon owns the path.
    *
    * @param idleTimeoutMillis how long a connection without a running action may stay silent
+   * @param cliSessions where native clients' invocations run
    */
   public static DaemonServer bind(
       Path socket,
@@ -48,7 +50,8 @@ public final class DaemonServer implements AutoCloseable {
       DaemonControl control,
       int daemonUid,
       int maxFrameBytes,
-      long idleTimeoutMillis)
+      long idleTimeoutMillis,
+      CliSessions cliSessions)
       throws InterruptedException {
     Epoll.ensureAvailability();
     EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
@@ -71,6 +74,8 @@ public final class DaemonServer implements AutoCloseable {
                           .addLast(
                               "idle",
                               new IdleStateHandler(idleTimeoutMillis, 0, 0, TimeUnit.MILLISECONDS))
+                          // A native client's CLI session, or the protobuf protocol.
+                          .addLast("select", new ProtocolSelector(cliSessions))
                           .addLast("frames", new FrameDecoder(maxFrameBytes))
                           .addLast("prepender", new ProtobufVarint32LengthFieldPrepender())
                           .addLast("encoder", new ProtobufEncoder())
