@@ -252,7 +252,7 @@ int main(int argc, char **argv) {
     if (n < 0 && (errno == EAGAIN || errno == EINTR)) continue;
     if (n <= 0) {
       if (first_frame) run_jvm_client();
-      die("lost the connection to airlockd (see its log: airlock status)");
+      die("airlockd closed the connection before the command finished (its log says why)");
     }
     in.len += (size_t)n;
     while (in.len >= HEADER) {

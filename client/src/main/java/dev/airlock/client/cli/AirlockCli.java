@@ -113,7 +113,12 @@ public final class AirlockCli {
     cli.setExecutionExceptionHandler(
         (e, commandLine, parseResult) -> {
           if (e instanceof CliContext.OwnProcessRequired own) {
-            commandLine.setExecutionResult(own);
+            // Picked up by execute() on the top command (picocli swallows what a handler throws).
+            CommandLine top = commandLine;
+            while (top.getParent() != null) {
+              top = top.getParent();
+            }
+            top.setExecutionResult(own);
             return EXIT_AIRLOCK_ERROR;
           }
           commandLine.getErr().println("airlock: " + describe(e));

@@ -36,7 +36,7 @@ final class CliSession implements CliContext, Runnable {
     this.invocation = invocation;
     this.sink = sink;
     this.signalThreads = signalThreads;
-    this.stdin = new SessionStdin(sink);
+    this.stdin = new SessionStdin(n -> sink.sendLater(CliFrames.STDIN_CREDIT, FrameSink.int32(n)));
     this.stdout = new SessionOutput(sink, CliFrames.STDOUT);
     this.stderr = new SessionOutput(sink, CliFrames.STDERR);
     this.out = new PrintStream(stdout, true, StandardCharsets.UTF_8);

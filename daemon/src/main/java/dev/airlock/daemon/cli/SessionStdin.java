@@ -2,6 +2,7 @@ package dev.airlock.daemon.cli;
 
 import java.io.InputStream;
 import java.util.ArrayDeque;
+import java.util.function.IntConsumer;
 
 /**
  * The client's stdin as the command reads it. The client sends nothing until the command first
@@ -11,14 +12,18 @@ import java.util.ArrayDeque;
 final class SessionStdin extends InputStream {
   static final int WINDOW = 64 * 1024;
 
-  private final FrameSink sink;
+  private final IntConsumer askForMore;
   private final ArrayDeque<byte[]> chunks = new ArrayDeque<>();
   private int headOffset;
   private long credit;
   private boolean ended;
 
-  SessionStdin(FrameSink sink) {
-    this.sink = sink;
+  /**
+   * @param askForMore lets the client send this many more bytes (a {@link CliFrames#STDIN_CREDIT}
+   *     frame); called with the lock held, so it must not block
+   */
+  SessionStdin(IntConsumer askForMore) {
+    this.askForMore = askForMore;
   }
 
   /** Bytes the client read from its stdin (event loop). */
@@ -54,7 +59,7 @@ final class SessionStdin extends InputStream {
     while (chunks.isEmpty() && !ended) {
       if (credit == 0) {
         credit = WINDOW;
-        sink.sendLater(CliFrames.STDIN_CREDIT, FrameSink.int32(WINDOW));
+        askForMore.accept(WINDOW);
       }
       try {
         wait();
