@@ -79,7 +79,7 @@ public final class AirlockCli {
           "Daemon state directory (default: $AIRLOCK_STATE_DIR, $XDG_CACHE_HOME/airlock or ~/.cache/airlock).")
   Path stateDir;
 
-  private final CliContext context;
+  private CliContext context;
 
   private AirlockCli(CliContext context) {
     this.context = context;
@@ -95,36 +95,71 @@ public final class AirlockCli {
    * @throws CliContext.OwnProcessRequired when the command must run in the client's own process
    */
   public static int execute(CliContext context, String[] args) {
-    CommandLine cli = commandLine(context);
-    int status = cli.execute(args);
-    if (cli.getExecutionResult() instanceof CliContext.OwnProcessRequired e) {
-      throw e;
+    return new Reusable(context).execute(context, args);
+  }
+
+  /**
+   * The command line, built once and run for many invocations, one at a time: building picocli's
+   * model of every command and option costs milliseconds, parsing one invocation microseconds
+   * (picocli resets every option to its initial value before each parse). The daemon keeps a few
+   * for its CLI sessions.
+   */
+  public static final class Reusable {
+    private final AirlockCli top;
+    private final CommandLine cli;
+
+    public Reusable() {
+      this(null);
     }
-    return status;
+
+    private Reusable(CliContext context) {
+      this.top = new AirlockCli(context);
+      this.cli = new CommandLine(top);
+      cli.setExecutionExceptionHandler(
+          (e, commandLine, parseResult) -> {
+            if (e instanceof CliContext.OwnProcessRequired own) {
+              // Picked up by execute() on the top command (picocli swallows what a handler
+              // throws).
+              cli.setExecutionResult(own);
+              return EXIT_AIRLOCK_ERROR;
+            }
+            commandLine.getErr().println("airlock: " + describe(e));
+            return EXIT_AIRLOCK_ERROR;
+          });
+    }
+
+    /**
+     * Runs one invocation in {@code context}; not from two threads at once.
+     *
+     * @throws CliContext.OwnProcessRequired when the command must run in the client's own process
+     */
+    public int execute(CliContext context, String[] args) {
+      top.context = context;
+      cli.setOut(
+          new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
+      cli.setErr(
+          new PrintWriter(new OutputStreamWriter(context.err(), StandardCharsets.UTF_8), true));
+      cli.setExecutionResult(null);
+      try {
+        int status = cli.execute(args);
+        if (cli.getExecutionResult() instanceof CliContext.OwnProcessRequired e) {
+          throw e;
+        }
+        return status;
+      } finally {
+        top.context = null;
+      }
+    }
   }
 
   /** The command line with every subcommand; a failure in a command is one line on stderr. */
   static CommandLine commandLine(CliContext context) {
-    CommandLine cli = new CommandLine(new AirlockCli(context));
-    cli.setOut(
+    Reusable reusable = new Reusable(context);
+    reusable.cli.setOut(
         new PrintWriter(new OutputStreamWriter(context.out(), StandardCharsets.UTF_8), true));
-    cli.setErr(
+    reusable.cli.setErr(
         new PrintWriter(new OutputStreamWriter(context.err(), StandardCharsets.UTF_8), true));
-    cli.setExecutionExceptionHandler(
-        (e, commandLine, parseResult) -> {
-          if (e instanceof CliContext.OwnProcessRequired own) {
-            // Picked up by execute() on the top command (picocli swallows what a handler throws).
-            CommandLine top = commandLine;
-            while (top.getParent() != null) {
-              top = top.getParent();
-            }
-            top.setExecutionResult(own);
-            return EXIT_AIRLOCK_ERROR;
-          }
-          commandLine.getErr().println("airlock: " + describe(e));
-          return EXIT_AIRLOCK_ERROR;
-        });
-    return cli;
+    return reusable.cli;
   }
 
   /** The command line in this JVM's own context (tests of parsing and help). */

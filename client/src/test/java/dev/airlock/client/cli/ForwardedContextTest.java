@@ -123,4 +123,28 @@ class ForwardedContextTest {
       assertEquals("", client.stderr.toString(StandardCharsets.UTF_8), command);
     }
   }
+
+  @Test
+  void aReusedCommandLineForgetsThePreviousInvocation() throws Exception {
+    AirlockCli.Reusable cli = new AirlockCli.Reusable();
+    Files.createDirectory(dir.resolve("not-empty"));
+    Files.writeString(dir.resolve("not-empty/file"), "x");
+
+    Forwarded first = new Forwarded();
+    assertEquals(
+        125,
+        cli.execute(
+            first, new String[] {"run", "--no-start", "--keep-failed", "not-empty", "--", "true"}));
+    assertThrows(
+        CliContext.OwnProcessRequired.class,
+        () -> cli.execute(new Forwarded(), new String[] {"stop"}));
+    Forwarded third = new Forwarded();
+    int status = cli.execute(third, new String[] {"run", "--no-start", "--", "true"});
+
+    // No --keep-failed left over, and no "own process" verdict either: just no daemon.
+    assertEquals(125, status);
+    String stderr = third.stderr.toString(StandardCharsets.UTF_8);
+    assertTrue(stderr.startsWith("airlock: ") && !stderr.contains("keep-failed"), stderr);
+    assertTrue(first.stderr.toString(StandardCharsets.UTF_8).contains("keep-failed"));
+  }
 }

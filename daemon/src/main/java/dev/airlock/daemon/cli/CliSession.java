@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * One invocation of the CLI that the native client forwarded, run here with the same commands the
  * JVM client runs: its arguments, environment, directory and streams are the client's.
  */
-final class CliSession implements CliContext, Runnable {
+final class CliSession implements CliContext {
   private static final Logger log = Logger.getLogger(CliSession.class.getName());
 
   private final CliInvocation invocation;
@@ -43,12 +43,12 @@ final class CliSession implements CliContext, Runnable {
     this.err = new PrintStream(stderr, true, StandardCharsets.UTF_8);
   }
 
-  @Override
-  public void run() {
+  /** Runs the invocation with {@code commandLine} (which no other session uses meanwhile). */
+  void run(AirlockCli.Reusable commandLine) {
     thread = Thread.currentThread();
     int status;
     try {
-      status = AirlockCli.execute(this, invocation.arguments().toArray(String[]::new));
+      status = commandLine.execute(this, invocation.arguments().toArray(String[]::new));
     } catch (OwnProcessRequired e) {
       sink.sendLast(CliFrames.OWN_PROCESS, new byte[0]);
       return;

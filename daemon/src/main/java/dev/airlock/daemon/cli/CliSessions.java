@@ -1,8 +1,11 @@
 package dev.airlock.daemon.cli;
 
+import dev.airlock.client.cli.AirlockCli;
 import io.netty.channel.Channel;
+import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -25,16 +28,31 @@ public final class CliSessions implements AutoCloseable {
           });
   private final Set<CliSession> running = ConcurrentHashMap.newKeySet();
 
+  /** Command lines built and free: building one costs milliseconds, so they are reused. */
+  private final Deque<AirlockCli.Reusable> commandLines = new ConcurrentLinkedDeque<>();
+
+  private static final int MAX_FREE_COMMAND_LINES = 8;
+
+  public CliSessions() {
+    // The first session should not pay for building (and for the JIT warming up on) one.
+    threads.execute(() -> commandLines.push(new AirlockCli.Reusable()));
+  }
+
   /** Starts the session for a complete invocation on {@code channel}. */
   CliSession start(CliInvocation invocation, Channel channel) {
     CliSession session = new CliSession(invocation, new FrameSink(channel), threads);
     running.add(session);
     threads.execute(
         () -> {
+          AirlockCli.Reusable free = commandLines.poll();
+          AirlockCli.Reusable commandLine = free == null ? new AirlockCli.Reusable() : free;
           try {
-            session.run();
+            session.run(commandLine);
           } finally {
             running.remove(session);
+            if (commandLines.size() < MAX_FREE_COMMAND_LINES) {
+              commandLines.push(commandLine);
+            }
           }
         });
     return session;
