@@ -151,7 +151,7 @@ final class Daemon implements DaemonControl, AutoCloseable {
     sandboxFeatures.put("copy-on-write", overlays ? "overlayfs" : "no");
     sandboxFeatures.put("trace", config.traceMode().name().toLowerCase(Locale.ROOT));
     StateDirectory.prepareSocketPath(paths.socket());
-    CliSessions cliSessions = new CliSessions();
+    CliSessions cliSessions = new CliSessions(paths.socket());
     DaemonServer server =
         DaemonServer.bind(
             paths.socket(),

@@ -209,7 +209,7 @@ final class ActionOptions {
   /** Submits the request, starting the daemon first when none answers (unless --no-start). */
   ActionCall submit(AirlockPaths paths, ExecuteRequest request, CliContext context)
       throws IOException {
-    ActionCall call = AirlockCli.connect(paths, !noStart).execute(request);
+    ActionCall call = AirlockCli.connect(paths, !noStart, context).execute(request);
     context.onSignal(call::cancel);
     if (stdin) {
       startStdinForwarder(call, context.stdin());

@@ -181,9 +181,10 @@ public final class AirlockCli {
   }
 
   /** A client of the daemon on these paths; with {@code start}, one is started when none runs. */
-  static AirlockClient connect(AirlockPaths paths, boolean start) throws IOException {
+  static AirlockClient connect(AirlockPaths paths, boolean start, CliContext context)
+      throws IOException {
     AirlockClient client = AirlockClient.forPaths(paths);
-    if (start && !client.isDaemonRunning()) {
+    if (start && !context.servedAt(paths.socket()) && !client.isDaemonRunning()) {
       new DaemonStarter(daemonCommand(), Duration.ofSeconds(30)).ensureRunning(paths);
     }
     return client;

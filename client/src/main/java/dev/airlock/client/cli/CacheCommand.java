@@ -34,7 +34,7 @@ final class CacheCommand {
 
   /** Sends one cache request to the daemon, starting one first (as run does) unless told not. */
   CacheReply ask(CacheRequest request, boolean start) throws java.io.IOException {
-    return AirlockCli.connect(parent.paths(), start).cache(request);
+    return AirlockCli.connect(parent.paths(), start, parent.context()).cache(request);
   }
 
   @Command(

@@ -75,6 +75,14 @@ public interface CliContext {
    */
   void requireOwnProcess(String command);
 
+  /**
+   * Whether this context runs inside the daemon serving {@code socket}: then no daemon needs to be
+   * looked for or started there.
+   */
+  default boolean servedAt(Path socket) {
+    return false;
+  }
+
   /** A path the user typed, resolved against the client's working directory. */
   default Path resolve(Path path) {
     return workingDirectory().resolve(path).normalize();

@@ -32,7 +32,10 @@ final class CliSession implements CliContext {
   private volatile Thread thread;
   private volatile boolean disconnected;
 
-  CliSession(CliInvocation invocation, FrameSink sink, Executor signalThreads) {
+  private final Path daemonSocket;
+
+  CliSession(CliInvocation invocation, FrameSink sink, Executor signalThreads, Path daemonSocket) {
+    this.daemonSocket = daemonSocket;
     this.invocation = invocation;
     this.sink = sink;
     this.signalThreads = signalThreads;
@@ -173,6 +176,11 @@ final class CliSession implements CliContext {
   public void onSignal(SignalHandler handler) {
     signalHandler = handler;
     sink.sendLater(CliFrames.SIGNALS_HANDLED, new byte[0]);
+  }
+
+  @Override
+  public boolean servedAt(Path socket) {
+    return socket.toAbsolutePath().normalize().equals(daemonSocket);
   }
 
   @Override

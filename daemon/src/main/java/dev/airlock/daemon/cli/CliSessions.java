@@ -2,6 +2,7 @@ package dev.airlock.daemon.cli;
 
 import dev.airlock.client.cli.AirlockCli;
 import io.netty.channel.Channel;
+import java.nio.file.Path;
 import java.util.Deque;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,14 +34,21 @@ public final class CliSessions implements AutoCloseable {
 
   private static final int MAX_FREE_COMMAND_LINES = 8;
 
-  public CliSessions() {
+  private final Path socket;
+
+  /**
+   * @param socket the socket this daemon serves (a session's command asking for a daemon there
+   *     needs not look for one)
+   */
+  public CliSessions(Path socket) {
+    this.socket = socket.toAbsolutePath().normalize();
     // The first session should not pay for building (and for the JIT warming up on) one.
     threads.execute(() -> commandLines.push(new AirlockCli.Reusable()));
   }
 
   /** Starts the session for a complete invocation on {@code channel}. */
   CliSession start(CliInvocation invocation, Channel channel) {
-    CliSession session = new CliSession(invocation, new FrameSink(channel), threads);
+    CliSession session = new CliSession(invocation, new FrameSink(channel), threads, socket);
     running.add(session);
     threads.execute(
         () -> {
