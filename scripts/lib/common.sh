@@ -38,8 +38,8 @@ airlock_ensure_built() {
   if [ ! -f "$stamp" ] || [ ! -f "$AIRLOCK_ROOT/daemon/target/airlock-daemon.jar" ] \
       || [ ! -x "$AIRLOCK_ROOT/sandbox-linux/target/airlock-client" ]; then
     reason="first run"
-  elif [ -n "$(cd "$AIRLOCK_ROOT" && find pom.xml protocol sandbox-linux policies daemon client \
-        \( -name target -prune \) -o \( -path '*/src/main/*' -o -name pom.xml \) \
+  elif [ -n "$(r=$AIRLOCK_ROOT; exec find "$r/pom.xml" "$r/protocol" "$r/sandbox-linux" "$r/policies" \
+        "$r/daemon" "$r/client" \( -name target -prune \) -o \( -path '*/src/main/*' -o -name pom.xml \) \
         -newer "$stamp" -type f -print -quit 2>/dev/null)" ]; then
     reason="sources changed"
   fi
