@@ -13,7 +13,10 @@ final class BenchOptions {
           "  --warmup N       warm-up actions per variant before measuring (default 100)",
           "  --rounds N       rounds the measured actions are split into; every round runs each",
           "                   variant once, in rotating order (default 10)",
-          "  --cli-runs N     timed runs of each command-line variant (default 20)",
+          "  --cli-runs N     timed runs of `true`, ./airlock run -- true and the native client"
+              + " (default 200)",
+          "  --jvm-runs N     timed runs of the JVM client variants, spread over the CLI runs"
+              + " (default 20)",
           "  --cli-warmup N   untimed runs of each command-line variant first (default 3)",
           "  --max-parallel N the daemon's --max-parallel (default: number of cores)",
           "  --check          exit with status 3 when a target is missed",
@@ -23,7 +26,8 @@ final class BenchOptions {
   int actions = 1000;
   int warmup = 100;
   int rounds = 10;
-  int cliRuns = 20;
+  int cliRuns = 200;
+  int jvmRuns = 20;
   int cliWarmup = 3;
   int maxParallel = Runtime.getRuntime().availableProcessors();
   boolean check;
@@ -49,6 +53,7 @@ final class BenchOptions {
             "--warmup",
             "--rounds",
             "--cli-runs",
+            "--jvm-runs",
             "--cli-warmup",
             "--max-parallel",
             "--repo" -> {
@@ -67,6 +72,7 @@ final class BenchOptions {
               case "--warmup" -> o.warmup = n;
               case "--rounds" -> o.rounds = n;
               case "--cli-runs" -> o.cliRuns = n;
+              case "--jvm-runs" -> o.jvmRuns = n;
               case "--cli-warmup" -> o.cliWarmup = n;
               default -> o.maxParallel = n;
             }
@@ -80,6 +86,12 @@ final class BenchOptions {
     }
     if (o.rounds < 1 || o.rounds > o.actions / 2) {
       throw new IllegalArgumentException("--rounds must be between 1 and actions/2");
+    }
+    if (o.cliRuns < 1) {
+      throw new IllegalArgumentException("--cli-runs must be at least 1");
+    }
+    if (o.jvmRuns > o.cliRuns) {
+      throw new IllegalArgumentException("--jvm-runs must be at most --cli-runs");
     }
     if (o.maxParallel < 1) {
       throw new IllegalArgumentException("--max-parallel must be at least 1");
