@@ -49,6 +49,12 @@ public final class ReportJson {
     } else if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
       json.append(",\n  \"exit_code\": ").append(result.getExitCode());
     }
+    if (!result.getLimit().isEmpty()) {
+      json.append(",\n  \"limit\": ").append(quote(result.getLimit()));
+    }
+    if (!result.getMessage().isEmpty()) {
+      json.append(",\n  \"message\": ").append(quote(result.getMessage()));
+    }
     json.append(",\n  \"wall_time_ms\": ").append(millis(result.getWallTimeUs()));
     json.append(",\n  \"traced\": ").append(report.getTraced());
     json.append(",\n  \"complete\": ")

@@ -42,6 +42,9 @@ final class ResultAssembler {
     if (!run.message().isEmpty()) {
       result.setMessage(run.message());
     }
+    if (!run.limit().isEmpty()) {
+      result.setLimit(run.limit());
+    }
     run.trace().ifPresent(trace -> result.setAccessReport(AccessReports.summary(trace)));
     run.determinism.ifPresent(check -> result.setDeterminism(DeterminismReports.of(check)));
     return result;
