@@ -174,6 +174,9 @@ public final class ReportJson {
     strings(json, PathBytes.fromWire(report.getUndeclaredList()));
     json.append(", \"conflicts\": ");
     strings(json, PathBytes.fromWire(report.getConflictsList()));
+    if (report.getUnlisted() != 0) {
+      json.append(", \"unlisted\": ").append(Long.toUnsignedString(report.getUnlisted()));
+    }
     json.append(", \"files\": [");
     boolean first = true;
     for (FileChange c : report.getChangesList()) {
