@@ -366,10 +366,17 @@ class CommitTest {
       Files.writeString(ws.resolve("f"), "original\n");
       TreeSnapshot before = TreeSnapshot.of(ws);
 
+      // Without the free-space reserve, which would stop the action first (exit 124).
+      Path noReserve =
+          Files.writeString(
+              daemon.dir().resolve("no-reserve.textproto"),
+              "extends: \"audit\"\nlimits { disk_reserve_bytes: 0 }\n");
       CliProcess.Result r =
           runs.run(
               ws,
               "full-in-action",
+              "--policy",
+              noReserve.toString(),
               "--",
               "sh",
               "-c",
