@@ -151,7 +151,7 @@ public final class Finishing {
     return run.trace().stream()
         .flatMap(t -> t.processes().stream())
         .filter(p -> p.exitStatus() == 128 + Signals.SIGXFSZ)
-        .map(p -> String.join(" ", p.argv()))
+        .map(p -> PathBytes.display(String.join(" ", p.argv())))
         .findFirst()
         .orElse("");
   }
