@@ -26,7 +26,8 @@
  *   --keep PATH              a path under /tmp that stays visible through the private /tmp
  *   --hide PATH              made invisible: an empty read-only tmpfs over a directory,
  *                            /dev/null over a file
- *   --rlimit nproc|as|cpu=N  resource limits (cpu in seconds, as in bytes)
+ *   --rlimit nproc|as|cpu|fsize=N
+ *                            resource limits (cpu in seconds, as and fsize in bytes)
  *   --ll-ro PATH, --ll-rx PATH, --ll-rw PATH, --ll-dir PATH
  *                            Landlock rules (read; read and execute; everything; listing
  *                            directories only) applied when at least one is given and the kernel
@@ -236,7 +237,8 @@ static void parse_rlimit(struct confinement *c, const char *spec) {
   if (strncmp(spec, "nproc=", 6) == 0) c->rlimit_nproc = value;
   else if (strncmp(spec, "as=", 3) == 0) c->rlimit_as = value;
   else if (strncmp(spec, "cpu=", 4) == 0) c->rlimit_cpu = value;
-  else usage("--rlimit takes nproc, as or cpu");
+  else if (strncmp(spec, "fsize=", 6) == 0) c->rlimit_fsize = value;
+  else usage("--rlimit takes nproc, as, cpu or fsize");
 }
 
 /* Returns 1 when argv[*i] was a confinement option (and consumes its value). */
@@ -443,7 +445,7 @@ int main(int argc, char **argv) {
   static char *env[MAX_PATHS];
   int n_env = 0;
   static struct confinement confinement = {
-      .rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1, .tmp_size = -1};
+      .rlimit_nproc = -1, .rlimit_as = -1, .rlimit_cpu = -1, .rlimit_fsize = -1, .tmp_size = -1};
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--") == 0) {

@@ -198,6 +198,10 @@ int confine_rlimits(const struct confinement *c) {
     lim.rlim_cur = lim.rlim_max = (rlim_t)c->rlimit_cpu;
     if (setrlimit(RLIMIT_CPU, &lim) != 0) return errno;
   }
+  if (c->rlimit_fsize >= 0) {
+    lim.rlim_cur = lim.rlim_max = (rlim_t)c->rlimit_fsize;
+    if (setrlimit(RLIMIT_FSIZE, &lim) != 0) return errno;
+  }
   return 0;
 }
 

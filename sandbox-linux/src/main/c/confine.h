@@ -23,7 +23,7 @@ struct confinement {
   int n_keep;
   const char *hide[CONFINE_MAX_PATHS];
   int n_hide;
-  long long rlimit_nproc, rlimit_as, rlimit_cpu; /* -1: unset */
+  long long rlimit_nproc, rlimit_as, rlimit_cpu, rlimit_fsize; /* -1: unset */
   long long tmp_size;                            /* bytes of the private /tmp; -1: the default */
   const char *ll_ro[CONFINE_MAX_PATHS];
   int n_ll_ro;

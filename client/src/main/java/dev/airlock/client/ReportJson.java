@@ -49,6 +49,12 @@ public final class ReportJson {
     } else if (result.getTerminationCase() == ActionResult.TerminationCase.EXIT_CODE) {
       json.append(",\n  \"exit_code\": ").append(result.getExitCode());
     }
+    if (!result.getLimit().isEmpty()) {
+      json.append(",\n  \"limit\": ").append(quote(result.getLimit()));
+    }
+    if (!result.getMessage().isEmpty()) {
+      json.append(",\n  \"message\": ").append(quote(result.getMessage()));
+    }
     json.append(",\n  \"wall_time_ms\": ").append(millis(result.getWallTimeUs()));
     json.append(",\n  \"traced\": ").append(report.getTraced());
     json.append(",\n  \"complete\": ")
@@ -168,6 +174,9 @@ public final class ReportJson {
     strings(json, PathBytes.fromWire(report.getUndeclaredList()));
     json.append(", \"conflicts\": ");
     strings(json, PathBytes.fromWire(report.getConflictsList()));
+    if (report.getUnlisted() != 0) {
+      json.append(", \"unlisted\": ").append(Long.toUnsignedString(report.getUnlisted()));
+    }
     json.append(", \"files\": [");
     boolean first = true;
     for (FileChange c : report.getChangesList()) {

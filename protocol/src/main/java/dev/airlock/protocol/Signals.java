@@ -16,5 +16,8 @@ public final class Signals {
   public static final int SIGTTIN = 21;
   public static final int SIGTTOU = 22;
 
+  /** A write went past RLIMIT_FSIZE. */
+  public static final int SIGXFSZ = 25;
+
   private Signals() {}
 }

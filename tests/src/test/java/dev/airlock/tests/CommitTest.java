@@ -301,7 +301,9 @@ class CommitTest {
     assertEquals(Outcome.COMPLETED, result.getOutcome(), result::toString);
     assertEquals(0, result.getExitCode(), () -> stderr.toString(StandardCharsets.UTF_8));
     assertEquals(CommitOutcome.COMMITTED, result.getChanges().getOutcome());
-    assertEquals(10_001, result.getChanges().getChangesCount());
+    // A result lists the first 10,000 changes and counts the rest.
+    assertEquals(10_000, result.getChanges().getChangesCount());
+    assertEquals(1, result.getChanges().getUnlisted());
     Path big = ws.resolve("big.img");
     assertEquals(1L << 30, Files.size(big));
     assertTrue(allocatedBytes(big) < (1 << 20), "the committed file should still be sparse");
@@ -366,10 +368,17 @@ class CommitTest {
       Files.writeString(ws.resolve("f"), "original\n");
       TreeSnapshot before = TreeSnapshot.of(ws);
 
+      // Without the free-space reserve, which would stop the action first (exit 124).
+      Path noReserve =
+          Files.writeString(
+              daemon.dir().resolve("no-reserve.textproto"),
+              "extends: \"audit\"\nlimits { disk_reserve_bytes: 0 }\n");
       CliProcess.Result r =
           runs.run(
               ws,
               "full-in-action",
+              "--policy",
+              noReserve.toString(),
               "--",
               "sh",
               "-c",

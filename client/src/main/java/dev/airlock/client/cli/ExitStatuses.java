@@ -44,6 +44,7 @@ final class ExitStatuses {
         err.println("airlock: " + result.getMessage());
         return AirlockCli.EXIT_EXEC_FAILED;
       case TIMED_OUT:
+      case LIMIT_EXCEEDED:
         err.println("airlock: " + command + ": " + result.getMessage());
         return AirlockCli.EXIT_TIMEOUT;
       case POLICY_VIOLATION:

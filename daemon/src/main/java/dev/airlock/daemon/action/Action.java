@@ -27,8 +27,11 @@ public final class Action {
     FINISHED
   }
 
-  /** Why an action was stopped by Airlock rather than by itself. */
-  public record Cancellation(Outcome outcome, String reason, int signal) {}
+  /**
+   * Why an action was stopped by Airlock rather than by itself; {@code limit} names the policy
+   * limit it went over, if that was why (empty otherwise).
+   */
+  public record Cancellation(Outcome outcome, String reason, int signal, String limit) {}
 
   private final String id;
   private final ActionRequest request;
@@ -157,12 +160,17 @@ public final class Action {
    *
    * @return true when this call cancelled a queued action, which will then never run
    */
-  public synchronized boolean cancel(Outcome outcome, String reason, int signal) {
+  public boolean cancel(Outcome outcome, String reason, int signal) {
+    return cancel(outcome, reason, signal, "");
+  }
+
+  /** As {@link #cancel(Outcome, String, int)}, for going over the policy limit {@code limit}. */
+  synchronized boolean cancel(Outcome outcome, String reason, int signal, String limit) {
     if (state == State.FINISHED) {
       return false;
     }
     if (cancellation == null) {
-      cancellation = new Cancellation(outcome, reason, signal);
+      cancellation = new Cancellation(outcome, reason, signal, limit);
       log.info(() -> "action " + id + " cancelled: " + reason);
     }
     if (stdin != null) {
@@ -173,6 +181,17 @@ public final class Action {
       killAfterGrace.run();
     }
     return state == State.QUEUED;
+  }
+
+  /**
+   * Records that the action, whose processes are all gone, went over the policy limit {@code
+   * limit}: it ends so, as if it had been cancelled for it (unless it already was, for anything).
+   */
+  synchronized void stopped(Outcome outcome, String reason, String limit) {
+    if (cancellation == null && state != State.FINISHED) {
+      cancellation = new Cancellation(outcome, reason, 0, limit);
+      log.info(() -> "action " + id + " stopped: " + reason);
+    }
   }
 
   /** Sends SIGKILL to the action's process group if it still runs. */

@@ -113,6 +113,14 @@ final class CacheEntryBuilder {
     PortablePaths portable = CacheKeys.portable(action);
     Map<String, Output> outputs = new TreeMap<>();
     long bytes = 0;
+    if (changes.stream().mapToLong(rc -> rc.changes().changes().size()).sum()
+        > Cacheability.MAX_CACHED_OUTPUTS) {
+      throw new NotCacheable(
+          String.format(
+              java.util.Locale.ROOT,
+              "it made more than %,d changes",
+              Cacheability.MAX_CACHED_OUTPUTS));
+    }
     for (RootChanges rc : changes) {
       for (Change c : rc.changes().changes()) {
         String path = rc.absolute(c);

@@ -17,6 +17,12 @@ public final class Cacheability {
   /** File bytes an action may write and still be cached. */
   static final long MAX_CACHED_OUTPUT_BYTES = 512L << 20;
 
+  /**
+   * Changes an action may make and still be cached: each output is a blob put (and fsynced) in the
+   * content store, which made a 100,000-file action spend minutes after it ended.
+   */
+  static final int MAX_CACHED_OUTPUTS = 10_000;
+
   private Cacheability() {}
 
   /** Why the run must not be recorded, or empty when the trace allows it. */

@@ -2,6 +2,7 @@ package dev.airlock.daemon.action;
 
 import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.protocol.CommitOutcome;
+import dev.airlock.protocol.Outcome;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.util.logging.Level;
@@ -24,6 +25,12 @@ final class CollectChanges implements FinishingStep {
       return;
     }
     OverlayLayer layer = run.layer().get();
+    if (run.outcome() == Outcome.LIMIT_EXCEEDED) {
+      // Over its disk quota: nothing of it is committed or kept, so its layer (maybe millions of
+      // files) is not even read; closing the layer removes it.
+      run.writes.decide(CommitOutcome.DISCARDED, run.message());
+      return;
+    }
     try {
       run.changes = layer.collect();
     } catch (IOException | RuntimeException e) {

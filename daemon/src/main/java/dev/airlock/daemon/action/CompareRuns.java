@@ -82,6 +82,7 @@ final class CompareRuns implements FinishingStep {
   private static boolean outcomeWithoutVerdict(Outcome outcome) {
     return outcome == Outcome.CANCELLED
         || outcome == Outcome.TIMED_OUT
+        || outcome == Outcome.LIMIT_EXCEEDED
         || outcome == Outcome.EXEC_FAILED
         || outcome == Outcome.SANDBOX_ERROR;
   }

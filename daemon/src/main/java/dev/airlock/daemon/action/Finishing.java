@@ -6,6 +6,7 @@ import dev.airlock.daemon.determinism.DeterminismCheck;
 import dev.airlock.daemon.policy.EffectivePolicy;
 import dev.airlock.protocol.Outcome;
 import dev.airlock.protocol.PathBytes;
+import dev.airlock.protocol.Signals;
 import dev.airlock.sandbox.linux.trace.TraceResult;
 import dev.airlock.sandbox.linux.trace.Violation;
 import java.util.List;
@@ -27,6 +28,7 @@ public final class Finishing {
   private final boolean succeeded;
   private Outcome outcome;
   private String message = "";
+  private String limit = "";
 
   /** The change sets read from the layer, once collected. */
   List<RootChanges> changes = List.of();
@@ -61,9 +63,15 @@ public final class Finishing {
     this.run = run;
     this.layer = layer;
     this.cache = cache;
-    Optional<Action.Cancellation> cancellation = action.cancellation();
+    boolean fileTooLarge =
+        run.trace().map(TraceResult::fileSizeSignals).orElse(0) > 0
+            && action.policy().limits().getDiskBytes() > 0;
+    // The layer's last measure (after the run, signal 0) says less than the kernel's own stop.
+    Optional<Action.Cancellation> cancellation =
+        action.cancellation().filter(c -> !fileTooLarge || c.signal() != 0);
     if (cancellation.isPresent()) {
       fail(cancellation.get().outcome(), cancellation.get().reason());
+      limit = cancellation.get().limit();
     } else if (run.launchFailure().isPresent()) {
       fail(Outcome.EXEC_FAILED, run.launchFailure().get().message());
     } else {
@@ -74,6 +82,11 @@ public final class Finishing {
               .toList();
       if (!denied.isEmpty() && action.policy().enforcing()) {
         fail(Outcome.POLICY_VIOLATION, deniedMessage(action.policy(), denied));
+      } else if (fileTooLarge) {
+        // The kernel stopped a write past RLIMIT_FSIZE: one file wanted more than the quota.
+        DiskQuota quota = DiskQuota.of(action.policy().limits());
+        fail(Outcome.LIMIT_EXCEEDED, quota.fileSizeMessage(fileSizeVictim(run)));
+        limit = DiskQuota.BYTES;
       }
     }
     // What decides whether writes commit and failures are cached: the run as it ended, before
@@ -126,6 +139,21 @@ public final class Finishing {
 
   public String message() {
     return message;
+  }
+
+  /** The policy limit the action went over (with LIMIT_EXCEEDED), else empty. */
+  String limit() {
+    return limit;
+  }
+
+  /** The command line of a process SIGXFSZ killed, or empty when none died of it. */
+  private static String fileSizeVictim(RunRecord run) {
+    return run.trace().stream()
+        .flatMap(t -> t.processes().stream())
+        .filter(p -> p.exitStatus() == 128 + Signals.SIGXFSZ)
+        .map(p -> PathBytes.display(String.join(" ", p.argv())))
+        .findFirst()
+        .orElse("");
   }
 
   /** The action ends as {@code newOutcome}, for {@code why}. */

@@ -16,6 +16,7 @@ final class OutcomeWords {
       case SANDBOX_ERROR -> "failed in the sandbox";
       case POLICY_VIOLATION -> "violated its policy";
       case COMMIT_CONFLICT -> "conflicted with another commit";
+      case LIMIT_EXCEEDED -> "went over a limit of its policy";
       case OUTCOME_UNSPECIFIED, UNRECOGNIZED -> "ended without an outcome";
     };
   }

@@ -17,6 +17,9 @@ import java.util.concurrent.TimeUnit;
 
 /** Builds an action's result, in one place, from where its attempt ended. */
 final class ResultAssembler {
+  /** Changes a result lists; the rest are only counted (ChangeReport.unlisted). */
+  static final int MAX_LISTED_CHANGES = 10_000;
+
   private ResultAssembler() {}
 
   /** The result of a run and its finishing steps. */
@@ -41,6 +44,9 @@ final class ResultAssembler {
     }
     if (!run.message().isEmpty()) {
       result.setMessage(run.message());
+    }
+    if (!run.limit().isEmpty()) {
+      result.setLimit(run.limit());
     }
     run.trace().ifPresent(trace -> result.setAccessReport(AccessReports.summary(trace)));
     run.determinism.ifPresent(check -> result.setDeterminism(DeterminismReports.of(check)));
@@ -79,8 +85,13 @@ final class ResultAssembler {
             .addAllConflicts(PathBytes.toWire(writes.conflicts()))
             .setCommitTimeUs(TimeUnit.NANOSECONDS.toMicros(writes.elapsedNanos()));
     writes.keptAt().ifPresent(dir -> report.setKeptAt(PathBytes.toWire(dir)));
+    long unlisted = 0;
     for (RootChanges rc : changes) {
       for (Change c : rc.changes().changes()) {
+        if (report.getChangesCount() >= MAX_LISTED_CHANGES) {
+          unlisted++;
+          continue;
+        }
         FileChange.Builder f =
             FileChange.newBuilder()
                 .setPath(PathBytes.toWire(rc.absolute(c)))
@@ -95,7 +106,7 @@ final class ResultAssembler {
         report.addChanges(f);
       }
     }
-    return report.build();
+    return report.setUnlisted(unlisted).build();
   }
 
   private static FileChangeKind kind(Change.Kind kind) {

@@ -87,7 +87,14 @@ final class TracedRun {
               .start(io);
       Future<?> stdin = startStdinPump(process);
 
-      TraceResult trace = tracer.run(process);
+      TraceResult trace;
+      try (LayerWatcher watcher =
+          LayerWatcher.start(
+              action,
+              DiskQuota.of(action.policy().limits()),
+              confinement.overlays().stream().map(Confinement.Overlay::upper).toList())) {
+        trace = tracer.run(process);
+      }
 
       if (!drained(output, OUTPUT_DRAIN_GRACE_MS)) {
         log.warning(

@@ -269,7 +269,10 @@ public final class ConfinementPlanner {
                 positive(limits.getProcesses()),
                 positive(limits.getMemoryBytes()),
                 positive((limits.getCpuTimeMs() + 999) / 1000),
-                policy.privateTmp() ? positive(limits.getTmpBytes()) : OptionalLong.empty()),
+                policy.privateTmp() ? positive(limits.getTmpBytes()) : OptionalLong.empty(),
+                // One file can never exceed the layer's quota (its writes may land elsewhere too:
+                // in /tmp, or in place under audit; none may be larger either).
+                positive(limits.getDiskBytes())),
             landlock ? landlockReadable(policy.readable(), pidNamespace) : List.of(),
             landlock ? policy.executable() : List.of(),
             landlockWrite,

@@ -261,6 +261,7 @@ final class RemoteFrontEnd implements FrontEnd {
           case EXEC_FAILED -> Code.INVALID_ARGUMENT;
           case CANCELLED -> Code.CANCELLED;
           case TIMED_OUT -> Code.DEADLINE_EXCEEDED;
+          case LIMIT_EXCEEDED -> Code.RESOURCE_EXHAUSTED;
           default -> Code.INTERNAL;
         };
     String message = policyMessage(airlock.getMessage());

@@ -29,21 +29,30 @@ public record Confinement(
 
   /**
    * Resource limits the launcher sets (empty: none): processes per user and address space per
-   * process (rlimits), CPU seconds per process, and the size of the private /tmp.
+   * process (rlimits), CPU seconds per process, the size of the private /tmp, and the largest file
+   * any process may write (RLIMIT_FSIZE: a write past it fails with EFBIG after SIGXFSZ).
    */
   public record Limits(
       OptionalLong processes,
       OptionalLong memoryBytes,
       OptionalLong cpuSeconds,
-      OptionalLong tmpBytes) {
+      OptionalLong tmpBytes,
+      OptionalLong fileBytes) {
     /** No limits. */
     public static final Limits NONE =
         new Limits(
-            OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
+            OptionalLong.empty(),
+            OptionalLong.empty(),
+            OptionalLong.empty(),
+            OptionalLong.empty(),
+            OptionalLong.empty());
 
     /** Whether any rlimit is set (the tmpfs size is not one). */
     public boolean anyRlimit() {
-      return processes.isPresent() || memoryBytes.isPresent() || cpuSeconds.isPresent();
+      return processes.isPresent()
+          || memoryBytes.isPresent()
+          || cpuSeconds.isPresent()
+          || fileBytes.isPresent();
     }
   }
 
@@ -209,6 +218,7 @@ public record Confinement(
     limits.processes().ifPresent(n -> o.addAll(List.of("--rlimit", "nproc=" + n)));
     limits.memoryBytes().ifPresent(n -> o.addAll(List.of("--rlimit", "as=" + n)));
     limits.cpuSeconds().ifPresent(n -> o.addAll(List.of("--rlimit", "cpu=" + n)));
+    limits.fileBytes().ifPresent(n -> o.addAll(List.of("--rlimit", "fsize=" + n)));
     landlockRead.forEach(p -> o.addAll(List.of("--ll-ro", name(p))));
     landlockExecute.forEach(p -> o.addAll(List.of("--ll-rx", name(p))));
     landlockWrite.forEach(p -> o.addAll(List.of("--ll-rw", name(p))));

@@ -12,9 +12,10 @@ import java.util.Optional;
  *
  * @param mode st_mode (type and permission bits)
  * @param dev st_dev as glibc's makedev encodes it (what the JDK's {@code unix:dev} returns)
+ * @param blocks st_blocks: 512-byte units allocated (a sparse file's size is not what it holds)
  */
 public record FileStatus(
-    int mode, long dev, long ino, long size, long mtimeNanos, long ctimeNanos) {
+    int mode, long dev, long ino, long size, long mtimeNanos, long ctimeNanos, long blocks) {
   private static final int AT_FDCWD = -100;
   private static final int AT_SYMLINK_NOFOLLOW = 0x100;
   private static final int STATX_BASIC_STATS = 0x7ff;
@@ -41,11 +42,13 @@ public record FileStatus(
     int mode = buf.getShort(28) & 0xffff;
     long ino = buf.getLong(32);
     long size = buf.getLong(40);
+    long blocks = buf.getLong(48);
     long ctime = buf.getLong(96) * 1_000_000_000L + (buf.getInt(104) & 0xffffffffL);
     long mtime = buf.getLong(112) * 1_000_000_000L + (buf.getInt(120) & 0xffffffffL);
     long major = buf.getInt(136) & 0xffffffffL;
     long minor = buf.getInt(140) & 0xffffffffL;
-    return Optional.of(new FileStatus(mode, makedev(major, minor), ino, size, mtime, ctime));
+    return Optional.of(
+        new FileStatus(mode, makedev(major, minor), ino, size, mtime, ctime, blocks));
   }
 
   /** glibc's gnu_dev_makedev. */

@@ -112,6 +112,7 @@ public final class RunnerService extends RunnerGrpc.RunnerImplBase {
           case POLICY_VIOLATION -> Status.PERMISSION_DENIED.withDescription(result.getMessage());
           case CANCELLED -> Status.CANCELLED.withDescription(result.getMessage());
           case TIMED_OUT -> Status.DEADLINE_EXCEEDED.withDescription(result.getMessage());
+          case LIMIT_EXCEEDED -> Status.RESOURCE_EXHAUSTED.withDescription(result.getMessage());
           default -> Status.INTERNAL.withDescription(result.getMessage());
         };
     if (failure != null) {

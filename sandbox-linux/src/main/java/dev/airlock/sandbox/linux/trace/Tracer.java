@@ -119,6 +119,7 @@ public final class Tracer {
   private final SyscallDecoder.Pending[] pendingOut = new SyscallDecoder.Pending[1];
   private int rootPid;
   private int helpers;
+  private int fileSizeSignals;
   private ExitStatus rootStatus;
 
   // The fast path (null in strict mode) and what draining its ring needs.
@@ -236,7 +237,8 @@ public final class Tracer {
       int parentPid = parent == null || (helpers > 0 && parent.argv.isEmpty()) ? 0 : p.parent;
       tree.add(new TracedProcess(p.pid, parentPid, p.argv, p.exitStatus));
     }
-    return new TraceResult(rootStatus, log.accesses(), tree, gaps, log.violations());
+    return new TraceResult(
+        rootStatus, log.accesses(), tree, gaps, log.violations(), fileSizeSignals);
   }
 
   private void handle(Ptrace.Wait wait, LaunchedProcess process) throws ErrnoException {
@@ -267,6 +269,9 @@ public final class Tracer {
         ptrace.cont(tid, 0); // a new tracee's first stop, or the end of a group-stop
       }
     } else {
+      if (signal == SIGXFSZ) {
+        fileSizeSignals++; // a write went past RLIMIT_FSIZE: the action's disk quota
+      }
       ptrace.cont(tid, signal); // signal-delivery stop: deliver it unchanged
     }
   }
