@@ -16,6 +16,7 @@ final class OutcomeWords {
       case SANDBOX_ERROR -> "failed in the sandbox";
       case POLICY_VIOLATION -> "violated its policy";
       case COMMIT_CONFLICT -> "conflicted with another commit";
+      case OUTPUT_HASH_MISMATCH -> "did not produce its pinned outputs";
       case OUTCOME_UNSPECIFIED, UNRECOGNIZED -> "ended without an outcome";
     };
   }

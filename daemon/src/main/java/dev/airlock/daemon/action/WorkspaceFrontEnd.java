@@ -24,6 +24,7 @@ final class WorkspaceFrontEnd implements FrontEnd {
           new CollectChanges(),
           new CompareRuns(),
           new CheckDeclaredOutputs(),
+          new VerifyPinnedOutputs(),
           new DecideCacheable(),
           new StoreOutputs(),
           new CommitChanges(),
@@ -75,6 +76,21 @@ final class WorkspaceFrontEnd implements FrontEnd {
       layer = overlays ? state.writes().begin(action.id(), copyOnWrite) : null;
       // After the layer began: a commit landing from now on is caught by the replay's
       // conflict check on the hit's path set.
+      if (action.request().fixedOutput()) {
+        Optional<List<PinnedBlob>> pinned = cache.lookupFixed();
+        if (pinned.isPresent()) {
+          Optional<ActionResult.Builder> served =
+              FixedOutputReplay.replay(action, pinned.get(), Optional.ofNullable(layer), cache);
+          if (served.isPresent()) {
+            return new WorkspaceAttempt(action, layer, cache, served, steps, state);
+          }
+          if (layer != null) {
+            layer.close();
+            layer = state.writes().begin(action.id(), copyOnWrite);
+          }
+        }
+        return new WorkspaceAttempt(action, layer, cache, Optional.empty(), steps, state);
+      }
       Optional<CacheHit> hit = cache.lookup();
       if (hit.isPresent()) {
         Optional<ActionResult.Builder> replayed =
