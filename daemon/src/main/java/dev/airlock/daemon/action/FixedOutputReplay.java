@@ -11,6 +11,9 @@ import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Started;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +30,9 @@ import java.util.logging.Logger;
 final class FixedOutputReplay {
   private static final Logger log = Logger.getLogger(FixedOutputReplay.class.getName());
 
+  /** The mode of a directory made to hold a pinned output. */
+  private static final int DIRECTORY_MODE = 0755;
+
   private FixedOutputReplay() {}
 
   /** The result of serving {@code blobs}, or empty when they cannot be (the action runs). */
@@ -39,6 +45,12 @@ final class FixedOutputReplay {
     PortablePaths portable = CacheKeys.portable(action);
     Map<String, Output> outputs = new TreeMap<>();
     for (PinnedBlob blob : blobs) {
+      // The directories a run would have made to hold it.
+      for (Path dir = blob.path().getParent();
+          dir != null && !Files.exists(dir, LinkOption.NOFOLLOW_LINKS);
+          dir = dir.getParent()) {
+        outputs.put(portable.portable(PathBytes.of(dir)), new Output.Directory(DIRECTORY_MODE));
+      }
       outputs.put(
           portable.portable(PathBytes.of(blob.path())),
           new Output.RegularFile(blob.digest(), blob.mode()));
