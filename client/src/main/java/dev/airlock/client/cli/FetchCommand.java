@@ -42,8 +42,10 @@ import picocli.CommandLine.Spec;
     name = "fetch",
     mixinStandardHelpOptions = true,
     description = {
-      "Downloads a file pinned by its SHA-256, from the first of the URLs (mirrors of the same"
-          + " file) that serves exactly that content.",
+      "Downloads a file pinned by its SHA-256, trying mirrors in order.",
+      "",
+      "The URLs are mirrors of the same file, tried in order until one serves exactly that"
+          + " content.",
       "",
       "It runs curl as a fixed-output action under the provision policy: the output is verified"
           + " and committed atomically, and kept in the daemon's content store (and its remote"
