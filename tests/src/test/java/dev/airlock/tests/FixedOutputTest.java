@@ -220,6 +220,35 @@ class FixedOutputTest {
     assertEquals("pinned", Files.readString(ws.resolve("a.txt")));
     assertFalse(Files.exists(ws.resolve("side.txt")), "an unpinned output is not replayed");
 
+    CliProcess.Result explained =
+        daemon.runCli(
+            CLIENT_TIMEOUT,
+            "cache",
+            "explain",
+            "--no-start",
+            "--cwd",
+            ws.toString(),
+            "--output-hash",
+            "elsewhere.txt=sha256:" + pinned,
+            "--",
+            "false");
+    assertEquals(0, explained.status(), explained::toString);
+    assertTrue(explained.stdout().startsWith("hit: fixed-output"), explained::toString);
+    CliProcess.Result unknown =
+        daemon.runCli(
+            CLIENT_TIMEOUT,
+            "cache",
+            "explain",
+            "--no-start",
+            "--cwd",
+            ws.toString(),
+            "--output-hash",
+            "a.txt=sha256:" + NEVER_SHA,
+            "--",
+            "true");
+    assertEquals(1, unknown.status(), unknown::toString);
+    assertTrue(unknown.stdout().contains("sha256:" + NEVER_SHA), unknown::toString);
+
     CachedRun off =
         CachedRun.launch(
                 daemon.fixture(),
