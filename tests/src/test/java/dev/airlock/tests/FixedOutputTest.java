@@ -220,6 +220,17 @@ class FixedOutputTest {
     assertEquals("pinned", Files.readString(ws.resolve("a.txt")));
     assertFalse(Files.exists(ws.resolve("side.txt")), "an unpinned output is not replayed");
 
+    CachedRun dryRun =
+        CachedRun.launch(
+                daemon.fixture(),
+                ws,
+                List.of("--output-hash", "c.txt=sha256:" + pinned, "--discard"),
+                List.of("false"))
+            .await();
+    assertEquals(0, dryRun.exitStatus(), dryRun::toString);
+    assertEquals("hit", dryRun.status(), dryRun::toString);
+    assertFalse(Files.exists(ws.resolve("c.txt")), "a dry run serves nothing into the workspace");
+
     CliProcess.Result explained =
         daemon.runCli(
             CLIENT_TIMEOUT,

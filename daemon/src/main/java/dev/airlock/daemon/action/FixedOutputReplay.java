@@ -8,6 +8,7 @@ import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.commit.OverlayLayer.RootChanges;
 import dev.airlock.protocol.ActionEvent;
 import dev.airlock.protocol.ActionResult;
+import dev.airlock.protocol.CommitMode;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.Started;
 import java.io.IOException;
@@ -62,7 +63,10 @@ final class FixedOutputReplay {
         cache.replayFailed("a pinned output lies outside the action's writable roots; ran instead");
         return Optional.empty();
       }
-      layer.get().commit(changes.get(), Set.of());
+      boolean dryRun = action.request().commitMode() == CommitMode.DISCARD;
+      if (!dryRun) {
+        layer.get().commit(changes.get(), Set.of());
+      }
       action
           .listener()
           .deliver(
@@ -71,7 +75,8 @@ final class FixedOutputReplay {
                   .setStarted(Started.newBuilder().setPid(0))
                   .build());
       cache.fixedHit(blobs);
-      return Optional.of(ResultAssembler.fixedOutput(action, blobs.size(), changes.get(), cache));
+      return Optional.of(
+          ResultAssembler.fixedOutput(action, blobs.size(), changes.get(), dryRun, cache));
     } catch (CommitConflictException e) {
       log.info("action " + action.id() + ": its fixed-output hit conflicts; running it");
       cache.replayFailed("the hit conflicted with a commit; ran instead");

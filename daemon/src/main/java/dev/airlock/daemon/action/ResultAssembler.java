@@ -64,10 +64,14 @@ final class ResultAssembler {
 
   /** The result of a fixed-output action served from the content store without running. */
   static ActionResult.Builder fixedOutput(
-      Action action, int pinned, List<RootChanges> changes, CacheTrail cache) {
+      Action action, int pinned, List<RootChanges> changes, boolean dryRun, CacheTrail cache) {
     ChangeSummary writes = new ChangeSummary();
     boolean none = changes.stream().allMatch(rc -> rc.changes().isEmpty());
-    writes.decide(none ? CommitOutcome.NO_CHANGES : CommitOutcome.COMMITTED, "");
+    if (dryRun) {
+      writes.decide(CommitOutcome.DISCARDED, "a dry run (--discard)");
+    } else {
+      writes.decide(none ? CommitOutcome.NO_CHANGES : CommitOutcome.COMMITTED, "");
+    }
     return ActionResult.newBuilder()
         .setOutcome(Outcome.COMPLETED)
         .setPolicy(action.policy().name())
