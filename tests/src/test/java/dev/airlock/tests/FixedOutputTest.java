@@ -165,6 +165,53 @@ class FixedOutputTest {
   }
 
   @Test
+  void aPinOutsideTheCopyOnWriteLayerIsRefusedBeforeItRuns() throws Exception {
+    Path ws = workspace("in-place");
+    Path outside = Outside.directory("pinned-");
+    String content = Mirrors.sha256("x".getBytes(StandardCharsets.UTF_8));
+
+    CliProcess.Result audit =
+        daemon.runCli(
+            CLIENT_TIMEOUT,
+            "run",
+            "--no-start",
+            "--cwd",
+            ws.toString(),
+            "--output-hash",
+            outside.resolve("x") + "=sha256:" + NEVER_SHA,
+            "--",
+            "sh",
+            "-c",
+            "printf x > \"$1\"",
+            "sh",
+            outside.resolve("x").toString());
+    assertEquals(125, audit.status(), audit::toString);
+    assertTrue(
+        audit.stderr().contains("outside the action's copy-on-write layer"), audit::toString);
+    assertFalse(Files.exists(outside.resolve("x")), "it did not run");
+
+    CliProcess.Result build =
+        daemon.runCli(
+            CLIENT_TIMEOUT,
+            "run",
+            "--no-start",
+            "--cwd",
+            ws.toString(),
+            "--policy",
+            "build",
+            "--output-hash",
+            outside.resolve("x") + "=sha256:" + content,
+            "--",
+            "sh",
+            "-c",
+            "printf x > \"$1\"",
+            "sh",
+            outside.resolve("x").toString());
+    assertEquals(0, build.status(), build::toString);
+    assertEquals("x", Files.readString(outside.resolve("x")), "a pin is an output under build");
+  }
+
+  @Test
   void aSecondFetchIsServedFromTheStoreWithTheServersStopped() throws Exception {
     byte[] content = randomBytes(1 << 20, 7);
     String sha = Mirrors.sha256(content);

@@ -4,6 +4,7 @@ import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.daemon.request.PinnedOutput;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Confinement;
@@ -71,6 +72,10 @@ final class WorkspaceFrontEnd implements FrontEnd {
         return refused(action, cache, uncoveredMessage(roots.uncovered()));
       }
     }
+    Optional<Path> inPlace = outsideLayer(action, copyOnWrite);
+    if (inPlace.isPresent()) {
+      return refused(action, cache, inPlaceMessage(action, inPlace.get()));
+    }
     OverlayLayer layer = null;
     try {
       layer = overlays ? state.writes().begin(action.id(), copyOnWrite) : null;
@@ -117,6 +122,26 @@ final class WorkspaceFrontEnd implements FrontEnd {
   private Attempt refused(Action action, CacheTrail cache, String message) {
     return new WorkspaceAttempt(
         action, null, cache, Optional.of(ResultAssembler.refused(action, message)), steps, null);
+  }
+
+  /**
+   * A pinned output the copy-on-write layer does not cover (the audit policy writes outside the
+   * workspace in place): its content could not be checked before it lands.
+   */
+  private static Optional<Path> outsideLayer(Action action, List<Path> copyOnWrite) {
+    return action.request().pinnedOutputs().stream()
+        .map(PinnedOutput::path)
+        .filter(p -> copyOnWrite.stream().noneMatch(root -> p.startsWith(root) && !p.equals(root)))
+        .findFirst();
+  }
+
+  static String inPlaceMessage(Action action, Path pinned) {
+    return "the pinned output "
+        + PathBytes.display(PathBytes.of(pinned))
+        + " lies outside the action's copy-on-write layer (policy '"
+        + action.policy().name()
+        + "' writes there in place), so wrong content there could not be undone; pin a path in"
+        + " the workspace, or use a policy that grants it as an output (build, provision)";
   }
 
   /** Why writable roots directly on / are refused, and what to do instead. */
