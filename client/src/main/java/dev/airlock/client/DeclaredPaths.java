@@ -22,13 +22,17 @@ import java.util.stream.Stream;
 public final class DeclaredPaths {
   private DeclaredPaths() {}
 
-  /** The inputs and outputs of a manifest, in the order they appear. */
-  public record Manifest(List<String> inputs, List<String> outputs) {}
+  /**
+   * The inputs, outputs and pinned outputs ({@code output-hash PATH=sha256:HEX}) of a manifest, in
+   * the order they appear.
+   */
+  public record Manifest(List<String> inputs, List<String> outputs, List<String> outputHashes) {}
 
   /** Reads a manifest file. */
   public static Manifest readManifest(Path file) throws IOException {
     List<String> inputs = new ArrayList<>();
     List<String> outputs = new ArrayList<>();
+    List<String> outputHashes = new ArrayList<>();
     int lineNumber = 0;
     for (String line : Files.readAllLines(file)) {
       lineNumber++;
@@ -37,18 +41,22 @@ public final class DeclaredPaths {
         continue;
       }
       String[] parts = trimmed.split("\\s+", 2);
-      if (parts.length < 2 || !(parts[0].equals("input") || parts[0].equals("output"))) {
+      if (parts.length < 2 || !List.of("input", "output", "output-hash").contains(parts[0])) {
         throw new IllegalArgumentException(
             file
                 + ":"
                 + lineNumber
-                + ": expected 'input PATH' or 'output PATH', got '"
+                + ": expected 'input PATH', 'output PATH' or 'output-hash PATH=sha256:HEX', got '"
                 + trimmed
                 + "'");
       }
-      (parts[0].equals("input") ? inputs : outputs).add(parts[1]);
+      switch (parts[0]) {
+        case "input" -> inputs.add(parts[1]);
+        case "output" -> outputs.add(parts[1]);
+        default -> outputHashes.add(parts[1]);
+      }
     }
-    return new Manifest(inputs, outputs);
+    return new Manifest(inputs, outputs, outputHashes);
   }
 
   /** Expands entries (comma-separated lists allowed) to absolute, normalized paths. */

@@ -140,6 +140,9 @@ public final class ReportJson {
       json.append(", \"source_action\": ").append(quote(cache.getSourceAction()));
       json.append(", \"source_time_ms\": ").append(Long.toUnsignedString(cache.getSourceTimeMs()));
     }
+    if (cache.getFixedOutput()) {
+      json.append(", \"fixed_output\": true");
+    }
     if (cache.getFromRemote()) {
       json.append(", \"from_remote\": true");
     }

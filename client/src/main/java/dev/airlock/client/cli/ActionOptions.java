@@ -2,6 +2,7 @@ package dev.airlock.client.cli;
 
 import dev.airlock.client.ActionCall;
 import dev.airlock.client.DeclaredPaths;
+import dev.airlock.client.OutputHashes;
 import dev.airlock.protocol.AirlockPaths;
 import dev.airlock.protocol.CacheMode;
 import dev.airlock.protocol.CommitMode;
@@ -76,6 +77,15 @@ final class ActionOptions {
       description = "Declared inputs and outputs, one 'input PATH' or 'output PATH' per line.")
   Path manifest;
 
+  @Option(
+      names = "--output-hash",
+      paramLabel = "PATH=sha256:HEX",
+      description =
+          "Pin an output by its content (repeatable): the action may then use the network, must"
+              + " leave exactly this content there, and is served from the content store whenever"
+              + " every pinned content is in it.")
+  List<String> outputHashes = new ArrayList<>();
+
   @Option(names = "--no-start", description = "Fail instead of starting airlockd when none runs.")
   boolean noStart;
 
@@ -138,10 +148,12 @@ final class ActionOptions {
     Path dir = workingDirectory(context);
     List<String> declaredInputs = new ArrayList<>(inputs);
     List<String> declaredOutputs = new ArrayList<>(outputs);
+    List<String> pinned = new ArrayList<>(outputHashes);
     if (manifest != null) {
       DeclaredPaths.Manifest m = DeclaredPaths.readManifest(dir.resolve(manifest));
       declaredInputs.addAll(m.inputs());
       declaredOutputs.addAll(m.outputs());
+      pinned.addAll(m.outputHashes());
     }
     ExecuteRequest.Builder request =
         ExecuteRequest.newBuilder()
@@ -151,7 +163,8 @@ final class ActionOptions {
             .setTimeoutMs(timeout == null ? 0 : Durations.parseMillis(timeout))
             .setStdinMode(stdin ? StdinMode.STDIN_STREAM : StdinMode.STDIN_NULL)
             .addAllDeclaredInputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredInputs)))
-            .addAllDeclaredOutputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredOutputs)));
+            .addAllDeclaredOutputs(PathBytes.toWire(DeclaredPaths.expand(dir, declaredOutputs)))
+            .addAllPinnedOutputs(OutputHashes.parse(dir, pinned));
     if (workspace != null) {
       Path root = dir.resolve(workspace).normalize();
       // ${workspace} grants and copy-on-write hang on it: a typo must not silently widen or

@@ -32,6 +32,7 @@ import picocli.CommandLine.Option;
     subcommands = {
       RunCommand.class,
       AuditCommand.class,
+      FetchCommand.class,
       PolicyCommand.class,
       StatusCommand.class,
       CacheCommand.class,
@@ -42,7 +43,8 @@ import picocli.CommandLine.Option;
     exitCodeListHeading = "%nExit status:%n",
     exitCodeList = {
       "0-123:the command's own status (run)",
-      "65:audit --fail-on-undeclared found undeclared dependencies",
+      "65:audit --fail-on-undeclared found undeclared dependencies; run and fetch: a pinned"
+          + " output does not have its pinned content (nothing committed)",
       "75:the command succeeded but its changes were not committed (a conflicting commit)",
       "124:the action timed out",
       "125:Airlock itself failed (no daemon, refused request, bad option)",
@@ -59,6 +61,9 @@ public final class AirlockCli {
   static final int EXIT_POLICY_VIOLATION = 126;
   static final int EXIT_AIRLOCK_ERROR = 125;
   static final int EXIT_EXEC_FAILED = 127;
+
+  /** The command succeeded but a pinned output has other content (or none): nothing committed. */
+  static final int EXIT_HASH_MISMATCH = 65;
 
   /** The command succeeded but another commit changed what it read or wrote: nothing committed. */
   static final int EXIT_CONFLICT = 75;

@@ -54,6 +54,9 @@ final class ExitStatuses {
         err.println(
             "airlock: " + command + ": its changes were not committed: " + result.getMessage());
         return AirlockCli.EXIT_CONFLICT;
+      case OUTPUT_HASH_MISMATCH:
+        err.println("airlock: " + command + ": " + result.getMessage());
+        return AirlockCli.EXIT_HASH_MISMATCH;
       case CANCELLED:
         err.println("airlock: " + command + ": " + result.getMessage());
         return result.getTerminationCase() == ActionResult.TerminationCase.TERMINATION_NOT_SET

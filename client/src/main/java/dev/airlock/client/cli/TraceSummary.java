@@ -13,6 +13,14 @@ final class TraceSummary {
 
   static void print(ActionResult result, PrintStream err) {
     AccessReport report = result.getAccessReport();
+    if (result.getCache().getStatus() == CacheStatus.CACHE_HIT
+        && result.getCache().getFixedOutput()) {
+      err.println(
+          "airlock: trace: fixed-output: served from the content store"
+              + (result.getCache().getFromRemote() ? " (fetched from the remote cache)" : "")
+              + "; nothing ran this time");
+      return;
+    }
     if (result.getCache().getStatus() == CacheStatus.CACHE_HIT) {
       // Nothing ran, so there was nothing to trace; the recorded run was traced.
       err.println(

@@ -21,6 +21,7 @@ class HelpTest {
       List.of(
           "run",
           "audit",
+          "fetch",
           "policy",
           "policy learn",
           "status",
@@ -78,7 +79,7 @@ class HelpTest {
   }
 
   @ParameterizedTest(name = "help {0}")
-  @ValueSource(strings = {"run", "audit", "policy", "status", "stop", "cache", "daemon"})
+  @ValueSource(strings = {"run", "audit", "fetch", "policy", "status", "stop", "cache", "daemon"})
   void helpCommandDescribesEachCommand(String command) {
     Printed help = airlock("help", command);
     assertEquals(0, help.status(), command + ": " + help);
@@ -98,7 +99,7 @@ class HelpTest {
       String summary = line.group(2);
       assertTrue(summary.endsWith("."), "cut short: " + line.group() + "\n" + overview.out());
     }
-    assertEquals(8, listed, overview.out());
+    assertEquals(9, listed, overview.out());
   }
 
   @Test

@@ -3,16 +3,19 @@ package dev.airlock.daemon.action;
 import dev.airlock.daemon.cache.CacheStats;
 import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.Determinism;
+import dev.airlock.daemon.cache.Digest;
 import dev.airlock.daemon.cache.Explanation;
 import dev.airlock.daemon.cache.GcReport;
 import dev.airlock.daemon.cache.LmdbActionCache;
 import dev.airlock.daemon.cache.ObservationKind;
 import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.WeakFingerprint;
+import dev.airlock.daemon.request.PinnedOutput;
 import dev.airlock.protocol.CacheReply;
 import dev.airlock.protocol.CacheRequest;
 import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 
 /** Answers `airlock cache stats | gc | explain` from the daemon's action cache. */
@@ -54,6 +57,9 @@ final class CacheQueries {
 
   /** Whether {@code action} would hit, and if not, the first input that differs. */
   CacheReply explain(Action action) throws IOException {
+    if (action.request().fixedOutput()) {
+      return explainFixed(action.request().pinnedOutputs());
+    }
     WeakFingerprint weak = CacheKeys.weak(action, caching.statCache());
     Optional<Explanation> found =
         caching.cache().explain(weak, caching.reader().in(CacheKeys.portable(action)));
@@ -91,6 +97,32 @@ final class CacheQueries {
           .build();
     }
     return reply.setExplanation(miss(e, CacheKeys.portable(action))).build();
+  }
+
+  /**
+   * A fixed-output action would be served when every pinned content is in the local content store
+   * (the remote cache is not asked: explaining changes nothing).
+   */
+  private CacheReply explainFixed(List<PinnedOutput> pins) {
+    for (PinnedOutput pin : pins) {
+      if (!caching.cas().contains(Digest.parse(pin.sha256()))) {
+        return CacheReply.newBuilder()
+            .setExplanation(
+                "fixed-output: "
+                    + pin.digestName()
+                    + " (pinned at "
+                    + PathBytes.display(PathBytes.of(pin.path()))
+                    + ") is not in the local content store: it would be asked of the remote cache,"
+                    + " if any, and run when that has none")
+            .build();
+      }
+    }
+    return CacheReply.newBuilder()
+        .setWouldHit(true)
+        .setExplanation(
+            "fixed-output: every pinned content is in the content store: it would be served from"
+                + " there without running, whatever else it reads")
+        .build();
   }
 
   /** What the entry says of its action's determinism, after a hit's explanation. */

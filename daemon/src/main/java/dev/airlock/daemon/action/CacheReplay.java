@@ -52,13 +52,25 @@ final class CacheReplay {
   static Optional<List<RootChanges>> changes(
       CacheHit hit, OverlayLayer layer, CacheStores caching, PortablePaths portable)
       throws IOException {
+    return changes(hit.result().outputs(), layer, caching, portable);
+  }
+
+  /**
+   * The change sets that reproduce {@code outputs} (keyed as entries key them) under {@code
+   * layer}'s roots; empty when an output lies outside every root.
+   *
+   * @throws IOException when a blob is missing or corrupt
+   */
+  static Optional<List<RootChanges>> changes(
+      Map<String, Output> outputs, OverlayLayer layer, CacheStores caching, PortablePaths portable)
+      throws IOException {
     Map<Path, List<Change>> byRoot = new LinkedHashMap<>();
     for (Path root : layer.roots()) {
       byRoot.put(root, new ArrayList<>());
     }
     FileTime now = FileTime.from(java.time.Instant.now());
     Set<String> deleted = new HashSet<>();
-    for (Map.Entry<String, Output> e : hit.result().outputs().entrySet()) {
+    for (Map.Entry<String, Output> e : outputs.entrySet()) {
       Path target = PathBytes.toPath(portable.absolute(e.getKey()));
       Path root = rootOf(target, layer.roots());
       if (root == null) {
@@ -171,7 +183,7 @@ final class CacheReplay {
   }
 
   /** Sends recorded output to the client, in protocol-sized chunks. */
-  private static void send(Action action, byte[] data, OutputStream stream) {
+  static void send(Action action, byte[] data, OutputStream stream) {
     for (int at = 0; at < data.length; at += Protocol.MAX_OUTPUT_CHUNK_BYTES) {
       int n = Math.min(Protocol.MAX_OUTPUT_CHUNK_BYTES, data.length - at);
       action

@@ -8,10 +8,12 @@ import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.WeakFingerprint;
 import dev.airlock.daemon.cache.remote.RemoteCacheException;
 import dev.airlock.daemon.cache.remote.RemoteTier;
+import dev.airlock.daemon.request.ActionRequest;
 import dev.airlock.protocol.CacheReport;
 import dev.airlock.protocol.CacheStatus;
 import dev.airlock.protocol.PathBytes;
 import java.io.IOException;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -86,6 +88,79 @@ final class CacheTrail {
     } finally {
       report.setLookupTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
     }
+  }
+
+  /**
+   * Looks a fixed-output action up by its pinned digests alone, when its request lets the cache
+   * serve it: every pinned output's blob, or empty to run it.
+   */
+  Optional<List<PinnedBlob>> lookupFixed() {
+    report.setFixedOutput(true);
+    ActionRequest request = action.request();
+    if (!CacheKeys.reads(request.cacheMode()) && !CacheKeys.writes(request.cacheMode())) {
+      report.setStatus(CacheStatus.CACHE_DISABLED).setReason("--cache=off");
+      return Optional.empty();
+    }
+    if (!CacheKeys.reads(request.cacheMode()) || request.checkDeterminism()) {
+      report.setStatus(CacheStatus.CACHE_MISS);
+      return Optional.empty();
+    }
+    long start = System.nanoTime();
+    FixedOutputCache fixed = new FixedOutputCache(stores);
+    try {
+      Optional<List<PinnedBlob>> found = fixed.lookup(request.pinnedOutputs());
+      report.setStatus(found.isPresent() ? CacheStatus.CACHE_HIT : CacheStatus.CACHE_MISS);
+      return found;
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": cache lookup failed; running it", e);
+      report.setStatus(CacheStatus.CACHE_MISS).setReason("lookup failed: " + e.getMessage());
+      return Optional.empty();
+    } finally {
+      fixed.remoteWarning().ifPresent(report::setRemoteWarning);
+      report.setLookupTimeUs(TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
+    }
+  }
+
+  /**
+   * Marks a fixed-output hit replayed, and keeps the blobs that were in the content store without
+   * an entry (so gc keeps them from now on).
+   */
+  void fixedHit(List<PinnedBlob> replayed) {
+    report
+        .setStatus(CacheStatus.CACHE_HIT)
+        .setFixedOutput(true)
+        .setPathSetSize(0)
+        .setFromRemote(replayed.stream().anyMatch(PinnedBlob::fromRemote));
+    replayed.stream()
+        .flatMap(b -> b.sourceAction().stream())
+        .findFirst()
+        .ifPresent(report::setSourceAction);
+    List<PinnedBlob> unkept = replayed.stream().filter(b -> b.sourceAction().isEmpty()).toList();
+    if (!unkept.isEmpty() && CacheKeys.writes(action.request().cacheMode())) {
+      FixedOutputCache fixed = new FixedOutputCache(stores);
+      try {
+        fixed.record(action.id(), unkept);
+      } catch (IOException | RuntimeException e) {
+        log.log(Level.WARNING, "action " + action.id() + ": cannot keep its pinned blobs", e);
+      }
+      fixed.remoteWarning().ifPresent(report::setRemoteWarning);
+    }
+  }
+
+  /** Keeps a fixed-output run's verified blobs (after its commit landed), and shares them. */
+  void recordFixed(List<PinnedBlob> verified) {
+    FixedOutputCache fixed = new FixedOutputCache(stores);
+    try {
+      report
+          .setUploaded(fixed.record(action.id(), verified))
+          .setStatus(CacheStatus.CACHE_STORED)
+          .setFixedOutput(true)
+          .setPathSetSize(0);
+    } catch (IOException | RuntimeException e) {
+      log.log(Level.WARNING, "action " + action.id() + ": cannot record it in the cache", e);
+      report.setStatus(CacheStatus.CACHE_SKIPPED).setReason("recording failed: " + e.getMessage());
+    }
+    fixed.remoteWarning().ifPresent(report::setRemoteWarning);
   }
 
   /** A local miss asks the remote tier; its failure is a miss with a warning, never an error. */

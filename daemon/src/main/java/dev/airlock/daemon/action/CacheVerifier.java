@@ -3,6 +3,7 @@ package dev.airlock.daemon.action;
 import dev.airlock.daemon.cache.CacheStores;
 import dev.airlock.daemon.cache.CachedResult;
 import dev.airlock.daemon.cache.Digest;
+import dev.airlock.daemon.cache.FixedOutputEntries;
 import dev.airlock.daemon.cache.Output;
 import dev.airlock.daemon.cache.PortablePaths;
 import dev.airlock.daemon.cache.RecordedEntry;
@@ -66,6 +67,10 @@ final class CacheVerifier {
           .setVerdict(VerifyVerdict.VERIFY_CORRUPT_BLOB)
           .setDetail(corrupt.get())
           .build();
+    }
+    if (FixedOutputEntries.isFixedOutput(recorded)) {
+      // Keyed by its content alone: the intact blob is all there is to verify.
+      return skipped(verified, "a fixed-output entry: its blob is intact, nothing to run again");
     }
     if (recorded.request().isEmpty()) {
       return skipped(verified, "recorded without its request, so it cannot be run again");

@@ -57,4 +57,27 @@ public final class Cacheability {
     }
     return Optional.empty();
   }
+
+  /**
+   * Why a fixed-output run's pinned outputs must not be kept, or empty when they may: what else it
+   * did (the network, an observation gap, other outputs) does not matter, its pinned outputs are
+   * the contract and were verified.
+   */
+  static Optional<String> fixedOutputReason(Finishing run) {
+    ActionRequest request = run.action().request();
+    if (!CacheKeys.writes(request.cacheMode())) {
+      return Optional.of(
+          run.cache.lookupReason().orElse("the request does not write to the cache"));
+    }
+    if (run.outcome() != Outcome.COMPLETED) {
+      return Optional.of("it " + OutcomeWords.of(run.outcome()));
+    }
+    if (!run.succeeded()) {
+      return Optional.of("it failed");
+    }
+    if (run.pinned.size() != request.pinnedOutputs().size()) {
+      return Optional.of("its pinned outputs were not verified");
+    }
+    return Optional.empty();
+  }
 }

@@ -18,10 +18,11 @@ import java.util.List;
 final class CheckDeclaredOutputs implements FinishingStep {
   @Override
   public void apply(Finishing run) {
-    List<Path> outputs = run.action().request().declaredOutputs();
-    if (outputs.isEmpty() || run.writes.decided()) {
+    if (run.action().request().declaredOutputs().isEmpty() || run.writes.decided()) {
       return;
     }
+    // Pinned outputs are declared by being pinned.
+    List<Path> outputs = run.action().request().outputs();
     List<String> undeclared = new ArrayList<>();
     for (RootChanges rc : run.changes) {
       for (Change c : rc.changes().changes()) {

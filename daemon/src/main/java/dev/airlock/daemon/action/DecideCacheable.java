@@ -10,7 +10,9 @@ final class DecideCacheable implements FinishingStep {
   @Override
   public void apply(Finishing run) {
     CacheTrail cache = run.cache;
-    if (cache.weak().isEmpty()) {
+    if (run.action().request().fixedOutput()) {
+      cache.uncacheable = Cacheability.fixedOutputReason(run);
+    } else if (cache.weak().isEmpty()) {
       cache.uncacheable =
           Optional.of(cache.lookupReason().orElse("the request does not write to the cache"));
     } else if (!CacheKeys.writes(run.action().request().cacheMode())) {

@@ -45,6 +45,9 @@ public final class Finishing {
   /** Why the second run did not run, when the runner knows (a refused second layer). */
   private String notRepeated = "";
 
+  /** A fixed-output run's pinned outputs, once verified (owned by {@link VerifyPinnedOutputs}). */
+  List<PinnedBlob> pinned = List.of();
+
   /** The determinism verdict (owned by {@link CompareRuns}); empty when none was asked for. */
   Optional<DeterminismCheck> determinism = Optional.empty();
 

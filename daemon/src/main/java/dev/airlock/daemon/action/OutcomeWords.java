@@ -17,6 +17,7 @@ final class OutcomeWords {
       case POLICY_VIOLATION -> "violated its policy";
       case COMMIT_CONFLICT -> "conflicted with another commit";
       case LIMIT_EXCEEDED -> "went over a limit of its policy";
+      case OUTPUT_HASH_MISMATCH -> "did not produce its pinned outputs";
       case OUTCOME_UNSPECIFIED, UNRECOGNIZED -> "ended without an outcome";
     };
   }

@@ -19,6 +19,12 @@ final class RecordInCache implements FinishingStep {
     CommitOutcome committed = run.writes.outcome();
     if (cache.uncacheable.isPresent()) {
       cache.notRecorded(cache.uncacheable.get());
+    } else if (run.action().request().fixedOutput()) {
+      if (committed == CommitOutcome.COMMITTED || committed == CommitOutcome.NO_CHANGES) {
+        cache.recordFixed(run.pinned);
+      } else if (!cache.explained()) {
+        cache.notRecorded("its changes were not committed");
+      }
     } else if (!run.succeeded()) {
       recordFailure(run);
     } else if (cache.prepared.isPresent()

@@ -68,6 +68,28 @@ final class ResultAssembler {
         .setCache(cache.build());
   }
 
+  /** The result of a fixed-output action served from the content store without running. */
+  static ActionResult.Builder fixedOutput(
+      Action action, int pinned, List<RootChanges> changes, boolean dryRun, CacheTrail cache) {
+    ChangeSummary writes = new ChangeSummary();
+    boolean none = changes.stream().allMatch(rc -> rc.changes().isEmpty());
+    if (dryRun) {
+      writes.decide(CommitOutcome.DISCARDED, "a dry run (--discard)");
+    } else {
+      writes.decide(none ? CommitOutcome.NO_CHANGES : CommitOutcome.COMMITTED, "");
+    }
+    return ActionResult.newBuilder()
+        .setOutcome(Outcome.COMPLETED)
+        .setPolicy(action.policy().name())
+        .setExitCode(0)
+        .setMessage(
+            "fixed-output: "
+                + (pinned == 1 ? "its pinned output was" : "its " + pinned + " pinned outputs were")
+                + " served from the content store without running")
+        .setChanges(changes(writes, changes))
+        .setCache(cache.build());
+  }
+
   /** An action refused before it ran, saying why. */
   static ActionResult.Builder refused(Action action, String message) {
     return ActionResult.newBuilder()

@@ -15,7 +15,11 @@ final class StoreOutputs implements FinishingStep {
 
   @Override
   public void apply(Finishing run) {
-    if (run.cache.uncacheable.isPresent() || !willCommit(run) || run.trace().isEmpty()) {
+    if (run.cache.uncacheable.isPresent()
+        || !willCommit(run)
+        || run.trace().isEmpty()
+        // Its pinned outputs were stored as they were verified; nothing else of it is kept.
+        || run.action().request().fixedOutput()) {
       return;
     }
     try {

@@ -4,6 +4,7 @@ import dev.airlock.daemon.cache.CacheHit;
 import dev.airlock.daemon.commit.OverlayLayer;
 import dev.airlock.daemon.policy.ConfinementPlanner;
 import dev.airlock.daemon.policy.EffectivePolicy;
+import dev.airlock.daemon.request.PinnedOutput;
 import dev.airlock.protocol.ActionResult;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.sandbox.linux.Confinement;
@@ -24,6 +25,7 @@ final class WorkspaceFrontEnd implements FrontEnd {
           new CollectChanges(),
           new CompareRuns(),
           new CheckDeclaredOutputs(),
+          new VerifyPinnedOutputs(),
           new DecideCacheable(),
           new StoreOutputs(),
           new CommitChanges(),
@@ -70,11 +72,30 @@ final class WorkspaceFrontEnd implements FrontEnd {
         return refused(action, cache, uncoveredMessage(roots.uncovered()));
       }
     }
+    Optional<Path> inPlace = outsideLayer(action, copyOnWrite);
+    if (inPlace.isPresent()) {
+      return refused(action, cache, inPlaceMessage(action, inPlace.get()));
+    }
     OverlayLayer layer = null;
     try {
       layer = overlays ? state.writes().begin(action.id(), copyOnWrite) : null;
       // After the layer began: a commit landing from now on is caught by the replay's
       // conflict check on the hit's path set.
+      if (action.request().fixedOutput()) {
+        Optional<List<PinnedBlob>> pinned = cache.lookupFixed();
+        if (pinned.isPresent()) {
+          Optional<ActionResult.Builder> served =
+              FixedOutputReplay.replay(action, pinned.get(), Optional.ofNullable(layer), cache);
+          if (served.isPresent()) {
+            return new WorkspaceAttempt(action, layer, cache, served, steps, state);
+          }
+          if (layer != null) {
+            layer.close();
+            layer = state.writes().begin(action.id(), copyOnWrite);
+          }
+        }
+        return new WorkspaceAttempt(action, layer, cache, Optional.empty(), steps, state);
+      }
       Optional<CacheHit> hit = cache.lookup();
       if (hit.isPresent()) {
         Optional<ActionResult.Builder> replayed =
@@ -101,6 +122,26 @@ final class WorkspaceFrontEnd implements FrontEnd {
   private Attempt refused(Action action, CacheTrail cache, String message) {
     return new WorkspaceAttempt(
         action, null, cache, Optional.of(ResultAssembler.refused(action, message)), steps, null);
+  }
+
+  /**
+   * A pinned output the copy-on-write layer does not cover (the audit policy writes outside the
+   * workspace in place): its content could not be checked before it lands.
+   */
+  private static Optional<Path> outsideLayer(Action action, List<Path> copyOnWrite) {
+    return action.request().pinnedOutputs().stream()
+        .map(PinnedOutput::path)
+        .filter(p -> copyOnWrite.stream().noneMatch(root -> p.startsWith(root) && !p.equals(root)))
+        .findFirst();
+  }
+
+  static String inPlaceMessage(Action action, Path pinned) {
+    return "the pinned output "
+        + PathBytes.display(PathBytes.of(pinned))
+        + " lies outside the action's copy-on-write layer (policy '"
+        + action.policy().name()
+        + "' writes there in place), so wrong content there could not be undone; pin a path in"
+        + " the workspace, or use a policy that grants it as an output (build, provision)";
   }
 
   /** Why writable roots directly on / are refused, and what to do instead. */

@@ -70,7 +70,8 @@ final class RequestRecords {
               0,
               record.getCacheFailures(),
               record.getNetworkCacheable(),
-              false));
+              false,
+              List.of()));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

@@ -49,7 +49,7 @@ public final class PolicyResolver {
             home.startsWith("/") ? PathBytes.toPath(home) : daemonHome,
             Path.of("/tmp"),
             request.declaredInputs(),
-            request.declaredOutputs(),
+            request.outputs(),
             alwaysHidden,
             // Listed for each action: a loop device made since the last one counts too.
             BlockDevices.under(Path.of("/dev")));

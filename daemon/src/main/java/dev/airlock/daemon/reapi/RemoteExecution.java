@@ -214,7 +214,8 @@ public final class RemoteExecution {
         0,
         false,
         false,
-        false);
+        false,
+        List.of());
   }
 
   private static String operationName(String instance) {

@@ -7,10 +7,13 @@ import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.StdinMode;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What a client asked to run, decoded once from its wire form where the daemon accepts it: file
@@ -24,6 +27,7 @@ import java.util.Optional;
  * @param policy which policy the action runs under
  * @param keepFailedDir where a failed action's changes go with {@link CommitMode#KEEP_FAILED}
  * @param checkDeterminism run the action a second time on the same inputs and compare the outputs
+ * @param pinnedOutputs a fixed-output action's outputs and their digests, one per path
  */
 public record ActionRequest(
     List<String> argv,
@@ -43,7 +47,8 @@ public record ActionRequest(
     int retryOnConflict,
     boolean cacheFailures,
     boolean networkCacheable,
-    boolean checkDeterminism) {
+    boolean checkDeterminism,
+    List<PinnedOutput> pinnedOutputs) {
 
   /** Where an action's policy comes from. */
   public record PolicySource(Kind kind, String text) {
@@ -63,6 +68,20 @@ public record ActionRequest(
     env = Map.copyOf(env);
     declaredInputs = List.copyOf(declaredInputs);
     declaredOutputs = List.copyOf(declaredOutputs);
+    pinnedOutputs = List.copyOf(pinnedOutputs);
+    Map<Path, String> pinned = new HashMap<>();
+    for (PinnedOutput p : pinnedOutputs) {
+      String other = pinned.putIfAbsent(p.path(), p.sha256());
+      if (other != null && !other.equals(p.sha256())) {
+        throw new IllegalArgumentException(
+            "the output "
+                + PathBytes.display(PathBytes.of(p.path()))
+                + " is pinned to two digests, sha256:"
+                + other
+                + " and "
+                + p.digestName());
+      }
+    }
     if (argv.isEmpty() || argv.get(0).isEmpty()) {
       throw new IllegalArgumentException("the command line is empty");
     }
@@ -120,7 +139,34 @@ public record ActionRequest(
         wire.getRetryOnConflict(),
         wire.getCacheFailures(),
         wire.getNetworkCacheable(),
-        wire.getCheckDeterminism());
+        wire.getCheckDeterminism(),
+        pinned(cwd, wire.getPinnedOutputsList()));
+  }
+
+  /** Whether the action pins outputs by their digests (a fixed-output action). */
+  public boolean fixedOutput() {
+    return !pinnedOutputs.isEmpty();
+  }
+
+  /**
+   * The outputs policies grant as ${outputs} and writes are checked against: the declared ones and
+   * the pinned ones.
+   */
+  public List<Path> outputs() {
+    Set<Path> all = new LinkedHashSet<>(declaredOutputs);
+    pinnedOutputs.forEach(p -> all.add(p.path()));
+    return List.copyOf(all);
+  }
+
+  private static List<PinnedOutput> pinned(Path cwd, List<dev.airlock.protocol.PinnedOutput> wire) {
+    List<PinnedOutput> pinned = new ArrayList<>(wire.size());
+    for (dev.airlock.protocol.PinnedOutput p : wire) {
+      if (p.getPath().isEmpty()) {
+        throw new IllegalArgumentException("a pinned output has no path");
+      }
+      pinned.add(new PinnedOutput(absolute(cwd, PathBytes.fromWire(p.getPath())), p.getSha256()));
+    }
+    return pinned;
   }
 
   /**
@@ -146,7 +192,8 @@ public record ActionRequest(
         0,
         cacheFailures,
         networkCacheable,
-        false);
+        false,
+        pinnedOutputs);
   }
 
   private static Path absolute(Path cwd, String name) {

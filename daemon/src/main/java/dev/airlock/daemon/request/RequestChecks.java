@@ -25,6 +25,12 @@ public final class RequestChecks {
       throw new IllegalArgumentException(
           "a determinism check cannot forward stdin: the second run would not get the same input");
     }
+    if (request.fixedOutput() && request.unsafeDirectWrites()) {
+      // Its pinned outputs are checked before anything lands: that needs the copy-on-write layer.
+      throw new IllegalArgumentException(
+          "pinned outputs cannot go with direct writes: wrong content would land before it is"
+              + " checked");
+    }
     Optional<Path> keep = request.keepFailedDir();
     if (request.commitMode() == CommitMode.KEEP_FAILED
         && keep.isPresent()
