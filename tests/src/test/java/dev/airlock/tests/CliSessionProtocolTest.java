@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The native client's framing, spoken by hand: a well-formed invocation runs like the CLI; a
- * broken one ends with a message on stderr and status 125, and the daemon goes on serving.
+ * The native client's framing, spoken by hand: a well-formed invocation runs like the CLI; a broken
+ * one ends with a message on stderr and status 125, and the daemon goes on serving.
  */
 @Timeout(60)
 class CliSessionProtocolTest {
@@ -116,8 +116,7 @@ class CliSessionProtocolTest {
 
   private static void assertRefused(List<Frame> frames, String reason) throws IOException {
     // Control frames (signals handled, stdin wanted) may come first from a session that started.
-    List<Frame> reply =
-        frames.stream().filter(f -> f.type() != 'H' && f.type() != 'N').toList();
+    List<Frame> reply = frames.stream().filter(f -> f.type() != 'H' && f.type() != 'N').toList();
     assertEquals(2, reply.size(), frames::toString);
     assertEquals('R', reply.get(0).type());
     assertTrue(

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -29,7 +29,11 @@ class NativeClientTest {
 
   /** ./airlock with the test daemon's socket and state dir, as a shell word list. */
   private static String airlock() {
-    return DaemonFixture.AIRLOCK + " --socket " + daemon.socket() + " --state-dir " + daemon.stateDir();
+    return DaemonFixture.AIRLOCK
+        + " --socket "
+        + daemon.socket()
+        + " --state-dir "
+        + daemon.stateDir();
   }
 
   private static CliProcess.Result bash(String script, Map<String, String> env, byte[] stdin)
@@ -49,7 +53,8 @@ class NativeClientTest {
     Map<String, String> env = new HashMap<>(DaemonFixture.cliEnvironment());
     env.put("JAVA_HOME", fakeJdk.toString());
 
-    CliProcess.Result r = bash(airlock() + " run -- sh -c 'echo out; echo err >&2; exit 7'", env, null);
+    CliProcess.Result r =
+        bash(airlock() + " run -- sh -c 'echo out; echo err >&2; exit 7'", env, null);
 
     assertEquals(7, r.status(), r::toString);
     assertEquals("out\n", r.stdout(), r::toString);

@@ -7,16 +7,9 @@ import dev.airlock.protocol.CacheStatus;
 import dev.airlock.protocol.ExecuteRequest;
 import dev.airlock.protocol.PathBytes;
 import dev.airlock.protocol.PinnedOutput;
-import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.ByteBuffer;
-import java.nio.CharBuffer;
-import java.nio.charset.CharsetDecoder;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +18,9 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code airlock fetch URL... --sha256 HEX -o PATH}: a download as a fixed-output action. curl runs
@@ -94,8 +85,6 @@ final class FetchCommand implements Callable<Integer> {
 
   @ParentCommand AirlockCli parent;
 
-  @Spec CommandSpec spec;
-
   @Mixin ActionOptions action;
 
   @Option(
@@ -130,25 +119,24 @@ final class FetchCommand implements Callable<Integer> {
     for (String url : urls) {
       checkUrl(url);
     }
-    Path target = action.workingDirectory().resolve(output).normalize();
+    CliContext context = parent.context();
+    Path target = action.workingDirectory(context).resolve(output).normalize();
     List<String> argv = new ArrayList<>(List.of("sh", "-c", SCRIPT, "airlock-fetch"));
     argv.add(target.toString());
     argv.add(hex);
     argv.addAll(urls);
     ExecuteRequest.Builder request =
         action
-            .request(argv)
+            .request(argv, context)
             .setPolicyName(policy)
             .setLabel("fetch " + target.getFileName())
             .addPinnedOutputs(
                 PinnedOutput.newBuilder()
                     .setPath(PathBytes.toWire(target.toString()))
                     .setSha256(hex));
-    PrintWriter errWriter = spec.commandLine().getErr();
-    PrintStream err = new PrintStream(new WriterStream(errWriter), true, StandardCharsets.UTF_8);
-    OutputStream out = new WriterStream(spec.commandLine().getOut());
-    try (ActionCall call = action.submit(parent.paths(), request.build())) {
-      ActionResult result = call.awaitResult(out, err);
+    PrintStream err = context.err();
+    try (ActionCall call = action.submit(parent.paths(), request.build(), context)) {
+      ActionResult result = call.awaitResult(context.stdout(), context.stderr());
       if (result.getCache().getStatus() == CacheStatus.CACHE_HIT
           && result.getCache().getFixedOutput()) {
         err.println(
@@ -176,43 +164,6 @@ final class FetchCommand implements Callable<Integer> {
     }
     if (scheme == null || !SCHEMES.contains(scheme.toLowerCase(Locale.ROOT))) {
       throw new IllegalArgumentException("'" + url + "' is no http, https, ftp, ftps or file URL");
-    }
-  }
-
-  /** Bytes of the action's output streams to the command line's writer, decoded as UTF-8. */
-  private static final class WriterStream extends OutputStream {
-    private final PrintWriter writer;
-    private final CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(CodingErrorAction.REPLACE)
-            .onUnmappableCharacter(CodingErrorAction.REPLACE);
-    private ByteBuffer pending = ByteBuffer.allocate(0);
-
-    WriterStream(PrintWriter writer) {
-      this.writer = writer;
-    }
-
-    @Override
-    public void write(int b) {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) {
-      // A character split between two chunks waits for its other bytes.
-      ByteBuffer in = ByteBuffer.allocate(pending.remaining() + len);
-      in.put(pending).put(b, off, len).flip();
-      CharBuffer chars = CharBuffer.allocate(in.remaining() + 1);
-      decoder.decode(in, chars, false);
-      pending = in.slice();
-      writer.write(chars.flip().toString());
-      writer.flush();
-    }
-
-    @Override
-    public void flush() {
-      writer.flush();
     }
   }
 }
